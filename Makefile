@@ -1,0 +1,43 @@
+# learnloop: every target installs what it needs, so a fresh clone needs only `make serve` or `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: install serve worker test lint typecheck migrate bench schema clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+serve: install
+	$(BIN)/learnloop serve --host $(HOST) --port $(PORT)
+
+worker: install
+	$(BIN)/learnloop worker
+
+migrate: install
+	$(BIN)/learnloop migrate
+
+schema: install
+	$(BIN)/learnloop export-schema > schema.graphql
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy learnloop
+
+test: install lint
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,145 @@
+"""ASGI app factory: /graphql (HTTP, WebSocket, GraphiQL), /healthz, /readyz, /metrics."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from learnloop.config import Settings, get_settings
+from learnloop.resolvers.context import request_id_from
+from learnloop.resolvers.state import AppState
+from learnloop.resolvers.view import LearnloopGraphQL
+from learnloop.schema.root import get_schema
+from learnloop.storage.database import create_engine, target_from_settings
+from learnloop.storage.migrations import current_revision, head_revision
+
+log = structlog.get_logger("learnloop.http")
+
+
+class RequestLogging:
+    """Binds a request id to every log line of a request and logs one line when it ends."""
+
+    def __init__(self, app: ASGIApp, state: AppState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
+        request_id = request_id_from(headers)
+        if headers.get("x-request-id") != request_id:
+            # The context reads the id from the headers, so it must see the one we log.
+            kept = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"x-request-id"]
+            scope["headers"] = [*kept, (b"x-request-id", request_id.encode())]
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id, path=scope.get("path"))
+        started = time.perf_counter()
+        status = 0
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            await send(message)
+
+        self.state.counters["requests"] += 1
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            self.state.counters["errors"] += 1
+            log.exception("http.unhandled_error")
+            raise
+        finally:
+            if scope["type"] == "http" and scope.get("path") not in ("/healthz", "/metrics"):
+                log.info(
+                    "http.request",
+                    method=scope.get("method"),
+                    status=status,
+                    ms=round((time.perf_counter() - started) * 1000, 2),
+                )
+
+
+def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None = None) -> Starlette:
+    """Build the app; without `engine` it connects as the app role to the configured database."""
+    settings = settings or get_settings()
+    owns_engine = engine is None
+    if engine is None:
+        engine = create_engine(target_from_settings(settings).app_url, settings)
+    state = AppState.build(settings, engine)
+    graphql = LearnloopGraphQL(
+        state,
+        schema=get_schema(),
+        graphql_ide="graphiql" if settings.graphiql else None,
+    )
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> Response:
+        try:
+            async with state.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+                current = await current_revision(conn)
+        except Exception as exc:
+            return JSONResponse(
+                {"status": "unavailable", "database": str(exc).splitlines()[0]}, 503
+            )
+        head = head_revision()
+        if current != head:
+            return JSONResponse(
+                {"status": "migrations pending", "current": current, "head": head}, 503
+            )
+        return JSONResponse({"status": "ready", "revision": current})
+
+    async def metrics(_: Request) -> Response:
+        pool = state.engine.pool
+        lines = [
+            "# TYPE learnloop_http_requests_total counter",
+            f"learnloop_http_requests_total {state.counters['requests']}",
+            "# TYPE learnloop_http_errors_total counter",
+            f"learnloop_http_errors_total {state.counters['errors']}",
+            "# TYPE learnloop_db_pool_checked_out gauge",
+            f"learnloop_db_pool_checked_out {getattr(pool, 'checkedout', lambda: 0)()}",
+        ]
+        return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if owns_engine:
+                await state.engine.dispose()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics),
+        ],
+        lifespan=lifespan,
+        middleware=[Middleware(RequestLogging, state=state)],
+    )
+    app.state.learnloop = state
+    return app
+
+
+def create_app_from_env() -> Starlette:
+    """uvicorn factory for multi-worker serving (the CLI exports the resolved URLs first)."""
+    return create_app()

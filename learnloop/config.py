@@ -1,0 +1,78 @@
+"""Settings: every knob of the service, read from LEARNLOOP_* environment variables and DATABASE_URL."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+APP_DB_ROLE = "learnloop_app"
+
+
+class Settings(BaseSettings):
+    """Service configuration; see the README's configuration table for each variable."""
+
+    model_config = SettingsConfigDict(env_prefix="LEARNLOOP_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_URL", "LEARNLOOP_DATABASE_URL"),
+        description="Owner connection (runs migrations). Unset: embedded PostgreSQL in data_dir.",
+    )
+    app_database_url: str | None = Field(
+        default=None,
+        description="Connection used for requests; defaults to database_url as the app role.",
+    )
+    app_db_password: SecretStr | None = Field(
+        default=None, description="Password given to the app role by migrations (trust auth: none)."
+    )
+    data_dir: Path = Field(
+        default=Path(".learnloop"), description="Embedded PostgreSQL and secrets."
+    )
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=10, ge=0, le=200)
+    db_connect_timeout: float = Field(default=5.0, gt=0)
+
+    jwt_secret: SecretStr | None = Field(
+        default=None, description="HS256 secret; unset: generated once into data_dir/jwt_secret."
+    )
+    jwt_issuer: str = "learnloop"
+    jwt_audience: str = "learnloop"
+    jwt_default_ttl_seconds: int = Field(default=12 * 3600, ge=60)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    public_url: str | None = Field(default=None, description="Base URL used in export links.")
+    log_level: str = "INFO"
+    log_json: bool = Field(default=False, description="JSON log lines instead of console ones.")
+    graphiql: bool = True
+    max_query_depth: int = Field(default=12, ge=2)
+
+    llm_base_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: SecretStr | None = None
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None
+
+    def resolved_jwt_secret(self) -> str:
+        """The configured secret, or one generated once and kept in the data directory."""
+        if self.jwt_secret is not None:
+            return self.jwt_secret.get_secret_value()
+        path = self.data_dir / "jwt_secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(secrets.token_urlsafe(48))
+            tmp.chmod(0o600)
+            tmp.replace(path)
+        return path.read_text().strip()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Business rules with no GraphQL and no SQL: roles, validation, state machines, statistics, engines."""

@@ -1,0 +1,1 @@
+"""Translate GraphQL to domain calls and back: request context, permissions, dataloaders."""

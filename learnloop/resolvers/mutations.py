@@ -1,0 +1,28 @@
+"""Runs a mutation all-or-nothing: a savepoint around the domain call, user errors instead of writes."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import structlog
+
+from learnloop.domain.errors import Problem, UserInputError
+from learnloop.domain.principal import Principal
+from learnloop.resolvers.context import RequestContext
+
+T = TypeVar("T")
+log = structlog.get_logger("learnloop.mutations")
+
+
+async def run_mutation(
+    ctx: RequestContext, action: Callable[[Principal], Awaitable[T]]
+) -> tuple[T | None, list[Problem]]:
+    """Call `action`; on UserInputError everything it wrote is rolled back and the problems returned."""
+    principal = await ctx.principal()
+    try:
+        async with ctx.uow.savepoint():
+            return await action(principal), []
+    except UserInputError as exc:
+        log.info("mutation.refused", problems=[".".join(p.field) for p in exc.problems])
+        return None, list(exc.problems)

@@ -1,0 +1,1 @@
+"""Strawberry types, inputs, enums and errors, and the Schema object. Declarative and thin."""

@@ -1,0 +1,13 @@
+"""Enums shared by several types."""
+
+from __future__ import annotations
+
+import strawberry
+
+from learnloop.domain.principal import PrincipalKind
+from learnloop.domain.roles import Role as DomainRole
+
+Role = strawberry.enum(
+    DomainRole, name="Role", description="VIEWER < MEMBER < EXPERT < MANAGER < ADMIN"
+)
+ViewerKind = strawberry.enum(PrincipalKind, name="ViewerKind")

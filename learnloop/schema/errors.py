@@ -1,0 +1,24 @@
+"""The `UserError` type every mutation payload carries, and its `UserErrorCode` enum."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import strawberry
+
+from learnloop.domain.errors import ErrorCode, Problem
+
+UserErrorCode = strawberry.enum(ErrorCode, name="UserErrorCode")
+
+
+@strawberry.type
+class UserError:
+    """Something wrong with the input: `field` is the path inside `input`, e.g. ["dimensions", "accuracy"]."""
+
+    field: list[str] | None
+    message: str
+    code: UserErrorCode  # type: ignore[valid-type]
+
+    @classmethod
+    def from_problems(cls, problems: Iterable[Problem]) -> list[UserError]:
+        return [cls(field=["input", *p.field], message=p.message, code=p.code) for p in problems]

@@ -1,0 +1,127 @@
+"""Root fields for the viewer, organisation, members, API keys and audit log."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry import relay
+
+from learnloop.resolvers import identity as resolve
+from learnloop.resolvers.context import Info
+from learnloop.schema import fields
+from learnloop.schema.api_key import (
+    ApiKey,
+    CreateApiKeyInput,
+    CreateApiKeyPayload,
+    RevokeApiKeyInput,
+    RevokeApiKeyPayload,
+)
+from learnloop.schema.audit import AuditEvent
+from learnloop.schema.enums import Role
+from learnloop.schema.errors import UserError
+from learnloop.schema.identity import Member, Organization, User, Viewer
+from learnloop.schema.node import decode_global_id
+from learnloop.schema.pagination import Connection, page_request
+
+
+@strawberry.input
+class InviteMemberInput:
+    email: str
+    role: Role  # type: ignore[valid-type]
+    display_name: str | None = None
+
+
+@strawberry.type
+class InviteMemberPayload:
+    member: Member | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class SetMemberRoleInput:
+    user_id: relay.GlobalID
+    role: Role  # type: ignore[valid-type]
+
+
+@strawberry.type
+class SetMemberRolePayload:
+    member: Member | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class IdentityQuery:
+    @fields.query(description="The caller: user or API key, organisation and role.")
+    async def viewer(self, info: Info) -> Viewer:
+        return Viewer(principal=await resolve.viewer(info.context))
+
+    @fields.query()
+    async def organization(self, info: Info) -> Organization | None:
+        record = await resolve.organization(info.context)
+        return Organization.from_record(record) if record else None
+
+    @fields.query()
+    async def members(self, info: Info) -> list[Member]:
+        return [Member.from_record(m) for m in await resolve.members(info.context)]
+
+    @fields.query()
+    async def api_keys(
+        self, info: Info, first: int = 20, after: str | None = None, include_revoked: bool = False
+    ) -> Connection[ApiKey]:
+        page = await resolve.api_key_page(info.context, page_request(first, after), include_revoked)
+        return Connection[ApiKey].from_page(
+            page, ApiKey.from_record, lambda: resolve.count_api_keys(info.context, include_revoked)
+        )
+
+    @fields.query()
+    async def audit_events(
+        self,
+        info: Info,
+        first: int = 50,
+        after: str | None = None,
+        action_prefix: str | None = None,
+    ) -> Connection[AuditEvent]:
+        page = await resolve.audit_page(info.context, page_request(first, after), action_prefix)
+        return Connection[AuditEvent].from_page(page, AuditEvent.from_record)
+
+
+@strawberry.type
+class IdentityMutation:
+    @fields.mutation(description="Create an API key for agents; its secret is returned only here.")
+    async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> CreateApiKeyPayload:
+        created, problems = await resolve.create_api_key(
+            info.context, input.name, input.role, input.expires_in_days
+        )
+        record, secret = created if created else (None, None)
+        return CreateApiKeyPayload(
+            api_key=ApiKey.from_record(record) if record else None,
+            secret=secret,
+            user_errors=UserError.from_problems(problems),
+        )
+
+    @fields.mutation()
+    async def revoke_api_key(self, info: Info, input: RevokeApiKeyInput) -> RevokeApiKeyPayload:
+        key_id = decode_global_id(input.api_key_id, ApiKey, "apiKeyId")
+        record, problems = await resolve.revoke_api_key(info.context, key_id)
+        return RevokeApiKeyPayload(
+            api_key=ApiKey.from_record(record) if record else None,
+            user_errors=UserError.from_problems(problems),
+        )
+
+    @fields.mutation(description="Add a person to this organisation with a role.")
+    async def invite_member(self, info: Info, input: InviteMemberInput) -> InviteMemberPayload:
+        member, problems = await resolve.invite_member(
+            info.context, input.email, input.display_name, input.role
+        )
+        return InviteMemberPayload(
+            member=Member.from_record(member) if member else None,
+            user_errors=UserError.from_problems(problems),
+        )
+
+    @fields.mutation()
+    async def set_member_role(self, info: Info, input: SetMemberRoleInput) -> SetMemberRolePayload:
+        user_id = decode_global_id(input.user_id, User, "userId")
+        member, problems = await resolve.set_member_role(info.context, user_id, input.role)
+        return SetMemberRolePayload(
+            member=Member.from_record(member) if member else None,
+            user_errors=UserError.from_problems(problems),
+        )

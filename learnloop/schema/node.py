@@ -1,0 +1,58 @@
+"""The Relay Node base: global ids over our UUIDs, resolved in batches through dataloaders."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar, Self
+from uuid import UUID
+
+from graphql import GraphQLError
+from strawberry import relay
+
+
+def parse_uuid(raw: str) -> UUID | None:
+    try:
+        return UUID(raw)
+    except ValueError:
+        return None
+
+
+def decode_global_id(global_id: relay.GlobalID | str, expected: type[Any], field: str) -> UUID:
+    """The UUID inside a global id of the expected type, or a BAD_USER_INPUT error."""
+    try:
+        gid = (
+            global_id
+            if isinstance(global_id, relay.GlobalID)
+            else relay.GlobalID.from_id(global_id)
+        )
+    except Exception:
+        raise GraphQLError(
+            f"`{field}` is not a valid id", extensions={"code": "BAD_USER_INPUT"}
+        ) from None
+    name = expected.__strawberry_definition__.name
+    node_id = parse_uuid(gid.node_id)
+    if gid.type_name != name or node_id is None:
+        raise GraphQLError(
+            f"`{field}` is not the id of a {name}", extensions={"code": "BAD_USER_INPUT"}
+        )
+    return node_id
+
+
+class LoadableNode:
+    """Mixin placed before relay.Node: subclasses set `loader` (UUID-keyed) and `from_record`."""
+
+    loader: ClassVar[type[Any]]
+
+    @classmethod
+    def from_record(cls, record: Any) -> Self:
+        raise NotImplementedError
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Any, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        ids = [parse_uuid(n) for n in node_ids]
+        loader = info.context.loaders.get(cls.loader)
+        records = await loader.load_many([i for i in ids if i is not None])
+        by_id = {i: r for i, r in zip([i for i in ids if i is not None], records, strict=True)}
+        return [cls.from_record(by_id[i]) if i is not None and by_id.get(i) else None for i in ids]

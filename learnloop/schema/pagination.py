@@ -1,0 +1,57 @@
+"""Relay connections with `totalCount` computed only when a client asks for it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+from strawberry import relay
+
+from learnloop.domain.pagination import InvalidPageRequest, Page, PageRequest
+
+NodeType = TypeVar("NodeType")
+
+
+@strawberry.type(name="Connection", description="A page of a list, with cursors.")
+class Connection(relay.Connection[NodeType], Generic[NodeType]):
+    counter: strawberry.Private[Callable[[], Awaitable[int]] | None] = None
+
+    @strawberry.field(
+        description="Number of items in the whole list (costs a COUNT; ask only when shown)."
+    )
+    async def total_count(self) -> int:
+        if self.counter is None:
+            return len(self.edges)
+        return await self.counter()
+
+    @classmethod
+    def from_page(
+        cls,
+        page: Page,
+        convert: Callable[[Any], NodeType],
+        counter: Callable[[], Awaitable[int]] | None = None,
+    ) -> Connection[NodeType]:
+        edges = [
+            relay.Edge(node=convert(item), cursor=c)
+            for item, c in zip(page.items, page.cursors, strict=True)
+        ]
+        return cls(
+            edges=edges,
+            page_info=relay.PageInfo(
+                has_next_page=page.has_next_page,
+                has_previous_page=page.has_previous_page,
+                start_cursor=page.cursors[0] if page.cursors else None,
+                end_cursor=page.cursors[-1] if page.cursors else None,
+            ),
+            counter=counter,
+        )
+
+
+def page_request(first: int | None, after: str | None) -> PageRequest:
+    """Parse connection arguments; bad ones are a GraphQL error with code BAD_USER_INPUT."""
+    try:
+        return PageRequest.parse(first, after)
+    except InvalidPageRequest as exc:
+        raise GraphQLError(str(exc), extensions={"code": "BAD_USER_INPUT"}) from None

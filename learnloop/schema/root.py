@@ -1,0 +1,50 @@
+"""The Schema object: root types merged from each concept's root module, plus extensions."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import strawberry
+from strawberry import relay
+from strawberry.extensions import MaxTokensLimiter, QueryDepthLimiter
+from strawberry.tools import merge_types
+
+from learnloop.config import get_settings
+from learnloop.resolvers.errors import ErrorReporting
+from learnloop.resolvers.transaction import CommitUnitOfWork
+from learnloop.schema import fields
+from learnloop.schema.api_key import ApiKey
+from learnloop.schema.identity import Organization, User
+from learnloop.schema.identity_root import IdentityMutation, IdentityQuery
+
+
+@strawberry.type
+class NodeQuery:
+    node: relay.Node | None = fields.node(
+        description="Any object by its global id (null if not visible)."
+    )
+    nodes: list[relay.Node | None] = fields.node()
+
+
+Query = merge_types("Query", (NodeQuery, IdentityQuery))
+Mutation = merge_types("Mutation", (IdentityMutation,))
+
+
+@lru_cache(maxsize=1)
+def get_schema() -> strawberry.Schema:
+    """The one Schema of the process (strawberry's relay fields cannot be built twice)."""
+    return _build(get_settings().max_query_depth)
+
+
+def _build(max_depth: int) -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=[Organization, User, ApiKey],
+        extensions=[
+            CommitUnitOfWork,
+            ErrorReporting,
+            QueryDepthLimiter(max_depth=max_depth),
+            MaxTokensLimiter(max_token_count=20_000),
+        ],
+    )

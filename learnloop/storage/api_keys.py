@@ -1,0 +1,101 @@
+"""API key rows (only hashes are stored)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import func, insert, select, update
+
+from learnloop.domain.api_keys import ApiKeyRecord, NewApiKey
+from learnloop.domain.pagination import Page, PageRequest
+from learnloop.domain.roles import Role
+from learnloop.storage.models import ApiKey
+from learnloop.storage.pagination import count, keyset_page
+from learnloop.storage.unit_of_work import UnitOfWork
+
+_T = ApiKey.__table__
+# Never select key_hash into a record: nothing after creation can reveal anything about the secret.
+_COLUMNS = [c for c in _T.c if c.key != "key_hash"]
+
+
+def _record(r: Any) -> ApiKeyRecord:
+    return ApiKeyRecord(
+        id=r.id,
+        name=r.name,
+        prefix=r.prefix,
+        role=Role(r.role),
+        created_by_user_id=r.created_by_user_id,
+        created_at=r.created_at,
+        last_used_at=r.last_used_at,
+        revoked_at=r.revoked_at,
+        expires_at=r.expires_at,
+    )
+
+
+async def create(
+    uow: UnitOfWork, org_id: UUID, key: NewApiKey, created_by: UUID | None
+) -> ApiKeyRecord:
+    row = (
+        await uow.execute(
+            insert(ApiKey)
+            .values(
+                org_id=org_id,
+                name=key.name,
+                prefix=key.prefix,
+                key_hash=key.key_hash,
+                role=key.role.value,
+                created_by_user_id=created_by,
+                expires_at=key.expires_at,
+            )
+            .returning(*_COLUMNS)
+        )
+    ).one()
+    return _record(row)
+
+
+async def revoke(uow: UnitOfWork, key_id: UUID) -> ApiKeyRecord | None:
+    """Revoke once; revoking a revoked key returns it unchanged."""
+    row = (
+        await uow.execute(
+            update(ApiKey)
+            .where(ApiKey.id == key_id)
+            .values(revoked_at=func.coalesce(ApiKey.revoked_at, func.now()))
+            .returning(*_COLUMNS)
+        )
+    ).first()
+    return _record(row) if row else None
+
+
+async def by_ids(uow: UnitOfWork, ids: Sequence[UUID]) -> Mapping[UUID, ApiKeyRecord]:
+    rows = await uow.all(select(*_COLUMNS).where(_T.c.id.in_(ids)))
+    return {r.id: _record(r) for r in rows}
+
+
+def _listing(include_revoked: bool) -> Any:
+    stmt = select(*_COLUMNS)
+    return stmt if include_revoked else stmt.where(_T.c.revoked_at.is_(None))
+
+
+async def page(uow: UnitOfWork, request: PageRequest, include_revoked: bool) -> Page:
+    return await keyset_page(
+        uow, _listing(include_revoked), [_T.c.created_at, _T.c.id], request, convert=_record
+    )
+
+
+async def total(uow: UnitOfWork, include_revoked: bool) -> int:
+    return await count(uow, _listing(include_revoked))
+
+
+class ApiKeyRepository:
+    """ApiKeyStore for the domain, bound to one unit of work."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+
+    async def create(self, org_id: UUID, key: NewApiKey, created_by: UUID | None) -> ApiKeyRecord:
+        return await create(self.uow, org_id, key, created_by)
+
+    async def revoke(self, key_id: UUID) -> ApiKeyRecord | None:
+        return await revoke(self.uow, key_id)

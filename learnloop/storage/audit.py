@@ -1,0 +1,60 @@
+"""Audit log rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from learnloop.domain.audit import AuditEntry, AuditRecord
+from learnloop.domain.pagination import Page, PageRequest
+from learnloop.domain.principal import Principal
+from learnloop.storage.models import AuditEvent
+from learnloop.storage.pagination import keyset_page
+from learnloop.storage.unit_of_work import UnitOfWork
+
+_T = AuditEvent.__table__
+
+
+def _record(r: Any) -> AuditRecord:
+    return AuditRecord(
+        id=r.id,
+        actor_user_id=r.actor_user_id,
+        actor_key=r.actor_key,
+        action=r.action,
+        target_type=r.target_type,
+        target_id=r.target_id,
+        data=dict(r.data or {}),
+        request_id=r.request_id,
+        created_at=r.created_at,
+    )
+
+
+class AuditLog:
+    """Writes audit rows in the caller's transaction, so an entry exists iff its change does."""
+
+    def __init__(self, uow: UnitOfWork, request_id: str | None) -> None:
+        self.uow = uow
+        self.request_id = request_id
+
+    async def __call__(self, principal: Principal, entry: AuditEntry) -> None:
+        assert principal.org_id is not None
+        await self.uow.execute(
+            insert(AuditEvent).values(
+                org_id=principal.org_id,
+                actor_user_id=principal.user_id,
+                actor_key=principal.actor_key,
+                action=entry.action,
+                target_type=entry.target_type,
+                target_id=entry.target_id,
+                data=entry.data,
+                request_id=self.request_id,
+            )
+        )
+
+
+async def page(uow: UnitOfWork, request: PageRequest, action_prefix: str | None = None) -> Page:
+    stmt = select(_T)
+    if action_prefix:
+        stmt = stmt.where(_T.c.action.startswith(action_prefix))
+    return await keyset_page(uow, stmt, [_T.c.created_at, _T.c.id], request, convert=_record)

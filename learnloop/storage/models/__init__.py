@@ -1,0 +1,44 @@
+"""SQLAlchemy table models of the whole schema; importing this package fills `Base.metadata`."""
+
+from learnloop.storage.models.agent import Agent, Deployment
+from learnloop.storage.models.annotation import ExpertAnnotation
+from learnloop.storage.models.api_key import ApiKey
+from learnloop.storage.models.audit import AuditEvent
+from learnloop.storage.models.base import Base, IdMixin, OrgMixin, UpdatedAtMixin
+from learnloop.storage.models.dataset import DatasetExample, TrainingDataset
+from learnloop.storage.models.execution import Execution
+from learnloop.storage.models.experiment import (
+    ExperimentAssignment,
+    ExperimentOutcome,
+    LearningExperiment,
+)
+from learnloop.storage.models.feedback import AgentFeedback
+from learnloop.storage.models.learning_example import ExampleHistory, LearningExample
+from learnloop.storage.models.organization import Membership, Organization, User
+from learnloop.storage.models.training_run import TrainingRun, TrainingRunEvent
+
+__all__ = [
+    "Agent",
+    "AgentFeedback",
+    "ApiKey",
+    "AuditEvent",
+    "Base",
+    "DatasetExample",
+    "Deployment",
+    "ExampleHistory",
+    "Execution",
+    "ExperimentAssignment",
+    "ExperimentOutcome",
+    "ExpertAnnotation",
+    "IdMixin",
+    "LearningExample",
+    "LearningExperiment",
+    "Membership",
+    "OrgMixin",
+    "Organization",
+    "TrainingDataset",
+    "TrainingRun",
+    "TrainingRunEvent",
+    "UpdatedAtMixin",
+    "User",
+]

@@ -1,0 +1,111 @@
+"""The org-scoped unit of work: one lazily opened connection and transaction per request or job."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Executable, Result, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
+
+_SET_ORG = text("SELECT set_config('app.org_id', :org, true)")
+
+
+class UnitOfWork:
+    """Every statement of one request runs here, on one connection, inside one transaction.
+
+    The first statement opens the connection and sets `app.org_id` for row-level security.
+    Concurrent resolvers and dataloader batches share the connection; a lock serialises them.
+    """
+
+    def __init__(self, engine: AsyncEngine, org_id: UUID | None) -> None:
+        self._engine = engine
+        self._org_id = org_id
+        self._conn: AsyncConnection | None = None
+        self._tx: AsyncTransaction | None = None
+        self._lock = asyncio.Lock()
+        self.statements = 0
+
+    @property
+    def org_id(self) -> UUID | None:
+        return self._org_id
+
+    async def _connection(self) -> AsyncConnection:
+        if self._conn is None:
+            conn = await self._engine.connect()
+            try:
+                self._tx = await conn.begin()
+                await conn.execute(_SET_ORG, {"org": str(self._org_id) if self._org_id else ""})
+            except BaseException:
+                await conn.close()
+                raise
+            self._conn = conn
+        return self._conn
+
+    async def set_org(self, org_id: UUID | None) -> None:
+        """Re-scope the transaction (authentication learns the org after the first statement)."""
+        self._org_id = org_id
+        async with self._lock:
+            if self._conn is not None:
+                await self._conn.execute(_SET_ORG, {"org": str(org_id) if org_id else ""})
+
+    async def execute(self, statement: Executable, params: Any = None) -> Result[Any]:
+        async with self._lock:
+            conn = await self._connection()
+            self.statements += 1
+            if params is None:
+                return await conn.execute(statement)
+            return await conn.execute(statement, params)
+
+    async def scalar(self, statement: Executable, params: Any = None) -> Any:
+        return (await self.execute(statement, params)).scalar()
+
+    async def all(self, statement: Executable, params: Any = None) -> Sequence[Any]:
+        return (await self.execute(statement, params)).all()
+
+    async def first(self, statement: Executable, params: Any = None) -> Any:
+        return (await self.execute(statement, params)).first()
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """All-or-nothing block: an exception rolls back everything written inside it."""
+        async with self._lock:
+            conn = await self._connection()
+            nested = await conn.begin_nested()
+        try:
+            yield
+        except BaseException:
+            async with self._lock:
+                await nested.rollback()
+            raise
+        else:
+            async with self._lock:
+                await nested.commit()
+
+    async def close(self, *, commit: bool) -> None:
+        """Commit (or roll back) and give the connection back to the pool."""
+        async with self._lock:
+            conn, tx = self._conn, self._tx
+            self._conn = self._tx = None
+            if conn is None:
+                return
+            try:
+                if tx is not None and tx.is_active:
+                    await (tx.commit() if commit else tx.rollback())
+            finally:
+                await conn.close()
+
+
+@asynccontextmanager
+async def unit_of_work(engine: AsyncEngine, org_id: UUID | None) -> AsyncIterator[UnitOfWork]:
+    """A unit of work that commits when the block ends normally and rolls back otherwise."""
+    uow = UnitOfWork(engine, org_id)
+    try:
+        yield uow
+    except BaseException:
+        await uow.close(commit=False)
+        raise
+    await uow.close(commit=True)
