@@ -10,6 +10,8 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from cross_web import HTTPException
 from strawberry.http import GraphQLHTTPResponse
 
 from learnloop.resolvers.context import RequestContext
@@ -72,6 +74,15 @@ class LearnloopGraphQL(GraphQL[RequestContext, None]):
     @staticmethod
     def _wants_ide(request: Request) -> bool:
         return request.method == "GET" and "text/html" in request.headers.get("accept", "")
+
+    async def execute_single(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().execute_single(*args, **kwargs)
+        except HTTPException as exc:
+            # GraphQL over HTTP: a mutation sent with GET is 405 Method Not Allowed, not 400.
+            if isinstance(exc.__cause__, InvalidOperationTypeError) and kwargs["request_adapter"].method == "GET":
+                raise HTTPException(405, exc.reason) from exc
+            raise
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
         authorization = (

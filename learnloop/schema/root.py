@@ -44,7 +44,7 @@ def _build(max_depth: int) -> strawberry.Schema:
         extensions=[
             CommitUnitOfWork,
             ErrorReporting,
-            QueryDepthLimiter(max_depth=max_depth),
-            MaxTokensLimiter(max_token_count=20_000),
+            lambda: QueryDepthLimiter(max_depth=max_depth),
+            lambda: MaxTokensLimiter(max_token_count=20_000),
         ],
     )
