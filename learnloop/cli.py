@@ -9,10 +9,12 @@ import socket
 import sys
 from collections.abc import Iterator
 from typing import Annotated
+from uuid import UUID
 
 import typer
 
 from learnloop.config import Settings, get_settings
+from learnloop.domain.roles import Role
 from learnloop.errors import ConfigurationError
 from learnloop.logging import configure_logging
 from learnloop.storage.database import (
@@ -117,7 +119,6 @@ def token(
 ) -> None:
     """Print a development JWT (and nothing else on stdout): TOKEN=$(learnloop token --org acme)."""
     from learnloop.domain.identity import validate_email, validate_slug
-    from learnloop.domain.roles import Role
     from learnloop.domain.tokens import issue_user_token
     from learnloop.resolvers.state import AppState
 
@@ -141,8 +142,8 @@ def token(
 
 
 async def _ensure_identity(
-    target: DatabaseTarget, slug: str, email: str, role: object
-) -> tuple[object, object]:
+    target: DatabaseTarget, slug: str, email: str, role: Role
+) -> tuple[UUID, UUID]:
     from sqlalchemy.ext.asyncio import create_async_engine
 
     from learnloop.storage.identity import admin_ensure_org_and_user
@@ -150,7 +151,7 @@ async def _ensure_identity(
     engine = create_async_engine(target.owner_url)
     try:
         async with engine.begin() as conn:
-            return await admin_ensure_org_and_user(conn, org_slug=slug, email=email, role=role)  # type: ignore[arg-type]
+            return await admin_ensure_org_and_user(conn, org_slug=slug, email=email, role=role)
     finally:
         await engine.dispose()
 

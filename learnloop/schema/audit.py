@@ -33,7 +33,7 @@ class AuditEvent(relay.Node):
             action=r.action,
             target_type=r.target_type,
             target_id=str(r.target_id) if r.target_id else None,
-            data=r.data,
+            data=JSON(r.data),
             request_id=r.request_id,
             created_at=r.created_at,
         )

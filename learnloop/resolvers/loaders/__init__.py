@@ -20,6 +20,6 @@ class Loaders:
     def get(self, cls: type[L]) -> L:
         loader = self._made.get(cls)
         if loader is None:
-            loader = cls(self.uow)  # type: ignore[call-arg]
+            loader = cls(self.uow)  # type: ignore[call-arg,unused-ignore]
             self._made[cls] = loader
-        return loader  # type: ignore[no-any-return]
+        return loader  # type: ignore[no-any-return,unused-ignore]
