@@ -45,6 +45,8 @@ class RequestContext:
         self.request = request
         self.response = response
         self.authorization = authorization
+        # Set by strawberry from the WebSocket connection_init payload.
+        self.connection_params: dict[str, Any] | None = None
         self.request_id = request_id_from(request.headers)
         self._principal: Principal | None = None
         self.uow = UnitOfWork(state.engine, None)

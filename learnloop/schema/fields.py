@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from strawberry import relay
 from strawberry.permission import BasePermission
 
 from learnloop.resolvers.permissions import OperationPermission
@@ -23,7 +22,3 @@ def mutation(**kwargs: Any) -> Any:
 
 def subscription(**kwargs: Any) -> Any:
     return strawberry.subscription(permission_classes=_GUARD, **kwargs)
-
-
-def node(**kwargs: Any) -> Any:
-    return relay.node(permission_classes=_GUARD, **kwargs)

@@ -5,26 +5,16 @@ from __future__ import annotations
 from functools import lru_cache
 
 import strawberry
-from strawberry import relay
 from strawberry.extensions import MaxTokensLimiter, QueryDepthLimiter
 from strawberry.tools import merge_types
 
 from learnloop.config import get_settings
 from learnloop.resolvers.errors import ErrorReporting
 from learnloop.resolvers.transaction import CommitUnitOfWork
-from learnloop.schema import fields
 from learnloop.schema.api_key import ApiKey
 from learnloop.schema.identity import Organization, User
 from learnloop.schema.identity_root import IdentityMutation, IdentityQuery
-
-
-@strawberry.type
-class NodeQuery:
-    node: relay.Node | None = fields.node(
-        description="Any object by its global id (null if not visible)."
-    )
-    nodes: list[relay.Node | None] = fields.node()
-
+from learnloop.schema.node_root import NodeQuery
 
 Query = merge_types("Query", (NodeQuery, IdentityQuery))
 Mutation = merge_types("Mutation", (IdentityMutation,))
