@@ -58,10 +58,11 @@ class LoadableNode:
         return [cls.from_record(by_id[i]) if i is not None and by_id.get(i) else None for i in ids]
 
 
-async def resolve_node(info: Any, global_id: relay.GlobalID) -> Any:
+async def resolve_node(info: Any, global_id: relay.GlobalID) -> relay.Node | None:
     """The object behind a global id, or None when the type is unknown or the row is not visible."""
     definition = info.schema.get_type_by_name(global_id.type_name)
     origin = getattr(definition, "origin", None)
     if origin is None or not issubclass(origin, relay.Node):
         return None
-    return await global_id.resolve_node(info, required=False)
+    node: relay.Node | None = await global_id.resolve_node(info, required=False)
+    return node
