@@ -16,17 +16,17 @@ async def _init(api: Api, payload: dict | None, protocol: str = "graphql-transpo
     """The server's answer to connection_init: its first message, or {"closed": code}."""
     reply: dict = {}
     try:
-        async with AsyncClient(
-            transport=ASGIWebSocketTransport(api.app), base_url="http://testserver"
-        ) as client:
-            async with aconnect_ws("/graphql", client, subprotocols=[protocol]) as ws:
-                await ws.send_text(
-                    json.dumps({"type": "connection_init", "payload": payload or {}})
-                )
-                try:
-                    reply = json.loads(await ws.receive_text(timeout=5))
-                except WebSocketDisconnect as exc:
-                    reply = {"closed": exc.code}
+        async with (
+            AsyncClient(
+                transport=ASGIWebSocketTransport(api.app), base_url="http://testserver"
+            ) as client,
+            aconnect_ws("/graphql", client, subprotocols=[protocol]) as ws,
+        ):
+            await ws.send_text(json.dumps({"type": "connection_init", "payload": payload or {}}))
+            try:
+                reply = json.loads(await ws.receive_text(timeout=5))
+            except WebSocketDisconnect as exc:
+                reply = {"closed": exc.code}
     except* WebSocketDisconnect as group:
         reply = reply or {"closed": group.exceptions[0].code}  # type: ignore[attr-defined]
     return reply
