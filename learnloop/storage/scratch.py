@@ -69,6 +69,15 @@ class PgServer:
         finally:
             await conn.close()
 
+    async def create_database_named(self, name: str) -> None:
+        """Create `name` unless it exists (benchmarks keep a seeded database between runs)."""
+        conn = await self._admin()
+        try:
+            if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+                await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
     async def drop_database(self, name: str) -> None:
         conn = await self._admin()
         try:
