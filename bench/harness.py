@@ -22,8 +22,12 @@ def machine() -> str:
 
 def commit() -> str:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True)
-        dirty = subprocess.run(["git", "status", "--porcelain"], capture_output=True, text=True).stdout.strip()
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain"], capture_output=True, text=True
+        ).stdout.strip()
         return out.stdout.strip() + ("+dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -66,7 +70,9 @@ class Table:
 
     def publish(self) -> None:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-        text = f"\n## {self.title}\n\n{stamp} · {machine()} · commit {commit()}\n\n{self.markdown()}"
+        text = (
+            f"\n## {self.title}\n\n{stamp} · {machine()} · commit {commit()}\n\n{self.markdown()}"
+        )
         print(text)
         if not RESULTS.exists():
             RESULTS.write_text("# Benchmark results\n\nAppended by `make bench`; newest last.\n")
@@ -77,7 +83,7 @@ class Table:
 def _fmt(value: object) -> str:
     if isinstance(value, float):
         if value != value:  # NaN
-            return "–"
+            return "n/a"
         return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
     return str(value)
 

@@ -36,7 +36,9 @@ def parse(output: str) -> WrkResult:
     errors = 0
     if found := re.search(r"Non-2xx or 3xx responses: (\d+)", output):
         errors += int(found.group(1))
-    if found := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output):
+    if found := re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    ):
         errors += sum(int(g) for g in found.groups())
     return WrkResult(rps, p50, p99, total, errors)
 
@@ -50,8 +52,20 @@ def run(url: str, lua: str, connections: int, seconds: int = 10) -> WrkResult:
         script.write(lua)
     try:
         out = subprocess.run(
-            [binary, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, url],
-            capture_output=True, text=True, check=True, timeout=seconds + 60,
+            [
+                binary,
+                f"-t{threads}",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "--latency",
+                "-s",
+                script.name,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=seconds + 60,
         ).stdout
     finally:
         Path(script.name).unlink(missing_ok=True)
