@@ -9,6 +9,7 @@ import socket
 import sys
 from collections.abc import Iterator
 from typing import Annotated
+from uuid import UUID
 
 import typer
 
@@ -142,7 +143,7 @@ def token(
 
 async def _ensure_identity(
     target: DatabaseTarget, slug: str, email: str, role: object
-) -> tuple[object, object]:
+) -> tuple[UUID, UUID]:
     from sqlalchemy.ext.asyncio import create_async_engine
 
     from learnloop.storage.identity import admin_ensure_org_and_user

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.schema.exceptions import InvalidOperationTypeError
-from cross_web import HTTPException
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.schema.exceptions import InvalidOperationTypeError
 
 from learnloop.resolvers.context import RequestContext
 from learnloop.resolvers.state import AppState
@@ -50,7 +50,11 @@ def negotiate(accept: str | None) -> str | None:
 def _is_request_error(result: GraphQLHTTPResponse) -> bool:
     """No execution happened (parse/validation failure): errors without a path and no data."""
     errors = result.get("errors") or []
-    return result.get("data") is None and bool(errors) and all(not e.get("path") for e in errors)
+    return (
+        result.get("data") is None
+        and bool(errors)
+        and all(isinstance(e, dict) and not e.get("path") for e in errors)
+    )
 
 
 class LearnloopGraphQL(GraphQL[RequestContext, None]):
@@ -80,7 +84,10 @@ class LearnloopGraphQL(GraphQL[RequestContext, None]):
             return await super().execute_single(*args, **kwargs)
         except HTTPException as exc:
             # GraphQL over HTTP: a mutation sent with GET is 405 Method Not Allowed, not 400.
-            if isinstance(exc.__cause__, InvalidOperationTypeError) and kwargs["request_adapter"].method == "GET":
+            if (
+                isinstance(exc.__cause__, InvalidOperationTypeError)
+                and kwargs["request_adapter"].method == "GET"
+            ):
                 raise HTTPException(405, exc.reason) from exc
             raise
 
@@ -103,7 +110,7 @@ class LearnloopGraphQL(GraphQL[RequestContext, None]):
         if (
             media == GRAPHQL_RESPONSE
             and isinstance(response_data, dict)
-            and _is_request_error(response_data)
+            and _is_request_error(response_data)  # type: ignore[arg-type]
             and not sub_response.status_code
         ):
             response.status_code = 400

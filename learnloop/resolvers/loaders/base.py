@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
 
@@ -13,7 +13,7 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
-class ByKeyLoader(DataLoader, Generic[K, V]):  # type: ignore[misc]
+class ByKeyLoader(DataLoader[K, V]):
     """Subclasses implement `fetch(keys) -> {key: value}`; missing keys load as `default()`."""
 
     def __init__(self, uow: UnitOfWork) -> None:
