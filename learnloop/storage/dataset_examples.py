@@ -21,7 +21,7 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from learnloop.domain.datasets import (
@@ -124,7 +124,7 @@ async def remembered_splits(
         .join(_D, _D.c.id == _E.c.dataset_id)
         .where(_D.c.lineage_id == lineage_id, _E.c.example_id.in_(example_ids))
         .order_by(_E.c.example_id, _D.c.version)
-        .distinct(_E.c.example_id)
+        .ext(distinct_on(_E.c.example_id))
     )
     return {r.example_id: Split(r.split) for r in await uow.all(stmt)}
 
