@@ -126,19 +126,13 @@ def version_headers(gid: str, d: DatasetRecord) -> dict[str, str]:
 async def stream_lines(
     uow: UnitOfWork, dataset: DatasetRecord, fmt: ExportFormat, split: Split | None
 ) -> AsyncIterator[bytes]:
-    """Keyset batches -> formatter -> one chunk per batch; owns and finally closes `uow`."""
+    """Cursor batches -> formatter -> one chunk per batch; owns and finally closes `uow`."""
     committed = False
     try:
-        after: dataset_examples.ExportCursor | None = None
-        while True:
-            records, after = await dataset_examples.export_batch(
-                uow, dataset, split, after, BATCH_SIZE
-            )
+        async for records in dataset_examples.export_records(uow, dataset, split, BATCH_SIZE):
             chunk = "".join(f"{line}\n" for line in iter_lines(fmt, records))
             if chunk:
                 yield chunk.encode()
-            if len(records) < BATCH_SIZE:
-                break
         committed = True
     finally:
         await uow.close(commit=committed)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -19,7 +19,6 @@ from sqlalchemy import (
     exists,
     func,
     select,
-    tuple_,
 )
 from sqlalchemy.dialects.postgresql import JSONB, distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -250,26 +249,14 @@ def _export_record(dataset: DatasetRecord, r: Any) -> ExportRecord:
     )
 
 
-ExportCursor = tuple[str, UUID]
+async def export_records(
+    uow: UnitOfWork, dataset: DatasetRecord, split: Split | None, batch_size: int
+) -> AsyncIterator[list[ExportRecord]]:
+    """Every example of the version in (split, id) order, `batch_size` records at a time.
 
-
-async def export_batch(
-    uow: UnitOfWork,
-    dataset: DatasetRecord,
-    split: Split | None,
-    after: ExportCursor | None,
-    limit: int,
-) -> tuple[list[ExportRecord], ExportCursor | None]:
-    """The next `limit` examples in (split, id) order after `after`, and the cursor past them.
-
-    Keyset batches on the (dataset_id, split, id) index: each statement is short and memory is
-    bounded by `limit`, however large the dataset.
+    One statement through a server-side cursor: a consistent snapshot even of a DRAFT, and
+    memory bounded by the batch however large the dataset.
     """
-    stmt = _listing(dataset.id, split)
-    if after is not None:
-        stmt = stmt.where(tuple_(_C.split, _C.id) > tuple_(*after))
-    rows = await uow.all(stmt.order_by(_C.split, _C.id).limit(limit))
-    if not rows:
-        return [], None
-    last = rows[-1]
-    return [_export_record(dataset, r) for r in rows], (last.split, last.id)
+    stmt = _listing(dataset.id, split).order_by(_C.split, _C.id)
+    async for rows in uow.stream(stmt, batch_size):
+        yield [_export_record(dataset, r) for r in rows]

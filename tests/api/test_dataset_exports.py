@@ -15,7 +15,12 @@ from tests.datasets_seed import example_gid, seed_examples
 URL = "query($id: ID!, $f: ExportFormat!, $s: DatasetSplit) { dataset(id: $id) { exportUrl(format: $f, split: $s) datasetCardUrl } }"
 
 EXAMPLES = [
-    {"example_type": "CORRECTION", "input_text": "2+2?", "expected_output": "4", "original_output": "5"},
+    {
+        "example_type": "CORRECTION",
+        "input_text": "2+2?",
+        "expected_output": "4",
+        "original_output": "5",
+    },
     {
         "example_type": "DEMONSTRATION",
         "input_text": "Greet me",
@@ -23,9 +28,24 @@ EXAMPLES = [
         "original_output": None,
         "metadata": {"system_prompt": "You are polite."},
     },
-    {"example_type": "PREFERENCE", "input_text": "Same?", "expected_output": "yes", "original_output": " yes "},
-    {"example_type": "NEGATIVE", "input_text": "Capital of France?", "expected_output": None, "original_output": "Berlin"},
-    {"example_type": "POSITIVE", "input_text": "Thanks", "expected_output": "", "original_output": "You're welcome"},
+    {
+        "example_type": "PREFERENCE",
+        "input_text": "Same?",
+        "expected_output": "yes",
+        "original_output": " yes ",
+    },
+    {
+        "example_type": "NEGATIVE",
+        "input_text": "Capital of France?",
+        "expected_output": None,
+        "original_output": "Berlin",
+    },
+    {
+        "example_type": "POSITIVE",
+        "input_text": "Thanks",
+        "expected_output": "",
+        "original_output": "You're welcome",
+    },
 ]
 
 
@@ -70,11 +90,16 @@ async def test_openai_chat_export_is_valid_fine_tuning_data(api: Api) -> None:
     assert response.headers["content-type"].startswith("application/x-ndjson")
     assert response.headers["x-learnloop-dataset-version"] == "1"
     assert response.headers["x-learnloop-dataset-id"] == dataset_id
-    assert 'filename="Support-bot-chat-v1-all.openai_chat.jsonl"' in response.headers["content-disposition"]
+    assert (
+        'filename="Support-bot-chat-v1-all.openai_chat.jsonl"'
+        in response.headers["content-disposition"]
+    )
     assert [chat_format_problems(r) for r in rows] == [[]] * len(rows)
     # NEGATIVE has no good answer; POSITIVE falls back to its (good) original output.
     assert len(rows) == 4
-    assert {"role": "system", "content": "You are polite."} in [m for r in rows for m in r["messages"]]
+    assert {"role": "system", "content": "You are polite."} in [
+        m for r in rows for m in r["messages"]
+    ]
 
 
 async def test_dpo_lines_always_differ(api: Api) -> None:
@@ -90,7 +115,12 @@ async def test_kto_and_raw_jsonl(api: Api) -> None:
     _, kto = await _export(h, dataset_id, "KTO")
     labelled = sorted((r["completion"], r["label"]) for r in kto)
     assert labelled == [
-        ("4", True), ("5", False), ("Berlin", False), ("Hello!", True), ("You're welcome", True), ("yes", True)
+        ("4", True),
+        ("5", False),
+        ("Berlin", False),
+        ("Hello!", True),
+        ("You're welcome", True),
+        ("yes", True),
     ]
     _, raw = await _export(h, dataset_id, "JSONL")
     assert sorted(r["example_id"] for r in raw) == sorted(str(i) for i in ids)
@@ -112,8 +142,10 @@ async def test_hf_rows_card_and_split_filter(api: Api) -> None:
     for split, n in counts.items():
         assert f"  - name: {split}\n    num_examples: {n}\n" in card.text
     assert "version: 1" in card.text and "status: FROZEN" in card.text
-    train, train_rows = await _export(h, dataset_id, "HF", "TRAIN")
-    assert {r["split"] for r in train_rows} <= {"train"} and len(train_rows) == counts.get("train", 0)
+    _train, train_rows = await _export(h, dataset_id, "HF", "TRAIN")
+    assert {r["split"] for r in train_rows} <= {"train"} and len(train_rows) == counts.get(
+        "train", 0
+    )
 
 
 async def test_frozen_export_ignores_later_edits(api: Api) -> None:
@@ -121,20 +153,28 @@ async def test_frozen_export_ignores_later_edits(api: Api) -> None:
     _, before = await _export(h, dataset_id, "JSONL")
     async with api.owner_engine.begin() as conn:
         await conn.execute(
-            text("UPDATE learning_examples SET expected_output = 'edited', quality_score = 0.1 WHERE id = :i"),
+            text(
+                "UPDATE learning_examples SET expected_output = 'edited', quality_score = 0.1 WHERE id = :i"
+            ),
             {"i": ids[0]},
         )
     _, after = await _export(h, dataset_id, "JSONL")
     assert after == before
-    stats = await h.gql("query($id: ID!) { dataset(id: $id) { avgQualityScore } }", {"id": dataset_id})
+    stats = await h.gql(
+        "query($id: ID!) { dataset(id: $id) { avgQualityScore } }", {"id": dataset_id}
+    )
     assert abs(stats["dataset"]["avgQualityScore"] - 0.8) < 1e-9
 
 
 async def test_draft_stats_follow_example_edits(api: Api) -> None:
     h, dataset_id, ids = await _dataset(api, freeze=False)
     async with api.owner_engine.begin() as conn:
-        await conn.execute(text("UPDATE learning_examples SET quality_score = 0.3 WHERE id = ANY(:i)"), {"i": ids})
-    stats = await h.gql("query($id: ID!) { dataset(id: $id) { avgQualityScore } }", {"id": dataset_id})
+        await conn.execute(
+            text("UPDATE learning_examples SET quality_score = 0.3 WHERE id = ANY(:i)"), {"i": ids}
+        )
+    stats = await h.gql(
+        "query($id: ID!) { dataset(id: $id) { avgQualityScore } }", {"id": dataset_id}
+    )
     assert abs(stats["dataset"]["avgQualityScore"] - 0.3) < 1e-9
 
 
@@ -151,11 +191,20 @@ async def test_export_auth(api: Api) -> None:
     viewer = await h.user(Role.VIEWER)
     seen = await api.client.get(url, headers={"authorization": f"Bearer {viewer.token}"})
     assert seen.status_code == 200 and len(seen.text.splitlines()) == len(EXAMPLES)
-    bad = await api.client.get(url.replace("format=jsonl", "format=csv"), headers={"authorization": f"Bearer {viewer.token}"})
+    bad = await api.client.get(
+        url.replace("format=jsonl", "format=csv"),
+        headers={"authorization": f"Bearer {viewer.token}"},
+    )
     assert bad.status_code == 400
     admin = await h.user(Role.ADMIN)
-    key = await admin.gql('mutation { createApiKey(input: {name: "trainer", role: VIEWER}) { secret } }')
-    by_key = await api.client.get(url, headers={"authorization": f"Bearer {key['createApiKey']['secret']}"})
+    key = await admin.gql(
+        'mutation { createApiKey(input: {name: "trainer", role: VIEWER}) { secret } }'
+    )
+    by_key = await api.client.get(
+        url, headers={"authorization": f"Bearer {key['createApiKey']['secret']}"}
+    )
     assert by_key.status_code == 200
-    not_a_dataset = await api.client.get("/exports/datasets/bm9wZTox.jsonl", headers={"authorization": f"Bearer {viewer.token}"})
+    not_a_dataset = await api.client.get(
+        "/exports/datasets/bm9wZTox.jsonl", headers={"authorization": f"Bearer {viewer.token}"}
+    )
     assert not_a_dataset.status_code == 404

@@ -104,7 +104,10 @@ async def test_create_add_freeze_and_stats(api: Api) -> None:
     frozen = (await h.gql(FREEZE, {"id": dataset["id"]}))["freezeDataset"]
     assert frozen["userErrors"] == []
     assert frozen["dataset"]["status"] == "FROZEN" and frozen["dataset"]["frozenAt"]
-    audit = await h.api.gql("{ auditEvents(first: 5, actionPrefix: \"dataset.\") { edges { node { action } } } }", token=(await h.user(Role.ADMIN)).token)
+    audit = await h.api.gql(
+        '{ auditEvents(first: 5, actionPrefix: "dataset.") { edges { node { action } } } }',
+        token=(await h.user(Role.ADMIN)).token,
+    )
     assert "dataset.freeze" in [e["node"]["action"] for e in audit["auditEvents"]["edges"]]
 
 
@@ -132,7 +135,9 @@ async def test_versions_fork_and_keep_splits(api: Api) -> None:
     h = await api.org(Role.MANAGER)
     ids = await seed_examples(api, h.org_id, [{"input_text": f"q{i}"} for i in range(60)])
     v1 = await create(h, splitRatios={"train": 0.5, "validation": 0.25, "test": 0.25})
-    assert (await add(h, v1["id"], exampleIds=[example_gid(i) for i in ids[:40]]))["addedCount"] == 40
+    assert (await add(h, v1["id"], exampleIds=[example_gid(i) for i in ids[:40]]))[
+        "addedCount"
+    ] == 40
     await h.gql(FREEZE, {"id": v1["id"]})
     v1_splits = await splits_of(h, v1["id"])
     assert len(set(v1_splits.values())) == 3  # 40 examples at 50/25/25 use every split
@@ -171,7 +176,11 @@ async def test_pending_policy(api: Api) -> None:
     approved, pending, rejected = await seed_examples(
         api,
         h.org_id,
-        [{"review_status": "APPROVED"}, {"review_status": "PENDING"}, {"review_status": "REJECTED"}],
+        [
+            {"review_status": "APPROVED"},
+            {"review_status": "PENDING"},
+            {"review_status": "REJECTED"},
+        ],
     )
     strict = await create(h)
     refused = await add(h, strict["id"], exampleIds=[example_gid(pending), example_gid(rejected)])
@@ -225,7 +234,8 @@ async def test_filter_and_scope(api: Api) -> None:
 async def test_validation_and_roles(api: Api) -> None:
     h = await api.org(Role.MANAGER)
     bad = await h.gql(
-        CREATE, {"input": {"name": " ", "splitRatios": {"train": 0.5, "validation": 0.1, "test": 0.1}}}
+        CREATE,
+        {"input": {"name": " ", "splitRatios": {"train": 0.5, "validation": 0.1, "test": 0.1}}},
     )
     fields = [e["field"] for e in bad["createDataset"]["userErrors"]]
     assert fields == [["input", "name"], ["input", "splitRatios"]]
@@ -238,5 +248,7 @@ async def test_validation_and_roles(api: Api) -> None:
     assert [e["node"]["id"] for e in seen["datasets"]["edges"]] == [dataset["id"]]
 
     stranger = await api.org(Role.ADMIN)
-    hidden = await stranger.gql("query($id: ID!) { dataset(id: $id) { id } }", {"id": dataset["id"]})
+    hidden = await stranger.gql(
+        "query($id: ID!) { dataset(id: $id) { id } }", {"id": dataset["id"]}
+    )
     assert hidden["dataset"] is None

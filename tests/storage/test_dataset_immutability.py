@@ -58,11 +58,16 @@ async def test_app_role_cannot_change_a_frozen_version(api: Api, what: str, sql:
     engine = create_async_engine(api.target.app_url)
     try:
         async with engine.connect() as conn:
-            await conn.execute(text("SELECT set_config('app.org_id', :o, false)"), {"o": str(h.org_id)})
+            await conn.execute(
+                text("SELECT set_config('app.org_id', :o, false)"), {"o": str(h.org_id)}
+            )
             # The app role sees the row (RLS lets it), so only the triggers stand in the way.
-            assert await conn.scalar(
-                text("SELECT count(*) FROM training_datasets WHERE id = :d"), {"d": dataset_id}
-            ) == 1
+            assert (
+                await conn.scalar(
+                    text("SELECT count(*) FROM training_datasets WHERE id = :d"), {"d": dataset_id}
+                )
+                == 1
+            )
             with pytest.raises(DBAPIError) as failure:
                 await conn.execute(text(sql), {"d": dataset_id, "o": h.org_id, "e": ids[1]})
             assert failure.value.orig.sqlstate == FROZEN_SQLSTATE  # type: ignore[union-attr]
@@ -85,7 +90,7 @@ async def test_app_role_cannot_change_a_frozen_version(api: Api, what: str, sql:
 
 
 async def test_even_the_owner_cannot_edit_a_frozen_version(api: Api) -> None:
-    h, dataset_id, _ = await _frozen_dataset(api)
+    _h, dataset_id, _ = await _frozen_dataset(api)
     async with api.owner_engine.connect() as conn:
         with pytest.raises(DBAPIError):
             await conn.execute(
@@ -107,7 +112,9 @@ async def test_rows_cannot_point_at_another_orgs_dataset(api: Api) -> None:
     engine = create_async_engine(api.target.app_url)
     try:
         async with engine.connect() as conn:
-            await conn.execute(text("SELECT set_config('app.org_id', :o, false)"), {"o": str(h.org_id)})
+            await conn.execute(
+                text("SELECT set_config('app.org_id', :o, false)"), {"o": str(h.org_id)}
+            )
             with pytest.raises(DBAPIError) as failure:
                 await conn.execute(
                     text(
