@@ -25,10 +25,6 @@ def _front_matter(d: DatasetRecord) -> list[str]:
     lines.append("  data_files:")
     for split in Split:
         lines += [f"  - split: {split.value.lower()}", f"    path: {hf_file_name(split)}"]
-    lines += ["dataset_info:", "  splits:"]
-    for split in Split:
-        count = d.stats.splits.get(split, 0)
-        lines += [f"  - name: {split.value.lower()}", f"    num_examples: {count}"]
     lines += [
         "learnloop:",
         f"  dataset_id: {_q(str(d.id))}",
@@ -37,6 +33,9 @@ def _front_matter(d: DatasetRecord) -> list[str]:
         f"  status: {d.status.value}",
         f"  parent_id: {_q(str(d.parent_id) if d.parent_id else None)}",
         f"  frozen_at: {_q(d.frozen_at)}",
+        f"  total_examples: {d.total_examples}",
+        "  split_sizes:",
+        *(f"    {s.value.lower()}: {d.stats.splits.get(s, 0)}" for s in Split),
         "---",
     ]
     return lines

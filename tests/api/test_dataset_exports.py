@@ -140,7 +140,7 @@ async def test_hf_rows_card_and_split_filter(api: Api) -> None:
     for r in rows:
         counts[r["split"]] += 1
     for split, n in counts.items():
-        assert f"  - name: {split}\n    num_examples: {n}\n" in card.text
+        assert f"    {split}: {n}\n" in card.text
     assert "version: 1" in card.text and "status: FROZEN" in card.text
     _train, train_rows = await _export(h, dataset_id, "HF", "TRAIN")
     assert {r["split"] for r in train_rows} <= {"train"} and len(train_rows) == counts.get(

@@ -252,3 +252,33 @@ async def test_validation_and_roles(api: Api) -> None:
         "query($id: ID!) { dataset(id: $id) { id } }", {"id": dataset["id"]}
     )
     assert hidden["dataset"] is None
+
+
+async def test_nodes_and_stratified_splits(api: Api) -> None:
+    h = await api.org(Role.MANAGER)
+    kinds = ["PREFERENCE"] * 10 + ["EDGE_CASE"] * 20
+    ids = await seed_examples(api, h.org_id, [{"example_type": k} for k in kinds])
+    dataset = await create(h, stratifyByType=True)
+    await add(h, dataset["id"], exampleIds=[example_gid(i) for i in ids])
+    data = await h.gql(EXAMPLES, {"id": dataset["id"]})
+    nodes = [e["node"] for e in data["dataset"]["examples"]["edges"]]
+    for kind, n in (("PREFERENCE", 10), ("EDGE_CASE", 20)):
+        splits = [x["split"] for x in nodes if x["exampleType"] == kind]
+        assert sorted(splits.count(s) for s in ("TRAIN", "VALIDATION", "TEST")) == sorted(
+            [n * 8 // 10, n // 10, n // 10]
+        )
+    found = await h.gql(
+        "query($id: ID!) { node(id: $id) { __typename ... on TrainingDataset { name } } }",
+        {"id": dataset["id"]},
+    )
+    assert found["node"] == {"__typename": "TrainingDataset", "name": "support v1"}
+    member = await h.gql(
+        "query($id: ID!) { dataset(id: $id) { examples(first: 1) { edges { node { id } } } } }",
+        {"id": dataset["id"]},
+    )
+    member_id = member["dataset"]["examples"]["edges"][0]["node"]["id"]
+    again = await h.gql(
+        "query($id: ID!) { node(id: $id) { ... on DatasetExample { split exampleId } } }",
+        {"id": member_id},
+    )
+    assert again["node"]["exampleId"] in {example_gid(i) for i in ids}

@@ -117,6 +117,7 @@ def test_dataset_card_names_version_sizes_and_provenance() -> None:
     )
     card = dataset_card(d, {Split.TRAIN: "https://x/train"})
     assert card.startswith("---\n")
-    assert "  - name: train\n    num_examples: 8\n" in card
+    assert "  split_sizes:\n    train: 8\n    validation: 1\n    test: 1\n" in card
+    assert "| train | 8 | train.jsonl |" in card
     assert "version: 3" in card and f'dataset_id: "{DATASET}"' in card
     assert f"forked from `{d.parent_id}`" in card and "https://x/train" in card
