@@ -5,8 +5,9 @@
 - `dataset_example_contents`: a security-invoker view resolving each row's content (snapshot
   when frozen, the live learning example otherwise); stats and exports read it.
 - Triggers refuse any INSERT/UPDATE/DELETE that touches a FROZEN dataset or its examples; the
-  one UPDATE allowed is the DRAFT -> FROZEN flip itself. Changes made by foreign-key cascades
-  (an organisation or user being deleted by the operator) pass: pg_trigger_depth() > 1.
+  one UPDATE allowed is the DRAFT -> FROZEN flip itself. Foreign-key cascades (an organisation
+  or user deleted by the operator) may still delete rows or null references
+  (pg_trigger_depth() > 1).
 - Statement-level triggers keep `total_examples`, `avg_quality_score` and `stats` (counts per
   split and per example type) current for DRAFT datasets, whatever path wrote the rows.
 
@@ -90,7 +91,11 @@ GUARD_DATASET = f"""
 CREATE FUNCTION learnloop_guard_training_dataset() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  IF pg_trigger_depth() > 1 THEN  -- a foreign-key cascade (organisation or user deleted)
+  -- Foreign-key cascades (an organisation, a user or a parent version deleted) may delete
+  -- the row or null its references, nothing else.
+  IF pg_trigger_depth() > 1 AND (TG_OP = 'DELETE' OR (TG_OP = 'UPDATE'
+      AND to_jsonb(NEW) - ARRAY['parent_id', 'created_by_user_id']
+        = to_jsonb(OLD) - ARRAY['parent_id', 'created_by_user_id'])) THEN
     RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
   END IF;
   IF TG_OP = 'INSERT' THEN

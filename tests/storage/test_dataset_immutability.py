@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+import asyncio
 
 import pytest
 from sqlalchemy import text
@@ -131,10 +131,59 @@ async def test_rows_cannot_point_at_another_orgs_dataset(api: Api) -> None:
 async def test_deleting_an_organisation_still_cascades(api: Api) -> None:
     h, dataset_id, _ = await _frozen_dataset(api)
     async with api.owner_engine.begin() as conn:
+        # The creator leaves (created_by_user_id is nulled), then the organisation goes.
+        await conn.execute(text("DELETE FROM users WHERE id = :u"), {"u": h.user_id})
+        creator = await conn.scalar(
+            text("SELECT created_by_user_id FROM training_datasets WHERE id = :d"),
+            {"d": dataset_id},
+        )
+        assert creator is None
         await conn.execute(text("DELETE FROM organizations WHERE id = :o"), {"o": h.org_id})
     async with api.owner_engine.connect() as conn:
         left = await conn.scalar(
             text("SELECT count(*) FROM training_datasets WHERE id = :d"), {"d": dataset_id}
         )
     assert left == 0
-    assert uuid.UUID(str(dataset_id))
+
+
+async def test_an_insert_racing_a_freeze_is_refused(api: Api) -> None:
+    """The freeze holds the row; the insert's trigger waits for it, then sees FROZEN."""
+    h = await api.org(Role.MANAGER)
+    first, second = await seed_examples(api, h.org_id, [{}, {}])
+    dataset = await create(h)
+    await add(h, dataset["id"], exampleIds=[example_gid(first)])
+    async with api.owner_engine.connect() as conn:
+        dataset_id = await conn.scalar(
+            text("SELECT dataset_id FROM dataset_examples WHERE example_id = :e"), {"e": first}
+        )
+    engine = create_async_engine(api.target.app_url)
+    scope = text("SELECT set_config('app.org_id', :o, true)")
+    try:
+        async with engine.connect() as freezer, engine.connect() as adder:
+            await freezer.begin()
+            await freezer.execute(scope, {"o": str(h.org_id)})
+            await freezer.execute(
+                text(
+                    "UPDATE training_datasets SET status = 'FROZEN', frozen_at = now() WHERE id = :d"
+                ),
+                {"d": dataset_id},
+            )
+            await adder.begin()
+            await adder.execute(scope, {"o": str(h.org_id)})
+            insert = asyncio.create_task(
+                adder.execute(
+                    text(
+                        "INSERT INTO dataset_examples (org_id, dataset_id, example_id, split) "
+                        "VALUES (:o, :d, :e, 'TRAIN')"
+                    ),
+                    {"o": h.org_id, "d": dataset_id, "e": second},
+                )
+            )
+            await asyncio.sleep(0.3)
+            assert not insert.done()  # waiting for the freezing transaction
+            await freezer.commit()
+            with pytest.raises(DBAPIError) as failure:
+                await insert
+            assert failure.value.orig.sqlstate == FROZEN_SQLSTATE  # type: ignore[union-attr]
+    finally:
+        await engine.dispose()
