@@ -15,11 +15,18 @@ OPERATION_ROLES: dict[str, Role | None] = {
     "members": Role.VIEWER,
     "apiKeys": Role.ADMIN,
     "auditEvents": Role.ADMIN,
+    "dataset": Role.VIEWER,
+    "datasets": Role.VIEWER,
     # mutations
     "createApiKey": Role.ADMIN,
     "revokeApiKey": Role.ADMIN,
     "inviteMember": Role.ADMIN,
     "setMemberRole": Role.ADMIN,
+    "createDataset": Role.MANAGER,
+    "addExamplesToDataset": Role.MANAGER,
+    "removeExamplesFromDataset": Role.MANAGER,
+    "freezeDataset": Role.MANAGER,
+    "createDatasetVersion": Role.MANAGER,
 }
 
 

@@ -48,7 +48,7 @@ class LoadableNode:
         raise NotImplementedError
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
+    async def resolve_nodes(
         cls, *, info: Any, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
         ids = [parse_uuid(n) for n in node_ids]

@@ -12,12 +12,14 @@ from learnloop.config import get_settings
 from learnloop.resolvers.errors import ErrorReporting
 from learnloop.resolvers.transaction import CommitUnitOfWork
 from learnloop.schema.api_key import ApiKey
+from learnloop.schema.dataset import DatasetExample, TrainingDataset
+from learnloop.schema.dataset_root import DatasetMutation, DatasetQuery
 from learnloop.schema.identity import Organization, User
 from learnloop.schema.identity_root import IdentityMutation, IdentityQuery
 from learnloop.schema.node_root import NodeQuery
 
-Query = merge_types("Query", (NodeQuery, IdentityQuery))
-Mutation = merge_types("Mutation", (IdentityMutation,))
+Query = merge_types("Query", (NodeQuery, IdentityQuery, DatasetQuery))
+Mutation = merge_types("Mutation", (IdentityMutation, DatasetMutation))
 
 
 @lru_cache(maxsize=1)
@@ -30,7 +32,7 @@ def _build(max_depth: int) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
-        types=[Organization, User, ApiKey],
+        types=[Organization, User, ApiKey, TrainingDataset, DatasetExample],
         extensions=[
             CommitUnitOfWork,
             ErrorReporting,

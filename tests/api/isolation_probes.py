@@ -15,9 +15,16 @@ QUERY_PROBES: dict[str, str] = {
     "members": "{ members { role user { id email displayName } } }",
     "apiKeys": "{ apiKeys(first: 100, includeRevoked: true) { totalCount edges { node { id name prefix } } } }",
     "auditEvents": "{ auditEvents(first: 100) { edges { node { id action actorKey targetId data } } } }",
-    # node/nodes are probed with the other org's ids in test_isolation.py.
+    "datasets": "{ datasets(first: 100) { totalCount edges { node { id name version status } } } }",
+    # Fields that take an id are probed with the other org's ids (ID_PROBES, test_isolation.py).
     "node": "",
     "nodes": "",
+    "dataset": "",
+}
+
+# field -> (GraphQL type of the id it takes, query with an `$id` variable)
+ID_PROBES: dict[str, tuple[str, str]] = {
+    "dataset": ("TrainingDataset", "query($id: ID!) { dataset(id: $id) { id name } }"),
 }
 
 SUBSCRIPTION_PROBES: dict[str, str] = {}
@@ -33,16 +40,14 @@ async def seed_org(org: OrgHandle, marker: str) -> dict[str, Any]:
         "mutation($e: String!) { inviteMember(input: {email: $e, role: VIEWER}) { member { user { id } } } }",
         {"e": f"invitee-{marker}@example.com"},
     )
-    return {
-        "strings": [
-            marker,
-            org.slug,
-            str(org.org_id),
-            str(org.user_id),
-            key["createApiKey"]["secret"],
-        ],
-        "node_ids": [
-            key["createApiKey"]["apiKey"]["id"],
-            invite["inviteMember"]["member"]["user"]["id"],
-        ],
+    dataset = await org.gql(
+        "mutation($n: String!) { createDataset(input: {name: $n}) { dataset { id } userErrors { message } } }",
+        {"n": f"dataset-{marker}"},
+    )
+    ids = {
+        "ApiKey": key["createApiKey"]["apiKey"]["id"],
+        "User": invite["inviteMember"]["member"]["user"]["id"],
+        "TrainingDataset": dataset["createDataset"]["dataset"]["id"],
     }
+    secrets = [marker, org.slug, str(org.org_id), str(org.user_id), key["createApiKey"]["secret"]]
+    return {"strings": secrets, "node_ids": list(ids.values()), "ids_by_type": ids}

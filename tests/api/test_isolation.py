@@ -8,7 +8,7 @@ from strawberry import relay
 
 from learnloop.domain.roles import Role
 from learnloop.schema.root import get_schema
-from tests.api.isolation_probes import QUERY_PROBES, SUBSCRIPTION_PROBES, seed_org
+from tests.api.isolation_probes import ID_PROBES, QUERY_PROBES, SUBSCRIPTION_PROBES, seed_org
 from tests.conftest import Api
 
 
@@ -61,4 +61,14 @@ async def test_node_with_other_orgs_id_is_null(api: Api) -> None:
         "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
         {"ids": other["node_ids"] + own["node_ids"]},
     )
-    assert many["nodes"] == [None, None, *({"id": i} for i in own["node_ids"])]
+    assert many["nodes"] == [None] * len(other["node_ids"]) + [{"id": i} for i in own["node_ids"]]
+
+
+async def test_fields_taking_an_id_return_null_for_other_orgs_ids(api: Api) -> None:
+    a = await api.org(Role.ADMIN)
+    b = await api.org(Role.ADMIN)
+    own = await seed_org(a, "own-id-marker")
+    other = await seed_org(b, "other-id-marker")
+    for field, (type_name, query) in ID_PROBES.items():
+        assert (await a.gql(query, {"id": other["ids_by_type"][type_name]}))[field] is None, field
+        assert (await a.gql(query, {"id": own["ids_by_type"][type_name]}))[field] is not None, field
