@@ -8,7 +8,7 @@ import errno
 import socket
 import sys
 from collections.abc import Iterator
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,6 +23,11 @@ from learnloop.storage.database import (
     target_from_settings,
 )
 from learnloop.storage.embedded import EmbeddedPostgres, exit_on_sigterm
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from learnloop.domain.roles import Role
 
 cli = typer.Typer(
     add_completion=False, no_args_is_help=True, help="learnloop: learn from feedback on LLM agents."
@@ -141,8 +146,8 @@ def token(
 
 
 async def _ensure_identity(
-    target: DatabaseTarget, slug: str, email: str, role: object
-) -> tuple[object, object]:
+    target: DatabaseTarget, slug: str, email: str, role: Role
+) -> tuple[UUID, UUID]:
     from sqlalchemy.ext.asyncio import create_async_engine
 
     from learnloop.storage.identity import admin_ensure_org_and_user
@@ -150,7 +155,7 @@ async def _ensure_identity(
     engine = create_async_engine(target.owner_url)
     try:
         async with engine.begin() as conn:
-            return await admin_ensure_org_and_user(conn, org_slug=slug, email=email, role=role)  # type: ignore[arg-type]
+            return await admin_ensure_org_and_user(conn, org_slug=slug, email=email, role=role)
     finally:
         await engine.dispose()
 

@@ -87,34 +87,51 @@ class Api:
     tokens: TokenSettings
     app: Any
 
-    async def post(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None,
-                   headers: dict[str, str] | None = None) -> httpx.Response:
+    async def post(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
         h = {"content-type": "application/json", **(headers or {})}
         if token:
             h["authorization"] = f"Bearer {token}"
-        return await self.client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=h)
+        return await self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=h
+        )
 
-    async def raw(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> dict[str, Any]:
+    async def raw(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
         response = await self.post(query, variables, token)
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
 
-    async def gql(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> dict[str, Any]:
+    async def gql(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
         """Run an operation that must succeed; fails the test with the errors printed."""
         body = await self.raw(query, variables, token)
         assert not body.get("errors"), f"GraphQL errors: {body['errors']}"
         data: dict[str, Any] = body["data"]
         return data
 
-    async def org(self, role: Role = Role.ADMIN, slug: str | None = None, email: str | None = None) -> OrgHandle:
+    async def org(
+        self, role: Role = Role.ADMIN, slug: str | None = None, email: str | None = None
+    ) -> OrgHandle:
         """A new organisation with one user of `role`, and that user's token."""
         slug = slug or f"org-{uuid.uuid4().hex[:10]}"
         email = email or f"{uuid.uuid4().hex[:8]}@{slug}.test"
         async with self.owner_engine.begin() as conn:
-            org_id, user_id = await admin_ensure_org_and_user(conn, org_slug=slug, email=email, role=role)
+            org_id, user_id = await admin_ensure_org_and_user(
+                conn, org_slug=slug, email=email, role=role
+            )
         token = issue_user_token(self.tokens, user_id=user_id, org_id=org_id, role=role, ttl=3600)
-        return OrgHandle(api=self, org_id=org_id, user_id=user_id, slug=slug, token=token, role=role)
+        return OrgHandle(
+            api=self, org_id=org_id, user_id=user_id, slug=slug, token=token, role=role
+        )
 
 
 @dataclass

@@ -17,7 +17,9 @@ import pytest
 ENV = {k: v for k, v in os.environ.items() if not k.startswith(("LEARNLOOP_", "DATABASE_URL"))}
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "learnloop.cli", *args],
         env={**ENV, **(env or {})},
@@ -55,7 +57,9 @@ def test_port_in_use_is_one_line() -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = run_cli("serve", "--port", str(port), env={"DATABASE_URL": "postgresql://postgres@127.0.0.1/x"})
+        result = run_cli(
+            "serve", "--port", str(port), env={"DATABASE_URL": "postgresql://postgres@127.0.0.1/x"}
+        )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"learnloop: error: port {port} on 127.0.0.1 is already in use: stop the other process or pass --port"
@@ -114,7 +118,10 @@ def test_embedded_serve_stops_postgres_and_keeps_data(tmp_path: Path) -> None:
             json={"query": "{ viewer { role organization { slug } } }"},
             headers={"authorization": f"Bearer {token.stdout.strip()}"},
         )
-        assert response.json()["data"]["viewer"] == {"role": "ADMIN", "organization": {"slug": "persist"}}
+        assert response.json()["data"]["viewer"] == {
+            "role": "ADMIN",
+            "organization": {"slug": "persist"},
+        }
         assert _postgres_processes(pgdata)
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -126,14 +133,18 @@ def test_embedded_serve_stops_postgres_and_keeps_data(tmp_path: Path) -> None:
 
     proc, port = start()
     try:
-        again = run_cli("token", "--org", "persist", "--role", "viewer", "--user", "dev@example.com", env=env)
+        again = run_cli(
+            "token", "--org", "persist", "--role", "viewer", "--user", "dev@example.com", env=env
+        )
         response = httpx.post(
             f"http://127.0.0.1:{port}/graphql",
             json={"query": "{ members { user { email } role } }"},
             headers={"authorization": f"Bearer {again.stdout.strip()}"},
         )
         # The same member as before the restart, now with the role the second token asked for.
-        assert response.json()["data"]["members"] == [{"user": {"email": "dev@example.com"}, "role": "VIEWER"}]
+        assert response.json()["data"]["members"] == [
+            {"user": {"email": "dev@example.com"}, "role": "VIEWER"}
+        ]
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
@@ -149,7 +160,10 @@ def test_serve_after_sigkill_cleans_up_leftover_server(tmp_path: Path) -> None:
         port = free_port()
         proc = subprocess.Popen(
             [sys.executable, "-m", "learnloop.cli", "serve", "--port", str(port)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         _wait_ready(port, proc)
         return proc

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -11,8 +13,6 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.schema.exceptions import InvalidOperationTypeError
-from cross_web import HTTPException
-from strawberry.http import GraphQLHTTPResponse
 
 from learnloop.resolvers.context import RequestContext
 from learnloop.resolvers.state import AppState
@@ -47,7 +47,7 @@ def negotiate(accept: str | None) -> str | None:
     return best[2] if best else None
 
 
-def _is_request_error(result: GraphQLHTTPResponse) -> bool:
+def _is_request_error(result: Mapping[str, Any]) -> bool:
     """No execution happened (parse/validation failure): errors without a path and no data."""
     errors = result.get("errors") or []
     return result.get("data") is None and bool(errors) and all(not e.get("path") for e in errors)
@@ -80,7 +80,10 @@ class LearnloopGraphQL(GraphQL[RequestContext, None]):
             return await super().execute_single(*args, **kwargs)
         except HTTPException as exc:
             # GraphQL over HTTP: a mutation sent with GET is 405 Method Not Allowed, not 400.
-            if isinstance(exc.__cause__, InvalidOperationTypeError) and kwargs["request_adapter"].method == "GET":
+            if (
+                isinstance(exc.__cause__, InvalidOperationTypeError)
+                and kwargs["request_adapter"].method == "GET"
+            ):
                 raise HTTPException(405, exc.reason) from exc
             raise
 

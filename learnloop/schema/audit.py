@@ -33,12 +33,12 @@ class AuditEvent(relay.Node):
             action=r.action,
             target_type=r.target_type,
             target_id=str(r.target_id) if r.target_id else None,
-            data=r.data,
+            data=JSON(r.data),
             request_id=r.request_id,
             created_at=r.created_at,
         )
 
     @classmethod
-    def resolve_nodes(cls, *, info, node_ids, required=False):  # type: ignore[no-untyped-def,override]
+    def resolve_nodes(cls, *, info, node_ids, required=False):  # type: ignore[no-untyped-def]
         # Audit events are reached through `auditEvents`, not fetched by id.
         return [None for _ in node_ids]

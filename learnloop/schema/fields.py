@@ -6,10 +6,11 @@ from typing import Any
 
 import strawberry
 from strawberry import relay
+from strawberry.permission import BasePermission
 
 from learnloop.resolvers.permissions import OperationPermission
 
-_GUARD = [OperationPermission]
+_GUARD: list[type[BasePermission]] = [OperationPermission]
 
 
 def query(**kwargs: Any) -> Any:

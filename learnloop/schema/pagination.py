@@ -11,7 +11,7 @@ from strawberry import relay
 
 from learnloop.domain.pagination import InvalidPageRequest, Page, PageRequest
 
-NodeType = TypeVar("NodeType")
+NodeType = TypeVar("NodeType", bound=relay.Node)
 
 
 @strawberry.type(name="Connection", description="A page of a list, with cursors.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import func, select, text, update
@@ -18,14 +19,14 @@ _AUTH_KEY = text("SELECT key_id, org_id, role FROM learnloop_authenticate_api_ke
 _ENSURE_USER = text("SELECT learnloop_ensure_user(:email, :name)")
 
 
-def _org(row: Organization | object) -> OrganizationRecord:
-    r = row  # a Row with Organization's columns
+def _org(r: Any) -> OrganizationRecord:
+    """A row with Organization's columns."""
     return OrganizationRecord(
-        id=r.id,  # type: ignore[attr-defined]
-        slug=r.slug,  # type: ignore[attr-defined]
-        name=r.name,  # type: ignore[attr-defined]
-        settings=dict(r.settings or {}),  # type: ignore[attr-defined]
-        created_at=r.created_at,  # type: ignore[attr-defined]
+        id=r.id,
+        slug=r.slug,
+        name=r.name,
+        settings=dict(r.settings or {}),
+        created_at=r.created_at,
     )
 
 
@@ -117,6 +118,7 @@ async def admin_ensure_org_and_user(
         .values(org_id=org_id, user_id=user_id, role=role.value)
         .on_conflict_do_update(index_elements=["org_id", "user_id"], set_={"role": role.value})
     )
+    assert isinstance(org_id, UUID) and isinstance(user_id, UUID)
     return org_id, user_id
 
 

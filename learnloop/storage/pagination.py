@@ -53,7 +53,7 @@ async def keyset_page(
     rows = list(await uow.all(stmt))
     has_next = len(rows) > page.first
     rows = rows[: page.first]
-    names = [c.key for c in order]  # type: ignore[attr-defined]
+    names = [str(c.key) for c in order]
     cursors = [encode_cursor([getattr(r, n) for n in names]) for r in rows]
     return Page(
         items=[convert(r) for r in rows],

@@ -46,7 +46,10 @@ async def test_query_over_get(api: Api) -> None:
 
 async def test_mutation_over_get_is_refused(api: Api) -> None:
     response = await api.client.get(
-        "/graphql", params={"query": 'mutation { revokeApiKey(input: {apiKeyId: "x"}) { userErrors { message } } }'}
+        "/graphql",
+        params={
+            "query": 'mutation { revokeApiKey(input: {apiKeyId: "x"}) { userErrors { message } } }'
+        },
     )
     assert response.status_code == 405
 

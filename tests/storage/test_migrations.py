@@ -15,7 +15,9 @@ async def _tables(url) -> set[str]:  # type: ignore[no-untyped-def]
     engine = create_async_engine(url)
     try:
         async with engine.connect() as conn:
-            rows = await conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
+            rows = await conn.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            )
             return {r[0] for r in rows}
     finally:
         await engine.dispose()
@@ -26,7 +28,12 @@ async def test_upgrade_downgrade_upgrade(pg_server: PgServer) -> None:
     url = pg_server.url(name)
     try:
         await migrations.upgrade(url)
-        assert {"agent_feedback", "learning_examples", "training_runs", "audit_log"} <= await _tables(url)
+        assert {
+            "agent_feedback",
+            "learning_examples",
+            "training_runs",
+            "audit_log",
+        } <= await _tables(url)
         await migrations.downgrade(url, "base")
         assert await _tables(url) == {"alembic_version"}
         await migrations.upgrade(url)

@@ -22,4 +22,4 @@ class Loaders:
         if loader is None:
             loader = cls(self.uow)  # type: ignore[call-arg]
             self._made[cls] = loader
-        return loader  # type: ignore[no-any-return]
+        return loader

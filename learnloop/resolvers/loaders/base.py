@@ -13,7 +13,7 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
-class ByKeyLoader(DataLoader, Generic[K, V]):  # type: ignore[misc]
+class ByKeyLoader(DataLoader[K, V], Generic[K, V]):
     """Subclasses implement `fetch(keys) -> {key: value}`; missing keys load as `default()`."""
 
     def __init__(self, uow: UnitOfWork) -> None:
