@@ -1,0 +1,33 @@
+"""Training datasets and their members as the domain sees them (curation itself is F5's)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+
+@dataclass(frozen=True)
+class TrainingDatasetRecord:
+    id: UUID
+    lineage_id: UUID
+    version: int
+    name: str
+    description: str | None
+    status: str
+    total_examples: int
+    avg_quality_score: float | None
+    frozen_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class DatasetExampleRecord:
+    """One example's membership of one dataset version."""
+
+    id: UUID
+    dataset_id: UUID
+    example_id: UUID
+    split: str
+    weight: float
+    created_at: datetime
