@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from uuid import UUID
+
+
+class DatasetStatus(StrEnum):
+    DRAFT = "DRAFT"
+    FROZEN = "FROZEN"
+
+
+class Split(StrEnum):
+    TRAIN = "TRAIN"
+    VALIDATION = "VALIDATION"
+    TEST = "TEST"
 
 
 @dataclass(frozen=True)
@@ -14,7 +26,7 @@ class TrainingDatasetRecord:
     version: int
     name: str
     description: str | None
-    status: str
+    status: DatasetStatus
     total_examples: int
     avg_quality_score: float | None
     frozen_at: datetime | None
@@ -28,6 +40,6 @@ class DatasetExampleRecord:
     id: UUID
     dataset_id: UUID
     example_id: UUID
-    split: str
+    split: Split
     weight: float
     created_at: datetime

@@ -6,7 +6,7 @@ The sums are computed in SQL (storage/feedback_stats.py); the definitions live h
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from learnloop.domain.errors import ErrorCode, UserInputError
@@ -116,7 +116,9 @@ def _floor(moment: datetime, bucket: TrendBucket) -> datetime:
 
 def trend_window(bucket: TrendBucket, since: datetime | None, now: datetime) -> TrendWindow:
     """Buckets from `since` (default: the last DEFAULT_POINTS) through the current one, in UTC."""
-    end = _floor(now, bucket) + bucket.width
+    end = _floor(now.astimezone(UTC), bucket) + bucket.width
+    if since is not None:
+        since = since.astimezone(UTC) if since.tzinfo else since.replace(tzinfo=UTC)
     start = _floor(since, bucket) if since else end - bucket.width * DEFAULT_POINTS[bucket]
     points = (end - start) // bucket.width
     if points < 1:

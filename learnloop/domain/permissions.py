@@ -15,12 +15,28 @@ OPERATION_ROLES: dict[str, Role | None] = {
     "members": Role.VIEWER,
     "apiKeys": Role.ADMIN,
     "auditEvents": Role.ADMIN,
+    "agent": Role.VIEWER,
+    "agents": Role.VIEWER,
+    "execution": Role.VIEWER,
+    "learningExamples": Role.VIEWER,
+    "feedbackStats": Role.VIEWER,
+    "commonIssues": Role.VIEWER,
+    "feedbackTrend": Role.VIEWER,
+    "learningStats": Role.VIEWER,
     # mutations
     "createApiKey": Role.ADMIN,
     "revokeApiKey": Role.ADMIN,
     "inviteMember": Role.ADMIN,
     "setMemberRole": Role.ADMIN,
+    "recordExecution": Role.MEMBER,
+    "submitFeedback": Role.MEMBER,  # or a feedback token for that one execution (below)
+    "submitFeedbackBatch": Role.MEMBER,
+    "createLearningExample": Role.MEMBER,
+    "createFeedbackToken": Role.MEMBER,
 }
+
+# The only operations an end user's feedback token may call; the resolver checks its scope.
+FEEDBACK_TOKEN_OPERATIONS: frozenset[str] = frozenset({"submitFeedback"})
 
 
 def required_role(operation: str) -> Role | None:

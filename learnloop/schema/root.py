@@ -13,9 +13,21 @@ from learnloop.config import get_settings
 from learnloop.resolvers.errors import ErrorReporting
 from learnloop.resolvers.transaction import CommitUnitOfWork
 from learnloop.schema import fields
+from learnloop.schema.agent import Agent
+from learnloop.schema.agents_root import AgentsMutation, AgentsQuery
 from learnloop.schema.api_key import ApiKey
+from learnloop.schema.dataset import DatasetExample, TrainingDataset
+from learnloop.schema.execution import Execution
+from learnloop.schema.expert_annotation import ExpertAnnotation
+from learnloop.schema.feedback import Feedback
+from learnloop.schema.feedback_root import FeedbackMutation, FeedbackQuery
 from learnloop.schema.identity import Organization, User
 from learnloop.schema.identity_root import IdentityMutation, IdentityQuery
+from learnloop.schema.learning_example import LearningExample
+from learnloop.schema.learning_examples_root import (
+    LearningExamplesMutation,
+    LearningExamplesQuery,
+)
 
 
 @strawberry.type
@@ -26,8 +38,12 @@ class NodeQuery:
     nodes: list[relay.Node | None] = fields.node()
 
 
-Query = merge_types("Query", (NodeQuery, IdentityQuery))
-Mutation = merge_types("Mutation", (IdentityMutation,))
+Query = merge_types(
+    "Query", (NodeQuery, IdentityQuery, AgentsQuery, FeedbackQuery, LearningExamplesQuery)
+)
+Mutation = merge_types(
+    "Mutation", (IdentityMutation, AgentsMutation, FeedbackMutation, LearningExamplesMutation)
+)
 
 
 @lru_cache(maxsize=1)
@@ -40,7 +56,18 @@ def _build(max_depth: int) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
-        types=[Organization, User, ApiKey],
+        types=[
+            Organization,
+            User,
+            ApiKey,
+            Agent,
+            Execution,
+            Feedback,
+            LearningExample,
+            ExpertAnnotation,
+            TrainingDataset,
+            DatasetExample,
+        ],
         extensions=[
             CommitUnitOfWork,
             ErrorReporting,

@@ -8,7 +8,12 @@ from uuid import UUID
 
 from sqlalchemy import Table, select
 
-from learnloop.domain.datasets import DatasetExampleRecord, TrainingDatasetRecord
+from learnloop.domain.datasets import (
+    DatasetExampleRecord,
+    DatasetStatus,
+    Split,
+    TrainingDatasetRecord,
+)
 from learnloop.storage.models import DatasetExample, TrainingDataset
 from learnloop.storage.pagination import ChildList
 from learnloop.storage.unit_of_work import UnitOfWork
@@ -24,7 +29,7 @@ def _dataset(r: Any) -> TrainingDatasetRecord:
         version=r.version,
         name=r.name,
         description=r.description,
-        status=r.status,
+        status=DatasetStatus(r.status),
         total_examples=r.total_examples,
         avg_quality_score=r.avg_quality_score,
         frozen_at=r.frozen_at,
@@ -37,7 +42,7 @@ def _member(r: Any) -> DatasetExampleRecord:
         id=r.id,
         dataset_id=r.dataset_id,
         example_id=r.example_id,
-        split=r.split,
+        split=Split(r.split),
         weight=r.weight,
         created_at=r.created_at,
     )

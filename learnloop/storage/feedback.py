@@ -138,7 +138,9 @@ def _upsert_statement(org_id: UUID) -> Any:
     typed: list[Any] = [column("ord", Integer()), column("idempotency_keys", ARRAY(Text()))]
     typed += [column(n, _T.c[n].type) for n in [*_IDENTITY, *_OPINION]]
     typed += [column(f"ex_{n}", _X.c[n].type) for n in EXAMPLE_COLUMNS]
-    records = func.jsonb_to_recordset(bindparam("rows", type_=JSONB())).table_valued(*typed)
+    records = func.jsonb_to_recordset(bindparam("rows", type_=Text()).cast(JSONB())).table_valued(
+        *typed
+    )
     inp = select(records.render_derived(name="r", with_types=True)).cte("input")
     written = [*_IDENTITY, *_OPINION]
     f_insert = insert(_T).from_select(

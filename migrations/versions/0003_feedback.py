@@ -45,10 +45,16 @@ def upgrade() -> None:
         sa.Column("key", sa.Text(), nullable=False),
         sa.Column("feedback_id", sa.Uuid(), nullable=False),
         sa.Column(
-            "created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
         ),
         sa.ForeignKeyConstraint(
-            ["org_id"], ["organizations.id"], name=f"fk_{t}_org_id_organizations", ondelete="CASCADE"
+            ["org_id"],
+            ["organizations.id"],
+            name=f"fk_{t}_org_id_organizations",
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["feedback_id"],
@@ -79,7 +85,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_agent_feedback_org_id_execution_id_created_at_id", table_name="agent_feedback")
+    op.drop_index(
+        "ix_agent_feedback_org_id_execution_id_created_at_id", table_name="agent_feedback"
+    )
     op.create_index(
         "ix_agent_feedback_org_id_execution_id", "agent_feedback", ["org_id", "execution_id"]
     )
