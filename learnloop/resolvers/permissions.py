@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from graphql import GraphQLError
+from strawberry.extensions.field_extension import AsyncExtensionResolver, FieldExtension
 from strawberry.permission import BasePermission
 
 from learnloop.domain.errors import Forbidden, NotAuthenticated
@@ -30,18 +32,40 @@ async def require(ctx: RequestContext, role: Role) -> Principal:
         raise auth_error(exc) from None
 
 
+async def check_operation(info: Info) -> None:
+    """Raise UNAUTHENTICATED/FORBIDDEN unless the caller may run OPERATION_ROLES[field name]."""
+    role = required_role(info.field_name)
+    if role is None:
+        return
+    if info.field_name in FEEDBACK_TOKEN_OPERATIONS:
+        principal = await info.context.principal()
+        if principal.kind is PrincipalKind.FEEDBACK_TOKEN:
+            return  # the operation itself checks the token's scope
+    await require(info.context, role)
+
+
 class OperationPermission(BasePermission):
     """Checks the caller against OPERATION_ROLES[field name] before the resolver runs."""
 
     message = "not allowed"
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        role = required_role(info.field_name)
-        if role is None:
-            return True
-        if info.field_name in FEEDBACK_TOKEN_OPERATIONS:
-            principal = await info.context.principal()
-            if principal.kind is PrincipalKind.FEEDBACK_TOKEN:
-                return True  # the operation itself checks the token's scope
-        await require(info.context, role)
+        await check_operation(info)
         return True
+
+
+class OperationGuard(FieldExtension):
+    """The same check for relay's `node`/`nodes` fields.
+
+    Their resolvers are sync functions returning awaitables; behind an async permission
+    strawberry hands that awaitable on un-awaited, so this extension awaits until a value.
+    """
+
+    async def resolve_async(
+        self, next_: AsyncExtensionResolver, source: Any, info: Info, **kwargs: Any
+    ) -> Any:
+        await check_operation(info)
+        result = next_(source, info, **kwargs)
+        while inspect.isawaitable(result):
+            result = await result
+        return result

@@ -8,7 +8,7 @@ import strawberry
 from strawberry import relay
 from strawberry.permission import BasePermission
 
-from learnloop.resolvers.permissions import OperationPermission
+from learnloop.resolvers.permissions import OperationGuard, OperationPermission
 
 _GUARD: list[type[BasePermission]] = [OperationPermission]
 
@@ -26,4 +26,4 @@ def subscription(**kwargs: Any) -> Any:
 
 
 def node(**kwargs: Any) -> Any:
-    return relay.node(permission_classes=_GUARD, **kwargs)
+    return relay.node(extensions=[OperationGuard()], **kwargs)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import text
+
 from tests.conftest import OrgHandle
 
 FEEDBACK_FIELDS = """
@@ -107,3 +109,19 @@ async def feedback_of(org: OrgHandle, agent: str, execution: str) -> dict[str, A
     data = await org.gql(EXECUTION_FEEDBACK, {"agent": agent, "execution": execution})
     found: dict[str, Any] = data["execution"]
     return found
+
+
+async def count_rows(org: OrgHandle, table: str) -> int:
+    """Rows of `table` in this org, counted by the owner (a superuser: no RLS in the way)."""
+    async with org.api.owner_engine.connect() as conn:
+        found = await conn.scalar(
+            text(f"SELECT count(*) FROM {table} WHERE org_id = :org"), {"org": org.org_id}
+        )
+    return int(found or 0)
+
+
+async def owner_sql(org: OrgHandle, sql: str, params: dict[str, Any] | None = None) -> Any:
+    """Run SQL as the owner (to arrange fixtures other features would create)."""
+    async with org.api.owner_engine.begin() as conn:
+        result = await conn.execute(text(sql), params or {})
+        return result.all() if result.returns_rows else None
