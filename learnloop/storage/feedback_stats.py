@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, func, not_, or_, select, true
+from sqlalchemy import Select, Table, and_, func, not_, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from learnloop.domain.feedback import FeedbackType, IssueCategory
@@ -90,18 +90,18 @@ def _scope(agent_key: str | None, since: datetime | None) -> list[ColumnElement[
     return conditions
 
 
+def stats_query(agent_key: str | None, since: datetime | None) -> Select[Any]:
+    return select(*_sums()).where(*_scope(agent_key, since))
+
+
 async def stats(uow: UnitOfWork, agent_key: str | None, since: datetime | None) -> FeedbackStats:
-    row = await uow.first(select(*_sums()).where(*_scope(agent_key, since)))
-    return feedback_stats(_counts(row))
+    return feedback_stats(_counts(await uow.first(stats_query(agent_key, since))))
 
 
-async def common_issues(
-    uow: UnitOfWork, agent_key: str | None, since: datetime | None, limit: int
-) -> list[IssueCount]:
-    """Categories by how often they were reported, with the mean explicit rating of those reports."""
+def issues_query(agent_key: str | None, since: datetime | None, limit: int) -> Select[Any]:
     category = func.unnest(_T.c.issue_categories).table_valued("category").render_derived("c")
     n = func.count()
-    rows = await uow.all(
+    return (
         select(category.c.category, n.label("n"), func.avg(_T.c.rating).label("avg_rating"))
         .select_from(_T)
         .join(category, true())
@@ -110,6 +110,13 @@ async def common_issues(
         .order_by(n.desc(), category.c.category)
         .limit(limit)
     )
+
+
+async def common_issues(
+    uow: UnitOfWork, agent_key: str | None, since: datetime | None, limit: int
+) -> list[IssueCount]:
+    """Categories by how often they were reported, with the mean explicit rating of those reports."""
+    rows = await uow.all(issues_query(agent_key, since, limit))
     return [
         IssueCount(
             category=IssueCategory(r.category),
@@ -120,8 +127,8 @@ async def common_issues(
     ]
 
 
-async def trend(uow: UnitOfWork, agent_key: str | None, window: TrendWindow) -> list[TrendPoint]:
-    """One point per bucket in the window, empty buckets included (generate_series, outer join)."""
+def trend_query(agent_key: str | None, window: TrendWindow) -> Select[Any]:
+    """One row per bucket in the window, empty buckets included (generate_series, outer join)."""
     width = window.bucket.width
     buckets = (
         func.generate_series(window.start, window.end - width, width)
@@ -133,9 +140,11 @@ async def trend(uow: UnitOfWork, agent_key: str | None, window: TrendWindow) -> 
         _T,
         and_(_T.c.created_at >= start, _T.c.created_at < start + width, *_scope(agent_key, None)),
     )
-    rows = await uow.all(
-        select(start, *_sums()).select_from(joined).group_by(start).order_by(start)
-    )
+    return select(start, *_sums()).select_from(joined).group_by(start).order_by(start)
+
+
+async def trend(uow: UnitOfWork, agent_key: str | None, window: TrendWindow) -> list[TrendPoint]:
+    rows = await uow.all(trend_query(agent_key, window))
     return [TrendPoint(bucket_start=r.bucket_start, stats=feedback_stats(_counts(r))) for r in rows]
 
 

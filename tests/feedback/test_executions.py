@@ -164,3 +164,22 @@ async def test_idempotency_keys_table_is_org_scoped_at_the_database_level(api: A
                     ),
                     {"o": b.org_id, "f": feedback_of_b[0][0]},
                 )
+
+
+async def test_execution_recorded_in_an_experiment_keeps_the_link(api: Api) -> None:
+    org = await api.org(Role.MEMBER)
+    await record(org, "agent-x", "warmup")
+    rows = await owner_sql(
+        org,
+        "INSERT INTO learning_experiments (org_id, agent_id, name, primary_metric)"
+        " SELECT org_id, id, 'exp', 'satisfaction' FROM agents WHERE org_id = :o RETURNING id",
+        {"o": org.org_id},
+    )
+    experiment = str(relay.GlobalID("Experiment", str(rows[0][0])))
+    await record(org, "agent-x", "run", experimentId=experiment)
+    linked = await owner_sql(
+        org,
+        "SELECT experiment_id FROM executions WHERE org_id = :o AND key = 'run'",
+        {"o": org.org_id},
+    )
+    assert linked == [(rows[0][0],)]
