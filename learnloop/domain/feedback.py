@@ -1,4 +1,4 @@
-"""Feedback: the rules for one submission, one person's one opinion, idempotency, batches, tokens.
+"""Feedback: the rules for one submission, one person's one opinion, idempotency, batches.
 
 See docs/decisions/0003-feedback-semantics.md for why the rules are what they are.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 from uuid import UUID
@@ -23,12 +23,10 @@ from learnloop.domain.executions import (
 )
 from learnloop.domain.learning_examples import NewLearningExample, correction_example
 from learnloop.domain.principal import Principal, PrincipalKind, end_user_actor_key
-from learnloop.domain.tokens import TokenSettings, issue_feedback_token
 
 RATING_MIN, RATING_MAX = 1, 5
 MAX_FEEDBACK_TEXT = 20_000
 MAX_BATCH_SIZE = 500
-MIN_TOKEN_TTL, MAX_TOKEN_TTL = 60, 24 * 3600
 
 
 class FeedbackType(StrEnum):
@@ -358,39 +356,3 @@ def _write(execution: ExecutionRecord, author: Author, s: FeedbackSubmission) ->
         idempotency_keys=(s.idempotency_key,) if s.idempotency_key else (),
         example=example,
     )
-
-
-def feedback_token(
-    settings: TokenSettings,
-    principal: Principal,
-    *,
-    agent_key: str,
-    execution_key: str,
-    end_user_id: str | None,
-    expires_in_seconds: int,
-    now: datetime | None = None,
-) -> tuple[str, datetime]:
-    """A short-lived token a browser widget embeds: submitFeedback on one execution, nothing else."""
-    assert principal.org_id is not None
-    problems: list[Problem] = []
-    ref = check_ref(agent_key, execution_key, problems)
-    end_user = check_key(end_user_id, ("endUserId",), problems) if end_user_id is not None else None
-    if not MIN_TOKEN_TTL <= expires_in_seconds <= MAX_TOKEN_TTL:
-        problems.append(
-            Problem(
-                ("expiresInSeconds",),
-                f"between {MIN_TOKEN_TTL} and {MAX_TOKEN_TTL} seconds",
-                ErrorCode.OUT_OF_RANGE,
-            )
-        )
-    if problems:
-        raise UserInputError(problems)
-    token = issue_feedback_token(
-        settings,
-        org_id=principal.org_id,
-        agent_key=ref.agent_key,
-        execution_key=ref.execution_key,
-        end_user_id=end_user,
-        ttl=expires_in_seconds,
-    )
-    return token, (now or datetime.now(UTC)) + timedelta(seconds=expires_in_seconds)

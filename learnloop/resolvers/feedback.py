@@ -9,6 +9,7 @@ from graphql import GraphQLError
 
 from learnloop.domain import feedback as rules
 from learnloop.domain import feedback_stats as stats_rules
+from learnloop.domain import feedback_tokens
 from learnloop.domain.errors import Problem, UserInputError
 from learnloop.domain.feedback import BatchResult, FeedbackRecord, FeedbackSubmission
 from learnloop.domain.feedback_stats import (
@@ -58,7 +59,7 @@ async def create_feedback_token(
     expires_in_seconds: int,
 ) -> tuple[tuple[str, datetime] | None, list[Problem]]:
     async def action(principal: Principal) -> tuple[str, datetime]:
-        return rules.feedback_token(
+        return feedback_tokens.feedback_token(
             ctx.state.tokens,
             principal,
             agent_key=agent_key,

@@ -67,22 +67,41 @@ async def resolve(
 ) -> dict[ExecutionRef, ExecutionRecord]:
     """Every execution named, creating missing agents and stub executions (concurrency-safe).
 
-    One statement when all exist; otherwise agents are ensured, stubs inserted with
-    ON CONFLICT DO NOTHING in a fixed order, and a fresh lookup sees concurrent creations.
+    One statement when all exist and none is a stub; otherwise agents are ensured, stubs
+    inserted with ON CONFLICT DO NOTHING in a fixed order, and a fresh lookup sees concurrent
+    creations.
     """
     found = await by_refs(uow, refs)
     missing = [r for r in refs if r not in found]
     if not missing:
-        return found
+        return await _hold_stubs(uow, found)
     assert uow.org_id is not None
     agent_ids = await agents.ensure(uow, [r.agent_key for r in missing])
     rows = sorted({(agent_ids[r.agent_key], r.execution_key) for r in missing})
-    await uow.execute(
+    created = await uow.all(
         insert(_T)
         .values([{"org_id": uow.org_id, "agent_id": a, "key": k, "is_stub": True} for a, k in rows])
         .on_conflict_do_nothing(index_elements=["org_id", "agent_id", "key"])
+        .returning(_T.c.id)
     )
     found.update(await by_refs(uow, missing))
+    return await _hold_stubs(uow, found, {r.id for r in created})
+
+
+async def _hold_stubs(
+    uow: UnitOfWork, found: dict[ExecutionRef, ExecutionRecord], ours: set[UUID] | None = None
+) -> dict[ExecutionRef, ExecutionRecord]:
+    """Share-lock stubs until commit, re-reading them: a concurrent recordExecution either
+    filled them already (we see the input) or waits for us (and then fills our examples).
+    Stubs this transaction created need no lock: a recorder waits on our insert anyway."""
+    mine = ours or set()
+    stubs = {ref: r.id for ref, r in found.items() if r.is_stub and r.id not in mine}
+    if stubs:
+        rows = await uow.all(
+            select(_T).where(_T.c.id.in_(list(stubs.values()))).with_for_update(read=True)
+        )
+        by_id = {r.id: _record(r) for r in rows}
+        found.update({ref: by_id[row_id] for ref, row_id in stubs.items()})
     return found
 
 

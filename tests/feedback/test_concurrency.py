@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from sqlalchemy import text
+
 from learnloop.domain.roles import Role
 from tests.conftest import Api
 from tests.feedback.ops import CREATE_TOKEN, SUBMIT, count_rows
@@ -101,3 +103,29 @@ async def test_concurrent_overlapping_batches_do_not_deadlock(api: Api) -> None:
     )
     assert all(not b.get("errors") for b in bodies), [b.get("errors") for b in bodies]
     assert await count_rows(org, "agent_feedback") == 40
+
+
+async def test_a_correction_racing_the_recording_of_its_stub_gets_the_input(api: Api) -> None:
+    org = await api.org(Role.MEMBER)
+    stub = {"agentId": "agent-race", "executionId": "exec-race"}
+    await org.gql(SUBMIT, {"input": {**stub, "feedbackType": "THUMBS_UP"}})
+    other = await org.user(Role.MEMBER)
+    async with api.engine.connect() as conn:  # a recordExecution caught mid-transaction
+        tx = await conn.begin()
+        await conn.execute(
+            text("SELECT set_config('app.org_id', :o, true)"), {"o": str(org.org_id)}
+        )
+        await conn.execute(
+            text(
+                "UPDATE executions SET input = 'Q?', output = 'A.', is_stub = false"
+                " WHERE key = 'exec-race'"
+            )
+        )
+        correction = {**stub, "feedbackType": "CORRECTION", "correctionText": "B."}
+        pending = asyncio.create_task(other.raw(SUBMIT, {"input": correction}))
+        await asyncio.sleep(0.5)
+        assert not pending.done()  # it waits for the recording instead of reading the stub
+        await tx.commit()
+        body = await pending
+    example = body["data"]["submitFeedback"]["learningExample"]
+    assert (example["inputText"], example["originalOutput"]) == ("Q?", "A.")
