@@ -84,8 +84,9 @@ async def test_viewer_reads_but_cannot_record(api: Api) -> None:
 
 
 async def test_anonymous_callers_are_unauthenticated(api: Api) -> None:
-    body = await api.raw('{ agent(key: "x") { id } }')
-    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    for document in ['{ agent(key: "x") { id } }', '{ node(id: "QWdlbnQ6eA==") { id } }']:
+        body = await api.raw(document)
+        assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", body
 
 
 async def test_organisations_never_see_each_others_agents(api: Api) -> None:
