@@ -17,6 +17,14 @@ OPERATION_ROLES: dict[str, Role | None] = {
     "auditEvents": Role.ADMIN,
     "dataset": Role.VIEWER,
     "datasets": Role.VIEWER,
+    "agent": Role.VIEWER,
+    "agents": Role.VIEWER,
+    "execution": Role.VIEWER,
+    "learningExamples": Role.VIEWER,
+    "feedbackStats": Role.VIEWER,
+    "commonIssues": Role.VIEWER,
+    "feedbackTrend": Role.VIEWER,
+    "learningStats": Role.VIEWER,
     # mutations
     "createApiKey": Role.ADMIN,
     "revokeApiKey": Role.ADMIN,
@@ -27,7 +35,15 @@ OPERATION_ROLES: dict[str, Role | None] = {
     "removeExamplesFromDataset": Role.MANAGER,
     "freezeDataset": Role.MANAGER,
     "createDatasetVersion": Role.MANAGER,
+    "recordExecution": Role.MEMBER,
+    "submitFeedback": Role.MEMBER,  # or a feedback token for that one execution (below)
+    "submitFeedbackBatch": Role.MEMBER,
+    "createLearningExample": Role.MEMBER,
+    "createFeedbackToken": Role.MEMBER,
 }
+
+# The only operations an end user's feedback token may call; the resolver checks its scope.
+FEEDBACK_TOKEN_OPERATIONS: frozenset[str] = frozenset({"submitFeedback"})
 
 
 def required_role(operation: str) -> Role | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Self
+from typing import TYPE_CHECKING, Annotated, Self
 from uuid import UUID
 
 import strawberry
@@ -12,12 +12,19 @@ from strawberry import relay
 from learnloop.domain.datasets import DatasetExampleRecord, DatasetRecord
 from learnloop.domain.datasets import DatasetStatus as DomainDatasetStatus
 from learnloop.domain.exports import ExportFormat as DomainExportFormat
+from learnloop.domain.learning_examples import ExampleType as DomainExampleType
+from learnloop.domain.learning_examples import ReviewStatus as DomainReviewStatus
 from learnloop.domain.splits import Split
 from learnloop.resolvers import datasets as resolve
 from learnloop.resolvers.context import Info
 from learnloop.resolvers.loaders.datasets import DatasetByIdLoader, DatasetExampleByIdLoader
+from learnloop.resolvers.loaders.learning_examples import LearningExampleByIdLoader
+from learnloop.schema.enums import ExampleType, ReviewStatus
 from learnloop.schema.node import LoadableNode
 from learnloop.schema.pagination import Connection, page_request
+
+if TYPE_CHECKING:
+    from learnloop.schema.learning_example import LearningExample
 
 DatasetStatus = strawberry.enum(
     DomainDatasetStatus, name="DatasetStatus", description="DRAFT can change; FROZEN never does."
@@ -62,13 +69,15 @@ class DatasetExample(LoadableNode, relay.Node):  # type: ignore[misc]
     dataset_id: relay.GlobalID
     split: DatasetSplit  # type: ignore[valid-type]
     weight: float
-    example_type: str
+    example_type: ExampleType  # type: ignore[valid-type]
     input_text: str
     expected_output: str | None
     original_output: str | None
     quality_score: float | None
-    review_status: str
+    review_status: ReviewStatus  # type: ignore[valid-type]
     added_at: datetime
+    example_uuid: strawberry.Private[UUID]
+    dataset_uuid: strawberry.Private[UUID]
 
     @classmethod
     def from_record(cls, r: DatasetExampleRecord) -> Self:
@@ -78,14 +87,30 @@ class DatasetExample(LoadableNode, relay.Node):  # type: ignore[misc]
             dataset_id=relay.GlobalID("TrainingDataset", str(r.dataset_id)),
             split=r.split,
             weight=r.weight,
-            example_type=r.example_type,
+            example_type=DomainExampleType(r.example_type),
             input_text=r.input_text,
             expected_output=r.expected_output,
             original_output=r.original_output,
             quality_score=r.quality_score,
-            review_status=r.review_status,
+            review_status=DomainReviewStatus(r.review_status),
             added_at=r.created_at,
+            example_uuid=r.example_id,
+            dataset_uuid=r.dataset_id,
         )
+
+    @strawberry.field(description="The learning example as it is now (content above is as frozen).")
+    async def example(
+        self, info: Info
+    ) -> Annotated[LearningExample, strawberry.lazy("learnloop.schema.learning_example")] | None:
+        from learnloop.schema.learning_example import LearningExample
+
+        record = await info.context.loaders.get(LearningExampleByIdLoader).load(self.example_uuid)
+        return LearningExample.from_record(record) if record else None
+
+    @strawberry.field
+    async def dataset(self, info: Info) -> TrainingDataset | None:
+        record = await info.context.loaders.get(DatasetByIdLoader).load(self.dataset_uuid)
+        return TrainingDataset.from_record(record) if record else None
 
 
 @strawberry.type

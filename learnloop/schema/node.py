@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 from uuid import UUID
 
 from graphql import GraphQLError
@@ -38,7 +38,13 @@ def decode_global_id(global_id: relay.GlobalID | str, expected: type[Any], field
     return node_id
 
 
-class LoadableNode:
+if TYPE_CHECKING:
+    _TypedNode = relay.Node
+else:
+    _TypedNode = object
+
+
+class LoadableNode(_TypedNode):
     """Mixin placed before relay.Node: subclasses set `loader` (UUID-keyed) and `from_record`."""
 
     loader: ClassVar[type[Any]]
@@ -48,7 +54,7 @@ class LoadableNode:
         raise NotImplementedError
 
     @classmethod
-    async def resolve_nodes(
+    async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Any, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
         ids = [parse_uuid(n) for n in node_ids]

@@ -11,15 +11,32 @@ from strawberry.tools import merge_types
 from learnloop.config import get_settings
 from learnloop.resolvers.errors import ErrorReporting
 from learnloop.resolvers.transaction import CommitUnitOfWork
+from learnloop.schema.agent import Agent
+from learnloop.schema.agents_root import AgentsMutation, AgentsQuery
 from learnloop.schema.api_key import ApiKey
 from learnloop.schema.dataset import DatasetExample, TrainingDataset
 from learnloop.schema.dataset_root import DatasetMutation, DatasetQuery
+from learnloop.schema.execution import Execution
+from learnloop.schema.expert_annotation import ExpertAnnotation
+from learnloop.schema.feedback import Feedback
+from learnloop.schema.feedback_root import FeedbackMutation, FeedbackQuery
 from learnloop.schema.identity import Organization, User
 from learnloop.schema.identity_root import IdentityMutation, IdentityQuery
+from learnloop.schema.learning_example import LearningExample
+from learnloop.schema.learning_examples_root import (
+    LearningExamplesMutation,
+    LearningExamplesQuery,
+)
 from learnloop.schema.node_root import NodeQuery
 
-Query = merge_types("Query", (NodeQuery, IdentityQuery, DatasetQuery))
-Mutation = merge_types("Mutation", (IdentityMutation, DatasetMutation))
+Query = merge_types(
+    "Query",
+    (NodeQuery, IdentityQuery, AgentsQuery, FeedbackQuery, LearningExamplesQuery, DatasetQuery),
+)
+Mutation = merge_types(
+    "Mutation",
+    (IdentityMutation, AgentsMutation, FeedbackMutation, LearningExamplesMutation, DatasetMutation),
+)
 
 
 @lru_cache(maxsize=1)
@@ -32,7 +49,18 @@ def _build(max_depth: int) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
-        types=[Organization, User, ApiKey, TrainingDataset, DatasetExample],
+        types=[
+            Organization,
+            User,
+            ApiKey,
+            Agent,
+            Execution,
+            Feedback,
+            LearningExample,
+            ExpertAnnotation,
+            TrainingDataset,
+            DatasetExample,
+        ],
         extensions=[
             CommitUnitOfWork,
             ErrorReporting,

@@ -34,7 +34,7 @@ from learnloop.domain.exports import ExportRecord
 from learnloop.domain.pagination import Page, PageRequest
 from learnloop.domain.splits import Split
 from learnloop.storage.models import Agent, DatasetExample, LearningExample, TrainingDataset
-from learnloop.storage.pagination import count, keyset_page
+from learnloop.storage.pagination import ChildList, count, keyset_page
 from learnloop.storage.unit_of_work import UnitOfWork
 
 _E = DatasetExample.__table__
@@ -198,6 +198,10 @@ def _record(r: Any) -> DatasetExampleRecord:
         review_status=r.review_status,
         created_at=r.created_at,
     )
+
+
+# An example's memberships, newest first, batched per page of examples (LearningExample.datasets).
+MEMBERSHIPS_BY_EXAMPLE = ChildList(CONTENTS, "example_id", _record)
 
 
 def _listing(dataset_id: UUID, split: Split | None) -> Any:

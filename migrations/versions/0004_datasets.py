@@ -12,7 +12,7 @@
   split and per example type) current for DRAFT datasets, whatever path wrote the rows.
 
 Revision ID: 0004_datasets
-Revises: 0002_tenancy_security
+Revises: 0003_feedback
 """
 
 from collections.abc import Sequence
@@ -22,7 +22,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0004_datasets"
-down_revision: str | None = "0002_tenancy_security"
+down_revision: str | None = "0003_feedback"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

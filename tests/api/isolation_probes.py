@@ -16,6 +16,15 @@ QUERY_PROBES: dict[str, str] = {
     "apiKeys": "{ apiKeys(first: 100, includeRevoked: true) { totalCount edges { node { id name prefix } } } }",
     "auditEvents": "{ auditEvents(first: 100) { edges { node { id action actorKey targetId data } } } }",
     "datasets": "{ datasets(first: 100) { totalCount edges { node { id name version status } } } }",
+    # Both orgs use the same agent and execution keys: a key must resolve inside the caller's org.
+    "agent": '{ agent(key: "agent-shared") { id key executions(first: 50) { totalCount edges { node { id input feedback(first: 50) { edges { node { id feedbackText correctionText } } } } } } } }',
+    "agents": "{ agents(first: 100) { totalCount edges { node { id key } } } }",
+    "execution": '{ execution(agentId: "agent-shared", executionId: "exec-shared") { id input output feedback(first: 50) { totalCount edges { node { id feedbackText } } } } }',
+    "learningExamples": "{ learningExamples(first: 100) { totalCount edges { node { id inputText expectedOutput originalOutput } } } }",
+    "feedbackStats": '{ feedbackStats(agentId: "agent-shared") { totalFeedback avgRating thumbsUpCount thumbsDownCount } }',
+    "commonIssues": '{ commonIssues(agentId: "agent-shared", limit: 10) { category count } }',
+    "feedbackTrend": '{ feedbackTrend(agentId: "agent-shared", bucket: DAY) { bucketStart stats { totalFeedback } } }',
+    "learningStats": "{ learningStats { pendingAnnotations totalExamples } }",
     # Fields that take an id are probed with the other org's ids (ID_PROBES, test_isolation.py).
     "node": "",
     "nodes": "",
@@ -30,7 +39,7 @@ ID_PROBES: dict[str, tuple[str, str]] = {
 SUBSCRIPTION_PROBES: dict[str, str] = {}
 
 
-async def seed_org(org: OrgHandle, marker: str) -> dict[str, Any]:
+async def seed_org(org: OrgHandle, marker: str, feedback_count: int = 1) -> dict[str, Any]:
     """Give an org one of everything; returns ids and strings that must never leak to another org."""
     key = await org.gql(
         "mutation($n: String!) { createApiKey(input: {name: $n, role: MEMBER}) { apiKey { id } secret } }",
@@ -40,6 +49,19 @@ async def seed_org(org: OrgHandle, marker: str) -> dict[str, Any]:
         "mutation($e: String!) { inviteMember(input: {email: $e, role: VIEWER}) { member { user { id } } } }",
         {"e": f"invitee-{marker}@example.com"},
     )
+    for n in range(feedback_count):
+        await org.gql(
+            """mutation($in: String!, $fb: String!, $ex: String!) {
+              recordExecution(input: {agentId: "agent-shared", executionId: $ex, input: $in, output: $in}) { userErrors { message } }
+              submitFeedback(input: {agentId: "agent-shared", executionId: $ex, feedbackType: CORRECTION, rating: 2,
+                feedbackText: $fb, correctionText: $fb, issueCategories: [INCORRECT]}) { userErrors { message } }
+            }""",
+            {
+                "in": f"input-{marker}",
+                "fb": f"fix-{marker}",
+                "ex": "exec-shared" if n == 0 else f"exec-{n}",
+            },
+        )
     dataset = await org.gql(
         "mutation($n: String!) { createDataset(input: {name: $n}) { dataset { id } userErrors { message } } }",
         {"n": f"dataset-{marker}"},
