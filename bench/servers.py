@@ -51,6 +51,9 @@ class BenchDb:
             "LEARNLOOP_APP_DATABASE_URL": self.target.app_url.render_as_string(hide_password=False),
             "LEARNLOOP_JWT_SECRET": SECRET,
             "LEARNLOOP_LOG_LEVEL": "WARNING",
+            # Same connection budget as the floors' pools.
+            "LEARNLOOP_DB_POOL_SIZE": "10",
+            "LEARNLOOP_DB_MAX_OVERFLOW": "0",
             "BENCH_DSN": self.asyncpg_dsn(),
         }
 
@@ -122,3 +125,14 @@ def learnloop_server(db: BenchDb) -> AbstractContextManager[str]:
 
 def floor_server(db: BenchDb) -> AbstractContextManager[str]:
     return uvicorn("bench.floor_app:app", db.env())
+
+
+async def analyze(db: BenchDb) -> None:
+    """Refresh planner statistics, as autovacuum would in a steady-state deployment."""
+    import asyncpg
+
+    conn = await asyncpg.connect(db.asyncpg_dsn(app_role=False))
+    try:
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()

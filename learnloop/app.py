@@ -17,6 +17,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from learnloop.config import Settings, get_settings
+from learnloop.logging import configure_logging
 from learnloop.resolvers.context import request_id_from
 from learnloop.resolvers.exports import export_dataset
 from learnloop.resolvers.state import AppState
@@ -144,4 +145,6 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
 
 def create_app_from_env() -> Starlette:
     """uvicorn factory for multi-worker serving (the CLI exports the resolved URLs first)."""
-    return create_app()
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    return create_app(settings)

@@ -5,7 +5,13 @@ from __future__ import annotations
 from functools import lru_cache
 
 import strawberry
-from strawberry.extensions import MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxTokensLimiter,
+    ParserCache,
+    ValidationCache,
+)
+from strawberry.extensions.query_depth_limiter import create_validator
 from strawberry.tools import merge_types
 
 from learnloop.config import get_settings
@@ -46,6 +52,9 @@ def get_schema() -> strawberry.Schema:
 
 
 def _build(max_depth: int) -> strawberry.Schema:
+    # One rule class for the process: the validation cache keys on the rules, so a class made
+    # per request (as QueryDepthLimiter does) would make every validation a miss.
+    depth_rule = create_validator(max_depth, None, None)
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
@@ -64,7 +73,10 @@ def _build(max_depth: int) -> strawberry.Schema:
         extensions=[
             CommitUnitOfWork,
             ErrorReporting,
-            lambda: QueryDepthLimiter(max_depth=max_depth),
+            # Clients send the same documents over and over: parse and validate each once.
+            lambda: ParserCache(maxsize=512),
+            lambda: ValidationCache(maxsize=512),
+            lambda: AddValidationRules([depth_rule]),
             lambda: MaxTokensLimiter(max_token_count=20_000),
         ],
     )

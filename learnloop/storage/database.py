@@ -71,7 +71,7 @@ def create_engine(url: URL, settings: Settings) -> AsyncEngine:
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
-        pool_pre_ping=True,
+        pool_pre_ping=False,  # a dead connection fails one request; a ping would tax every request
         connect_args={
             "timeout": settings.db_connect_timeout,
             "server_settings": {"application_name": "learnloop"},

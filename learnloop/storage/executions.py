@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import Table, Text, bindparam, column, func, literal_column, select, true
+from sqlalchemy import Table, Text, Uuid, bindparam, column, func, literal_column, select, true
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 
 from learnloop.domain.executions import ExecutionRecord, ExecutionRef, NewExecution, Recorded
@@ -79,13 +80,31 @@ async def resolve(
     agent_ids = await agents.ensure(uow, [r.agent_key for r in missing])
     rows = sorted({(agent_ids[r.agent_key], r.execution_key) for r in missing})
     created = await uow.all(
-        insert(_T)
-        .values([{"org_id": uow.org_id, "agent_id": a, "key": k, "is_stub": True} for a, k in rows])
-        .on_conflict_do_nothing(index_elements=["org_id", "agent_id", "key"])
-        .returning(_T.c.id)
+        _insert_stubs(),
+        {"org_id": uow.org_id, "agent_ids": [a for a, _ in rows], "keys": [k for _, k in rows]},
     )
     found.update(await by_refs(uow, missing))
     return await _hold_stubs(uow, found, {r.id for r in created})
+
+
+@cache
+def _insert_stubs() -> Any:
+    """Stub rows from two parallel arrays: one SQL text for any batch size (compiled once)."""
+    pairs = func.unnest(
+        bindparam("agent_ids", type_=ARRAY(Uuid())), bindparam("keys", type_=ARRAY(Text()))
+    ).table_valued(column("agent_id", Uuid()), column("key", Text()))
+    p = pairs.render_derived(name="p")
+    return (
+        insert(_T)
+        .from_select(
+            ["org_id", "agent_id", "key", "is_stub"],
+            select(bindparam("org_id", type_=Uuid()), p.c.agent_id, p.c.key, true()).order_by(
+                p.c.agent_id, p.c.key
+            ),
+        )
+        .on_conflict_do_nothing(index_elements=["org_id", "agent_id", "key"])
+        .returning(_T.c.id)
+    )
 
 
 async def _hold_stubs(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import Integer, Table, Text, and_, bindparam, column, func, literal, select, text
+from sqlalchemy import Integer, Table, Text, and_, bindparam, column, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 
 from learnloop.domain.feedback import (
@@ -128,7 +129,8 @@ def _row(order: int, w: FeedbackWrite) -> dict[str, Any]:
     }
 
 
-def _upsert_statement(org_id: UUID) -> Any:
+@cache
+def _upsert_statement() -> Any:
     """One statement for a whole batch: rows arrive as one JSONB array (constant SQL text).
 
     input (jsonb_to_recordset) -> f: INSERT feedback ON CONFLICT (one person, one opinion)
@@ -145,7 +147,9 @@ def _upsert_statement(org_id: UUID) -> Any:
     written = [*_IDENTITY, *_OPINION]
     f_insert = insert(_T).from_select(
         ["org_id", *written],
-        select(literal(org_id, _T.c.org_id.type), *[inp.c[n] for n in written]).order_by(inp.c.ord),
+        select(bindparam("org_id", type_=_T.c.org_id.type), *[inp.c[n] for n in written]).order_by(
+            inp.c.ord
+        ),
     )
     f = (
         f_insert.on_conflict_do_update(
@@ -191,7 +195,9 @@ async def upsert(uow: UnitOfWork, writes: Sequence[FeedbackWrite]) -> list[Feedb
     assert uow.org_id is not None
     ordered = sorted(writes, key=lambda w: (str(w.execution.id), w.author.key, w.type_group.value))
     rows = json.dumps([_row(i, w) for i, w in enumerate(ordered)], default=str)
-    return [_record(r) for r in await uow.all(_upsert_statement(uow.org_id), {"rows": rows})]
+    # Built once: the statement is large, and rebuilding it cost more than running it.
+    statement = _upsert_statement()
+    return [_record(r) for r in await uow.all(statement, {"rows": rows, "org_id": uow.org_id})]
 
 
 class FeedbackRepository:

@@ -284,6 +284,12 @@ async def seed_org(
         await conn.close()
     if dataset_id is not None:
         await _freeze(owner_url, org_id, dataset_id)
+    # Bulk loads outrun autovacuum; without statistics the planner picks poor indexes.
+    conn = await asyncpg.connect(**_dsn(owner_url))
+    try:
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
     return SeedReport(
         org_id,
         slug,
