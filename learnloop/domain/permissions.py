@@ -15,11 +15,21 @@ OPERATION_ROLES: dict[str, Role | None] = {
     "members": Role.VIEWER,
     "apiKeys": Role.ADMIN,
     "auditEvents": Role.ADMIN,
+    "trainingRun": Role.VIEWER,
+    "trainingRuns": Role.VIEWER,
+    "deployments": Role.VIEWER,
     # mutations
     "createApiKey": Role.ADMIN,
     "revokeApiKey": Role.ADMIN,
     "inviteMember": Role.ADMIN,
     "setMemberRole": Role.ADMIN,
+    "createTrainingRun": Role.MANAGER,
+    "cancelTrainingRun": Role.MANAGER,
+    "reviewTrainingRun": Role.MANAGER,
+    "deployTrainingRun": Role.MANAGER,
+    # subscriptions
+    "trainingRunUpdated": Role.VIEWER,
+    "trainingRunsUpdated": Role.VIEWER,
 }
 
 

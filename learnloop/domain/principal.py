@@ -15,6 +15,7 @@ class PrincipalKind(StrEnum):
     API_KEY = "API_KEY"
     FEEDBACK_TOKEN = "FEEDBACK_TOKEN"
     ANONYMOUS = "ANONYMOUS"
+    SYSTEM = "SYSTEM"
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class Principal:
             return f"apikey:{self.api_key_id}"
         if self.kind is PrincipalKind.FEEDBACK_TOKEN:
             return f"enduser:{self.end_user_id or self.scope_execution_key}"
+        if self.kind is PrincipalKind.SYSTEM:
+            return "system"
         return "anonymous"
 
     def require(self, role: Role) -> None:
@@ -55,6 +58,11 @@ class Principal:
 
 
 ANONYMOUS = Principal(kind=PrincipalKind.ANONYMOUS)
+
+
+def system(org_id: UUID) -> Principal:
+    """learnloop itself (e.g. a worker finishing a run), acting inside one organisation."""
+    return Principal(kind=PrincipalKind.SYSTEM, org_id=org_id)
 
 
 def refused(reason: str) -> Principal:

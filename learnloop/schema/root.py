@@ -12,12 +12,16 @@ from learnloop.config import get_settings
 from learnloop.resolvers.errors import ErrorReporting
 from learnloop.resolvers.transaction import CommitUnitOfWork
 from learnloop.schema.api_key import ApiKey
+from learnloop.schema.deployment import Deployment
 from learnloop.schema.identity import Organization, User
 from learnloop.schema.identity_root import IdentityMutation, IdentityQuery
 from learnloop.schema.node_root import NodeQuery
+from learnloop.schema.training_root import TrainingMutation, TrainingQuery, TrainingSubscription
+from learnloop.schema.training_run import TrainingRun
 
-Query = merge_types("Query", (NodeQuery, IdentityQuery))
-Mutation = merge_types("Mutation", (IdentityMutation,))
+Query = merge_types("Query", (NodeQuery, IdentityQuery, TrainingQuery))
+Mutation = merge_types("Mutation", (IdentityMutation, TrainingMutation))
+Subscription = merge_types("Subscription", (TrainingSubscription,))
 
 
 @lru_cache(maxsize=1)
@@ -30,7 +34,8 @@ def _build(max_depth: int) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
-        types=[Organization, User, ApiKey],
+        subscription=Subscription,
+        types=[Organization, User, ApiKey, TrainingRun, Deployment],
         extensions=[
             CommitUnitOfWork,
             ErrorReporting,

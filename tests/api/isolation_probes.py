@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import OrgHandle
+from tests.training.seed import seed_finished_run
 
 QUERY_PROBES: dict[str, str] = {
     "viewer": "{ viewer { role kind user { id email } organization { id slug name } apiKeyId } }",
@@ -15,12 +16,21 @@ QUERY_PROBES: dict[str, str] = {
     "members": "{ members { role user { id email displayName } } }",
     "apiKeys": "{ apiKeys(first: 100, includeRevoked: true) { totalCount edges { node { id name prefix } } } }",
     "auditEvents": "{ auditEvents(first: 100) { edges { node { id action actorKey targetId data } } } }",
-    # node/nodes are probed with the other org's ids in test_isolation.py.
+    "trainingRuns": "{ trainingRuns(first: 100) { totalCount edges { node { id config result "
+    "reviewNotes agentKey datasetId events(first: 100) { edges { node { message data } } } } } } }",
+    "deployments": '{ deployments(agentId: "shared-agent", first: 100) { totalCount edges { node '
+    "{ id config agentKey trainingRun { id } } } } }",
+    # node/nodes are probed with the other org's ids in test_isolation.py; trainingRun(id) and
+    # the subscriptions with the other org's run id in tests/training/test_run_isolation.py.
     "node": "",
     "nodes": "",
+    "trainingRun": "",
 }
 
-SUBSCRIPTION_PROBES: dict[str, str] = {}
+SUBSCRIPTION_PROBES: dict[str, str] = {
+    "trainingRunUpdated": "tests/training/test_run_isolation.py",
+    "trainingRunsUpdated": "tests/training/test_run_isolation.py",
+}
 
 
 async def seed_org(org: OrgHandle, marker: str) -> dict[str, Any]:
@@ -33,6 +43,7 @@ async def seed_org(org: OrgHandle, marker: str) -> dict[str, Any]:
         "mutation($e: String!) { inviteMember(input: {email: $e, role: VIEWER}) { member { user { id } } } }",
         {"e": f"invitee-{marker}@example.com"},
     )
+    run = await seed_finished_run(org.api, org.org_id, agent_key="shared-agent", marker=marker)
     return {
         "strings": [
             marker,
@@ -44,5 +55,7 @@ async def seed_org(org: OrgHandle, marker: str) -> dict[str, Any]:
         "node_ids": [
             key["createApiKey"]["apiKey"]["id"],
             invite["inviteMember"]["member"]["user"]["id"],
+            run["run"],
+            run["deployment"],
         ],
     }
