@@ -16,6 +16,7 @@ from learnloop.domain.principal import Principal
 MAX_AGENT_KEY_LENGTH = 200
 MAX_NOTES_LENGTH = 5000
 MAX_ATTEMPTS_LIMIT = 10
+DEFAULT_MAX_ATTEMPTS = 3
 
 
 class TrainingType(StrEnum):

@@ -9,7 +9,7 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
-from learnloop.domain.training_runs import RunFilter, TrainingRunRecord
+from learnloop.domain.training_runs import DEFAULT_MAX_ATTEMPTS, RunFilter, TrainingRunRecord
 from learnloop.resolvers import run_updates
 from learnloop.resolvers import training_runs as resolve
 from learnloop.resolvers.context import Info
@@ -51,8 +51,9 @@ class CreateTrainingRunInput:
     config: JSON | None = strawberry.field(
         default=None, description="Options of the training type; unknown ones are refused."
     )
-    max_attempts: int = strawberry.field(
-        default=3, description="Tries before a run whose worker keeps dying is FAILED."
+    max_attempts: int | None = strawberry.field(
+        default=DEFAULT_MAX_ATTEMPTS,
+        description="Tries before a run whose worker keeps dying is FAILED.",
     )
 
 
@@ -145,7 +146,9 @@ class TrainingMutation:
             training_type=input.training_type,
             agent_key=input.agent_id,
             config=input.config if input.config is not None else {},
-            max_attempts=input.max_attempts,
+            max_attempts=(
+                input.max_attempts if input.max_attempts is not None else DEFAULT_MAX_ATTEMPTS
+            ),
         )
         return CreateTrainingRunPayload(
             training_run=_run_payload_parts(record), user_errors=UserError.from_problems(problems)
