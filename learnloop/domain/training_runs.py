@@ -300,7 +300,7 @@ async def _existing(store: TrainingRunStore, run_id: UUID, field: str) -> Traini
 
 
 def check_cancellable(run: TrainingRunRecord) -> None:
-    if run.status.terminal:
+    if not can_transition(run.status, RunStatus.CANCELLED):
         raise UserInputError.single(
             ("runId",),
             f"the run is already {run.status.value}; there is nothing to cancel",

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
+import structlog
 from sqlalchemy import ColumnElement, and_, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -21,12 +22,18 @@ from learnloop.domain.audit import AuditEntry
 from learnloop.domain.engines.base import Artifact, TrainingData
 from learnloop.domain.principal import system
 from learnloop.domain.run_queue import ClaimedRun, Transition, after_lease_expiry
-from learnloop.domain.training_runs import RunStatus, TrainingRunRecord, TrainingType
+from learnloop.domain.training_runs import (
+    RunStatus,
+    TrainingRunRecord,
+    TrainingType,
+    can_transition,
+)
 from learnloop.storage import training_data, training_runs
 from learnloop.storage.audit import AuditLog
 from learnloop.storage.models import TrainingRun, TrainingRunArtifact
 from learnloop.storage.unit_of_work import UnitOfWork, unit_of_work
 
+log = structlog.get_logger("learnloop.worker")
 _T = TrainingRun.__table__
 _CLAIM = text(
     "SELECT run_id, org_id, attempt FROM learnloop_claim_training_run(:worker, :lease, :types)"
@@ -117,6 +124,12 @@ class JobQueue:
                 start,
                 {"attempt": row.attempt, "worker": self.worker_id},
             )
+            log.info(
+                "worker.run_claimed",
+                run_id=str(row.run_id),
+                org=str(row.org_id),
+                attempt=row.attempt,
+            )
             return ClaimedRun(row.run_id, row.org_id, row.attempt, self.worker_id)
 
     async def load(self, claimed: ClaimedRun) -> tuple[TrainingRunRecord, TrainingData] | None:
@@ -169,6 +182,7 @@ class JobQueue:
         artifacts: Sequence[Artifact] = (),
     ) -> bool:
         """End this attempt (result, artifacts, event and audit together); False if not ours."""
+        assert can_transition(RunStatus.RUNNING, t.status), t
         values = _transition_values(t)
         if result is not None:
             values["result"] = result

@@ -50,14 +50,8 @@ async def _close(api: Api, engines: list) -> None:
 
 
 @pytest.fixture
-async def training_api(db: DatabaseTarget) -> AsyncIterator[Api]:
-    api, engines = await _training_api(db)
-    yield api
-    await _close(api, engines)
-
-
-@pytest.fixture
-async def fresh_training_api(fresh_db: DatabaseTarget) -> AsyncIterator[Api]:
+async def training_api(fresh_db: DatabaseTarget) -> AsyncIterator[Api]:
+    """A database of the test's own: workers claim every queued run they can see."""
     api, engines = await _training_api(fresh_db)
     yield api
     await _close(api, engines)
@@ -67,7 +61,9 @@ class WorkerProcess:
     """`python -m learnloop.cli worker` against the test database, as an operator would run it."""
 
     def __init__(self, target: DatabaseTarget, log_dir: Path, name: str, **env: str) -> None:
-        base = {k: v for k, v in os.environ.items() if not k.startswith(("LEARNLOOP_", "DATABASE_URL"))}
+        base = {
+            k: v for k, v in os.environ.items() if not k.startswith(("LEARNLOOP_", "DATABASE_URL"))
+        }
         self.env = {
             **base,
             **WORKER_ENV,

@@ -28,7 +28,16 @@ from learnloop.domain.engines.base import (
 from learnloop.domain.engines.registry import EngineRegistry
 from learnloop.domain.training_runs import TrainingType
 
-OPTIONS = {"steps", "stepSeconds", "probeDir", "probeKey", "failWith", "retryable", "ignoreCancel"}
+OPTIONS = {
+    "steps",
+    "stepSeconds",
+    "probeDir",
+    "probeKey",
+    "failWith",
+    "retryable",
+    "ignoreCancel",
+    "crash",
+}
 
 
 class Probe:
@@ -78,6 +87,7 @@ class SteppingEngine:
                 checks.text("failWith", max_length=500),
                 checks.boolean("retryable"),
                 checks.boolean("ignoreCancel"),
+                checks.boolean("crash"),
             ],
             {"steps": 4, "stepSeconds": 0.05, "probeKey": "run"},
         )
@@ -99,12 +109,20 @@ class SteppingEngine:
                     await cancel.wait(float(config["stepSeconds"]))
                     cancel.raise_if_cancelled()
                 probe.write("step", str(step))
+                if config.get("crash") and step == steps:
+                    raise ZeroDivisionError("division by zero in step " + str(step))
                 if config.get("failWith") and step == steps:
-                    raise TrainingFailed(str(config["failWith"]), retryable=bool(config.get("retryable")))
+                    raise TrainingFailed(
+                        str(config["failWith"]), retryable=bool(config.get("retryable"))
+                    )
                 if not config.get("ignoreCancel"):
                     await progress(step / steps, metrics={"step": step})
         return EngineResult(
-            result={"steps": steps, "examples": len(dataset.examples), "deployable": {"prompt": "v2"}},
+            result={
+                "steps": steps,
+                "examples": len(dataset.examples),
+                "deployable": {"prompt": "v2"},
+            },
             metrics={"examples": len(dataset.examples)},
         )
 

@@ -77,8 +77,10 @@ async def get_run(org: OrgHandle, run_id: str) -> dict[str, Any]:
     return run
 
 
-async def wait_for(org: OrgHandle, run_id: str, statuses: set[str], timeout: float = 15) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
+async def wait_for(
+    org: OrgHandle, run_id: str, statuses: set[str], within: float = 15
+) -> dict[str, Any]:
+    deadline = time.monotonic() + within
     while True:
         run = await get_run(org, run_id)
         if run["status"] in statuses:
@@ -91,14 +93,18 @@ async def wait_for(org: OrgHandle, run_id: str, statuses: set[str], timeout: flo
 async def count_rows(api: Api, table: str, org_id: uuid.UUID, where: str = "true") -> int:
     async with api.owner_engine.connect() as conn:
         return int(
-            await conn.scalar(text(f"SELECT count(*) FROM {table} WHERE org_id = :o AND {where}"), {"o": org_id})
+            await conn.scalar(
+                text(f"SELECT count(*) FROM {table} WHERE org_id = :o AND {where}"), {"o": org_id}
+            )
         )
 
 
 async def audit_actions(api: Api, org_id: uuid.UUID) -> list[tuple[str, str]]:
     async with api.owner_engine.connect() as conn:
         rows = await conn.execute(
-            text("SELECT action, actor_key FROM audit_log WHERE org_id = :o ORDER BY created_at, id"),
+            text(
+                "SELECT action, actor_key FROM audit_log WHERE org_id = :o ORDER BY created_at, id"
+            ),
             {"o": org_id},
         )
         return [(r.action, r.actor_key) for r in rows]

@@ -14,8 +14,12 @@ from tests.conftest import Api
 DEFAULT_EXAMPLES: list[dict[str, Any]] = [
     {"type": "CORRECTION", "input": "What is 2+2?", "expected": "4", "original": "5"},
     {"type": "DEMONSTRATION", "input": "Greet the user", "expected": "Hello! How can I help?"},
-    {"type": "PREFERENCE", "input": "Summarise: cats sleep a lot", "expected": "Cats sleep much.",
-     "original": "Dogs bark."},
+    {
+        "type": "PREFERENCE",
+        "input": "Summarise: cats sleep a lot",
+        "expected": "Cats sleep much.",
+        "original": "Dogs bark.",
+    },
     {"type": "POSITIVE", "input": "Capital of France?", "expected": "Paris", "split": "VALIDATION"},
     {"type": "NEGATIVE", "input": "Tell me a secret", "expected": None, "original": "the password"},
 ]
@@ -91,7 +95,13 @@ async def seed_finished_run(
                 " VALUES (:o, :d, :a, 'FINE_TUNING', CAST(:c AS jsonb), 'COMPLETED', 1,"
                 " CAST(:c AS jsonb), 'APPROVED', :m, 1, now()) RETURNING id"
             ),
-            {"o": org_id, "d": dataset_id, "a": agent_id, "c": json.dumps({"marker": marker}), "m": marker},
+            {
+                "o": org_id,
+                "d": dataset_id,
+                "a": agent_id,
+                "c": json.dumps({"marker": marker}),
+                "m": marker,
+            },
         )
         await conn.execute(
             text(

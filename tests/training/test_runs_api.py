@@ -125,9 +125,9 @@ async def test_review_and_deploy_rules(training_api: Api) -> None:
     silent = (await org.gql(REVIEW, {"id": ok["id"], "d": "REJECT"}))["reviewTrainingRun"]
     assert errors(silent) == [(["input", "notes"], "REQUIRED")]
 
-    approved = (await org.gql(REVIEW, {"id": ok["id"], "d": "APPROVE", "n": "looks right"}))
+    approved = await org.gql(REVIEW, {"id": ok["id"], "d": "APPROVE", "n": "looks right"})
     assert approved["reviewTrainingRun"]["trainingRun"]["reviewStatus"] == "APPROVED"
-    twice = (await org.gql(REVIEW, {"id": ok["id"], "d": "REJECT", "n": "changed my mind"}))
+    twice = await org.gql(REVIEW, {"id": ok["id"], "d": "REJECT", "n": "changed my mind"})
     assert errors(twice["reviewTrainingRun"]) == [(["input", "runId"], "INVALID_STATE")]
 
     first = (await org.gql(DEPLOY, {"id": ok["id"]}))["deployTrainingRun"]
@@ -170,7 +170,7 @@ async def test_runs_list_filters_and_pages(training_api: Api) -> None:
             break
         after = page["pageInfo"]["endCursor"]
     assert seen == [r["id"] for r in reversed(made)]
-    pending = (await org.gql(query, {"f": {"status": "PENDING", "agentId": "agent-0"}}))
+    pending = await org.gql(query, {"f": {"status": "PENDING", "agentId": "agent-0"}})
     assert pending["trainingRuns"]["totalCount"] == 2  # agent-0 has runs 0, 2, 4; run 0 cancelled
     by_dataset = await org.gql(query, {"f": {"datasetId": dataset_gid(dataset)}})
     assert by_dataset["trainingRuns"]["totalCount"] == 5

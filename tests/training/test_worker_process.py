@@ -23,8 +23,8 @@ def start_worker(
     return worker
 
 
-async def until(condition, timeout: float = 15, every: float = 0.05):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
+async def until(condition, within: float = 15, every: float = 0.05):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + within
     while not (found := condition()):
         assert time.monotonic() < deadline, "condition not met in time"
         await asyncio.sleep(every)
@@ -32,19 +32,22 @@ async def until(condition, timeout: float = 15, every: float = 0.05):  # type: i
 
 
 async def test_subscriber_sees_the_run_executed_by_a_worker_process(
-    fresh_training_api: Api, workers: list[WorkerProcess], tmp_path: Path
+    training_api: Api, workers: list[WorkerProcess], tmp_path: Path
 ) -> None:
-    api = fresh_training_api
+    api = training_api
     org = await api.org(Role.MANAGER)
     run = await create_run(org, config={"steps": 5, "stepSeconds": 0.15})
     seen: list[tuple[str, float]] = []
     async with graphql_ws(api.app, org.token) as ws:
         await ws.subscribe("run", UPDATED, {"id": run["id"]})
         first = await ws.receive()
-        assert first["type"] == "next" and first["payload"]["data"]["trainingRunUpdated"]["status"] == "PENDING"
+        assert (
+            first["type"] == "next"
+            and first["payload"]["data"]["trainingRunUpdated"]["status"] == "PENDING"
+        )
         seen.append(("PENDING", 0.0))
         start_worker(api, workers, tmp_path, "w1")
-        while (message := await ws.receive(timeout=20))["type"] != "complete":
+        while (message := await ws.receive(within=20))["type"] != "complete":
             assert message["type"] == "next", message
             state = message["payload"]["data"]["trainingRunUpdated"]
             seen.append((state["status"], state["progress"]))
@@ -61,9 +64,9 @@ async def test_subscriber_sees_the_run_executed_by_a_worker_process(
 
 
 async def test_killed_worker_run_is_finished_by_another_after_lease_expiry(
-    fresh_training_api: Api, workers: list[WorkerProcess], tmp_path: Path
+    training_api: Api, workers: list[WorkerProcess], tmp_path: Path
 ) -> None:
-    api = fresh_training_api
+    api = training_api
     org = await api.org(Role.MANAGER)
     probe_dir = tmp_path / "probe"
     probe_dir.mkdir()
@@ -74,13 +77,15 @@ async def test_killed_worker_run_is_finished_by_another_after_lease_expiry(
     b.wait_started()
     run = await create_run(org, config=config)
 
-    second_step = await until(lambda: [p for p in read_probe(probe_dir) if p.event == "step" and p.detail == "2"])
+    second_step = await until(
+        lambda: [p for p in read_probe(probe_dir) if p.event == "step" and p.detail == "2"]
+    )
     victim = a if second_step[0].pid == a.pid else b
     survivor = b if victim is a else a
     victim.kill()
     killed_at = time.time()
 
-    done = await wait_for(org, run["id"], {"COMPLETED", "FAILED"}, timeout=20)
+    done = await wait_for(org, run["id"], {"COMPLETED", "FAILED"}, within=20)
     assert done["status"] == "COMPLETED", done
     assert done["attempts"] == 2
     lines = read_probe(probe_dir)
@@ -88,7 +93,9 @@ async def test_killed_worker_run_is_finished_by_another_after_lease_expiry(
     victim_lines = [p for p in lines if p.pid == victim.pid]
     survivor_lines = [p for p in lines if p.pid == survivor.pid]
     assert max(p.at for p in victim_lines) <= killed_at
-    assert min(p.at for p in survivor_lines) >= killed_at + LEASE - 0.3  # only after the lease ran out
+    assert (
+        min(p.at for p in survivor_lines) >= killed_at + LEASE - 0.3
+    )  # only after the lease ran out
     assert [p.detail for p in survivor_lines if p.event == "step"] == [str(i) for i in range(1, 9)]
     messages = [e["node"]["message"] for e in done["events"]["edges"]]
     assert "attempt 1 of 3 lost its worker (lease expired); re-queued" in messages
@@ -96,15 +103,17 @@ async def test_killed_worker_run_is_finished_by_another_after_lease_expiry(
 
 
 async def test_two_workers_execute_twenty_runs_exactly_once(
-    fresh_training_api: Api, workers: list[WorkerProcess], tmp_path: Path
+    training_api: Api, workers: list[WorkerProcess], tmp_path: Path
 ) -> None:
-    api = fresh_training_api
+    api = training_api
     org = await api.org(Role.MANAGER)
     probe_dir = tmp_path / "probe"
     probe_dir.mkdir()
     # A long poll interval: the workers must be woken by NOTIFY to be this quick.
     pair = [
-        start_worker(api, workers, tmp_path, name, "--concurrency", "2", LEARNLOOP_WORKER_POLL_SECONDS="30")
+        start_worker(
+            api, workers, tmp_path, name, "--concurrency", "2", LEARNLOOP_WORKER_POLL_SECONDS="30"
+        )
         for name in ("w1", "w2")
     ]
     for worker in pair:
@@ -115,11 +124,16 @@ async def test_two_workers_execute_twenty_runs_exactly_once(
         await create_run(
             org,
             dataset=dataset,
-            config={"steps": 2, "stepSeconds": 0.02, "probeDir": str(probe_dir), "probeKey": f"r{i}"},
+            config={
+                "steps": 2,
+                "stepSeconds": 0.02,
+                "probeDir": str(probe_dir),
+                "probeKey": f"r{i}",
+            },
         )
         for i in range(20)
     ]
-    query = '{ trainingRuns(first: 1, filter: {status: COMPLETED}) { totalCount } }'
+    query = "{ trainingRuns(first: 1, filter: {status: COMPLETED}) { totalCount } }"
     while (await org.gql(query))["trainingRuns"]["totalCount"] < 20:
         assert time.monotonic() - started < 20, "runs did not all complete"
         await asyncio.sleep(0.1)
@@ -133,22 +147,22 @@ async def test_two_workers_execute_twenty_runs_exactly_once(
 
 
 async def test_cancel_while_running_ends_cancelled_within_two_heartbeats(
-    fresh_training_api: Api, workers: list[WorkerProcess], tmp_path: Path
+    training_api: Api, workers: list[WorkerProcess], tmp_path: Path
 ) -> None:
-    api = fresh_training_api
+    api = training_api
     org = await api.org(Role.MANAGER)
     run = await create_run(org, config={"steps": 200, "stepSeconds": 0.1})
     start_worker(api, workers, tmp_path, "w1")
     async with graphql_ws(api.app, org.token) as ws:
         await ws.subscribe("run", UPDATED, {"id": run["id"]})
         while True:
-            state = (await ws.receive(timeout=20))["payload"]["data"]["trainingRunUpdated"]
+            state = (await ws.receive(within=20))["payload"]["data"]["trainingRunUpdated"]
             if state["status"] == "RUNNING" and state["progress"] > 0:
                 break
         asked = time.monotonic()
         payload = (await org.gql(CANCEL, {"id": run["id"]}))["cancelTrainingRun"]
         assert payload["trainingRun"]["cancelRequested"] is True
-        while (message := await ws.receive(timeout=5))["type"] == "next":
+        while (message := await ws.receive(within=5))["type"] == "next":
             state = message["payload"]["data"]["trainingRunUpdated"]
             if state["status"] == "CANCELLED":
                 elapsed = time.monotonic() - asked

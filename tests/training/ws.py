@@ -24,9 +24,9 @@ class Session:
     async def send(self, message: dict[str, Any]) -> None:
         await self.ws.send_text(json.dumps(message))
 
-    async def receive(self, timeout: float = 10) -> dict[str, Any]:
+    async def receive(self, within: float = 10) -> dict[str, Any]:
         """The next message, skipping legacy keep-alives; normalised to graphql-transport-ws names."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         while True:
             message: dict[str, Any] = json.loads(
                 await self.ws.receive_text(timeout=max(0.01, deadline - time.monotonic()))
@@ -43,18 +43,24 @@ class Session:
         await self.send({"type": "connection_init", "payload": payload})
         return await self.receive()
 
-    async def subscribe(self, op_id: str, query: str, variables: dict[str, Any] | None = None) -> None:
+    async def subscribe(
+        self, op_id: str, query: str, variables: dict[str, Any] | None = None
+    ) -> None:
         kind = "subscribe" if self.protocol == TRANSPORT_WS else "start"
         await self.send(
             {"id": op_id, "type": kind, "payload": {"query": query, "variables": variables or {}}}
         )
 
     async def stop(self, op_id: str) -> None:
-        await self.send({"id": op_id, "type": "complete" if self.protocol == TRANSPORT_WS else "stop"})
+        await self.send(
+            {"id": op_id, "type": "complete" if self.protocol == TRANSPORT_WS else "stop"}
+        )
 
 
 @asynccontextmanager
-async def graphql_ws(app: Any, token: str | None, protocol: str = TRANSPORT_WS) -> AsyncIterator[Session]:
+async def graphql_ws(
+    app: Any, token: str | None, protocol: str = TRANSPORT_WS
+) -> AsyncIterator[Session]:
     async with (
         AsyncClient(transport=ASGIWebSocketTransport(app), base_url="http://testserver") as client,
         aconnect_ws("/graphql", client, subprotocols=[protocol]) as ws,
