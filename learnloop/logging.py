@@ -20,7 +20,7 @@ def _drop_secrets(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMa
 
 
 class _CurrentStderr:
-    """Writes to whatever `sys.stderr` is at the time (loggers are cached; streams get replaced)."""
+    """Writes to whatever sys.stderr is now (cached loggers outlive test captures and redirects)."""
 
     def write(self, text: str) -> int:
         return sys.stderr.write(text)

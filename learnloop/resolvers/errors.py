@@ -22,6 +22,11 @@ def is_expected(error: GraphQLError) -> bool:
 
 
 class ErrorReporting(SchemaExtension):
+    def on_execute(self) -> Iterator[None]:
+        # Known once the document is parsed; every later log line of the request carries it.
+        structlog.contextvars.bind_contextvars(operation=self.execution_context.operation_name)
+        yield
+
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result

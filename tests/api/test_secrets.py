@@ -44,3 +44,30 @@ async def test_secret_never_logged_or_returned_again(
     finally:
         structlog.reset_defaults()
         logging.getLogger().handlers.clear()
+
+
+async def test_log_lines_carry_request_id_org_and_operation(
+    api: Api, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging("INFO", json=True)
+    try:
+        org = await api.org(Role.VIEWER)
+        response = await api.post(
+            "query WhoAmI { viewer { role } }", token=org.token, headers={"x-request-id": "req-42"}
+        )
+        assert response.status_code == 200
+        lines = [
+            json.loads(line)
+            for line in capsys.readouterr().err.splitlines()
+            if line.startswith("{")
+        ]
+        request_line = next(
+            li
+            for li in lines
+            if li.get("event") == "http.request" and li.get("request_id") == "req-42"
+        )
+        assert request_line["org"] == str(org.org_id)
+        assert request_line["operation"] == "WhoAmI"
+    finally:
+        structlog.reset_defaults()
+        logging.getLogger().handlers.clear()

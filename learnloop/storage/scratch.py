@@ -1,4 +1,4 @@
-"""Finding a PostgreSQL server for the test run and making throwaway databases on it."""
+"""Throwaway databases for tests and benchmarks: the local server at :5432, else an embedded one."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import socket
 import uuid
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import URL, make_url
@@ -16,7 +17,7 @@ from learnloop.storage.database import DatabaseTarget
 from learnloop.storage.embedded import EmbeddedPostgres
 
 LOCAL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _local_answers() -> bool:
@@ -41,12 +42,13 @@ class PgServer:
             self.admin = make_url(self.embedded.url())
 
     def url(self, database: str, user: str = "postgres") -> URL:
+        """An owner (or `user`) URL for one database on this server."""
         return self.admin.set(database=database, username=user)
 
     def target(self, database: str) -> DatabaseTarget:
         return DatabaseTarget(owner_url=self.url(database), app_url=self.url(database, APP_DB_ROLE))
 
-    async def _admin(self) -> asyncpg.Connection:
+    async def _admin(self) -> Any:
         url = self.admin
         host = url.query.get("host") or url.host
         return await asyncpg.connect(user="postgres", host=host, port=url.port, database="postgres")
@@ -64,6 +66,15 @@ class PgServer:
                     # A template can be copied only while nobody is connected to it.
                     await asyncio.sleep(0.05 * (attempt + 1))
             raise RuntimeError(f"template {template} stayed busy")
+        finally:
+            await conn.close()
+
+    async def create_database_named(self, name: str) -> None:
+        """Create `name` unless it exists (benchmarks keep a seeded database between runs)."""
+        conn = await self._admin()
+        try:
+            if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+                await conn.execute(f'CREATE DATABASE "{name}"')
         finally:
             await conn.close()
 

@@ -1,0 +1,124 @@
+"""A benchmark database, and uvicorn processes for learnloop and for the HTTP floor, same settings."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
+from dataclasses import dataclass
+
+import httpx
+
+from learnloop.config import Settings
+from learnloop.domain.tokens import TokenSettings
+from learnloop.storage import migrations
+from learnloop.storage.database import DatabaseTarget
+from learnloop.storage.scratch import PgServer
+
+SECRET = "bench-secret-" + "z" * 40
+UVICORN_FLAGS = ["--workers", "1", "--log-level", "warning", "--no-access-log"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class BenchDb:
+    server: PgServer
+    name: str
+    target: DatabaseTarget
+
+    @property
+    def tokens(self) -> TokenSettings:
+        cfg = Settings(jwt_secret=SECRET, database_url="postgresql://unused/unused")
+        return TokenSettings(secret=SECRET, issuer=cfg.jwt_issuer, audience=cfg.jwt_audience)
+
+    def asyncpg_dsn(self, app_role: bool = True) -> str:
+        url = self.target.app_url if app_role else self.target.owner_url
+        return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "DATABASE_URL": self.target.owner_url.render_as_string(hide_password=False),
+            "LEARNLOOP_APP_DATABASE_URL": self.target.app_url.render_as_string(hide_password=False),
+            "LEARNLOOP_JWT_SECRET": SECRET,
+            "LEARNLOOP_LOG_LEVEL": "WARNING",
+            "BENCH_DSN": self.asyncpg_dsn(),
+        }
+
+
+@asynccontextmanager
+async def bench_database(keep: str | None = None) -> AsyncIterator[BenchDb]:
+    """A migrated database of its own; `keep` names one to reuse across runs (seeding is slow)."""
+    server = PgServer()
+    if keep:
+        await server.create_database_named(keep)
+        name = keep
+    else:
+        name = await server.create_database(prefix="ll_bench")
+    await migrations.upgrade(server.url(name))
+    try:
+        yield BenchDb(server, name, server.target(name))
+    finally:
+        if not keep:
+            await server.drop_database(name)
+        server.stop()
+
+
+@contextmanager
+def uvicorn(app: str, env: dict[str, str], factory: bool = False) -> Iterator[str]:
+    """Serve `app` in a subprocess; yields its base URL."""
+    port = free_port()
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *UVICORN_FLAGS,
+    ]
+    if factory:
+        cmd.append("--factory")
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{app} exited: {proc.stderr.read() if proc.stderr else ''}")
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{app} did not start")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def learnloop_server(db: BenchDb) -> AbstractContextManager[str]:
+    return uvicorn("learnloop.app:create_app_from_env", db.env(), factory=True)
+
+
+def floor_server(db: BenchDb) -> AbstractContextManager[str]:
+    return uvicorn("bench.floor_app:app", db.env())
