@@ -11,6 +11,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -136,9 +137,9 @@ def workers(tmp_path: Path) -> Iterator[list[WorkerProcess]]:
 
 
 @asynccontextmanager
-async def running_worker(api: Api, concurrency: int = 1) -> AsyncIterator[Worker]:
+async def running_worker(api: Api, concurrency: int = 1, **settings: Any) -> AsyncIterator[Worker]:
     """A worker in this process (its own listener, like a separate process would have)."""
-    registry = build_registry(test_settings(engine_modules=TEST_ENGINES))
+    registry = build_registry(test_settings(engine_modules=TEST_ENGINES, **settings))
     bus = EventBus(api.target.app_url)
     cfg = WorkerSettings(
         concurrency=concurrency, lease_seconds=LEASE, heartbeat_seconds=HEARTBEAT, poll_seconds=2

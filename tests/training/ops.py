@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import text
@@ -108,3 +109,15 @@ async def audit_actions(api: Api, org_id: uuid.UUID) -> list[tuple[str, str]]:
             {"o": org_id},
         )
         return [(r.action, r.actor_key) for r in rows]
+
+
+async def eventually(check: Callable[[], Any], within: float = 10, every: float = 0.02) -> Any:
+    """The first truthy value of `check()`, polled; fails the test after `within` seconds."""
+    deadline = time.monotonic() + within
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {within}s: {check}")
+        await asyncio.sleep(every)
