@@ -12,6 +12,7 @@ from typing import Annotated
 from uuid import UUID
 
 import typer
+from pydantic import ValidationError
 
 from learnloop.config import Settings, get_settings
 from learnloop.domain.roles import Role
@@ -122,7 +123,6 @@ def worker(
     settings = get_settings()
     # With an external database, migrating is the operator's step; run_worker checks it happened.
     with database(settings, migrate=settings.embedded) as target:
-        typer.echo("learnloop: worker started", err=True)
         asyncio.run(run_worker(target, settings, concurrency))
 
 
@@ -190,7 +190,13 @@ def export_schema() -> None:
 
 
 def main() -> None:
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        typer.echo(f"learnloop: error: {where}: {first['msg']}", err=True)
+        raise SystemExit(2) from None
     configure_logging(settings.log_level, settings.log_json)
     try:
         cli()

@@ -64,8 +64,11 @@ class TrainingRunArtifact:
 
     @strawberry.field(description="GET with the same bearer token to download the file.")
     def download_url(self, info: Info) -> str:
+        base = info.context.base_url
+        if base.startswith("ws"):  # asked over a WebSocket: the download itself is HTTP(S)
+            base = "http" + base.removeprefix("ws")
         return (
-            f"{info.context.base_url}/artifacts/training-runs/"
+            f"{base}/artifacts/training-runs/"
             f"{quote(self.run_global_id, safe='')}/{quote(self.name, safe='')}"
         )
 

@@ -23,7 +23,7 @@ async def run_worker(target: DatabaseTarget, settings: Settings, concurrency: in
             current, head = await current_revision(conn), head_revision()
         if current != head:
             raise ConfigurationError(
-                f"the database is at migration {current} but this worker needs {head}: "
+                f"the database is at migration {current or '(none)'} but this worker needs {head}: "
                 "run `learnloop migrate` first"
             )
         registry = build_registry(settings)

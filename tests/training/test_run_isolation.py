@@ -7,7 +7,7 @@ import pytest
 from learnloop.domain.roles import Role
 from tests.conftest import Api
 from tests.training.conftest import running_worker
-from tests.training.ops import ORG_UPDATED, UPDATED, create_run, wait_for
+from tests.training.ops import ORG_UPDATED, UPDATED, create_run, eventually, wait_for
 from tests.training.ws import LEGACY_WS, graphql_ws
 
 
@@ -97,3 +97,20 @@ async def test_legacy_graphql_ws_protocol(training_api: Api) -> None:
             "status"
         ] == "CANCELLED"
         assert (await ws.receive())["type"] == "complete"
+
+
+async def test_stopped_subscriptions_release_inboxes_and_connections(training_api: Api) -> None:
+    org = await training_api.org(Role.MANAGER)
+    run = await create_run(org)
+    bus = training_api.app.state.learnloop.bus
+    async with graphql_ws(training_api.app, org.token) as ws:
+        await ws.subscribe("one", UPDATED, {"id": run["id"]})
+        await ws.subscribe("all", ORG_UPDATED)
+        assert (await ws.receive())["id"] == "one"
+        await eventually(lambda: len(bus._inboxes) == 2)
+        # Between events a subscription holds no database connection.
+        await eventually(lambda: training_api.engine.pool.checkedout() == 0, within=2)
+        await ws.stop("one")
+        await ws.stop("all")
+        await eventually(lambda: not bus._inboxes)
+    assert training_api.engine.pool.checkedout() == 0
