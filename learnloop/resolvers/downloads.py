@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from strawberry import relay
@@ -10,7 +12,6 @@ from learnloop.domain.errors import Forbidden, NotAuthenticated
 from learnloop.domain.roles import Role
 from learnloop.resolvers.authentication import authenticate
 from learnloop.resolvers.state import AppState
-from learnloop.schema.node import parse_uuid
 from learnloop.storage import training_runs
 from learnloop.storage.unit_of_work import unit_of_work
 
@@ -19,14 +20,18 @@ def _error(status: int, code: str, message: str) -> Response:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
+def _run_id(global_id: str) -> UUID | None:
+    try:
+        gid = relay.GlobalID.from_id(global_id)
+        return UUID(gid.node_id) if gid.type_name == "TrainingRun" else None
+    except Exception:
+        return None
+
+
 async def download_artifact(request: Request) -> Response:
     state: AppState = request.app.state.learnloop
-    try:
-        gid = relay.GlobalID.from_id(request.path_params["run_id"])
-    except Exception:
-        return _error(404, "NOT_FOUND", "not a training run id")
-    run_id = parse_uuid(gid.node_id)
-    if gid.type_name != "TrainingRun" or run_id is None:
+    run_id = _run_id(request.path_params["run_id"])
+    if run_id is None:
         return _error(404, "NOT_FOUND", "not a training run id")
     async with unit_of_work(state.engine, None) as uow:
         principal = await authenticate(uow, state.tokens, request.headers.get("authorization"))

@@ -86,6 +86,7 @@ async def test_killed_worker_run_is_finished_by_another_after_lease_expiry(
     killed_at = time.time()
 
     done = await wait_for(org, run["id"], {"COMPLETED", "FAILED"}, within=20)
+    print(f"SIGKILL -> run completed by the other worker: {time.time() - killed_at:.2f} s")
     assert done["status"] == "COMPLETED", done
     assert done["attempts"] == 2
     lines = read_probe(probe_dir)
@@ -137,6 +138,7 @@ async def test_two_workers_execute_twenty_runs_exactly_once(
     while (await org.gql(query))["trainingRuns"]["totalCount"] < 20:
         assert time.monotonic() - started < 20, "runs did not all complete"
         await asyncio.sleep(0.1)
+    print(f"20 runs, 2 workers x 2 slots: all COMPLETED {time.monotonic() - started:.2f} s")
     lines = read_probe(probe_dir)
     starts = sorted(p.key for p in lines if p.event == "start")
     assert starts == sorted(f"r{i}" for i in range(20))  # each exactly once
@@ -168,6 +170,7 @@ async def test_cancel_while_running_ends_cancelled_within_two_heartbeats(
                 elapsed = time.monotonic() - asked
                 break
         assert (await ws.receive())["type"] == "complete"
+    print(f"cancel -> CANCELLED at the subscriber: {elapsed * 1000:.0f} ms")
     assert elapsed < 2 * HEARTBEAT, elapsed
     done = await get_run(org, run["id"])
     assert done["status"] == "CANCELLED" and done["progress"] < 0.5
