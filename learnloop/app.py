@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from learnloop.config import Settings, get_settings
 from learnloop.resolvers.context import request_id_from
 from learnloop.resolvers.downloads import download_artifact
+from learnloop.resolvers.exports import export_dataset
 from learnloop.resolvers.state import AppState
 from learnloop.resolvers.view import LearnloopGraphQL
 from learnloop.schema.root import get_schema
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             Route("/readyz", readyz),
             Route("/metrics", metrics),
             Route("/artifacts/training-runs/{run_id}/{name}", download_artifact),
+            Route("/exports/datasets/{filename:path}", export_dataset, methods=["GET"]),
         ],
         lifespan=lifespan,
         middleware=[Middleware(RequestLogging, state=state)],

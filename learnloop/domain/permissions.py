@@ -15,6 +15,16 @@ OPERATION_ROLES: dict[str, Role | None] = {
     "members": Role.VIEWER,
     "apiKeys": Role.ADMIN,
     "auditEvents": Role.ADMIN,
+    "dataset": Role.VIEWER,
+    "datasets": Role.VIEWER,
+    "agent": Role.VIEWER,
+    "agents": Role.VIEWER,
+    "execution": Role.VIEWER,
+    "learningExamples": Role.VIEWER,
+    "feedbackStats": Role.VIEWER,
+    "commonIssues": Role.VIEWER,
+    "feedbackTrend": Role.VIEWER,
+    "learningStats": Role.VIEWER,
     "trainingRun": Role.VIEWER,
     "trainingRuns": Role.VIEWER,
     "deployments": Role.VIEWER,
@@ -23,6 +33,16 @@ OPERATION_ROLES: dict[str, Role | None] = {
     "revokeApiKey": Role.ADMIN,
     "inviteMember": Role.ADMIN,
     "setMemberRole": Role.ADMIN,
+    "createDataset": Role.MANAGER,
+    "addExamplesToDataset": Role.MANAGER,
+    "removeExamplesFromDataset": Role.MANAGER,
+    "freezeDataset": Role.MANAGER,
+    "createDatasetVersion": Role.MANAGER,
+    "recordExecution": Role.MEMBER,
+    "submitFeedback": Role.MEMBER,  # or a feedback token for that one execution (below)
+    "submitFeedbackBatch": Role.MEMBER,
+    "createLearningExample": Role.MEMBER,
+    "createFeedbackToken": Role.MEMBER,
     "createTrainingRun": Role.MANAGER,
     "cancelTrainingRun": Role.MANAGER,
     "reviewTrainingRun": Role.MANAGER,
@@ -31,6 +51,9 @@ OPERATION_ROLES: dict[str, Role | None] = {
     "trainingRunUpdated": Role.VIEWER,
     "trainingRunsUpdated": Role.VIEWER,
 }
+
+# The only operations an end user's feedback token may call; the resolver checks its scope.
+FEEDBACK_TOKEN_OPERATIONS: frozenset[str] = frozenset({"submitFeedback"})
 
 
 def required_role(operation: str) -> Role | None:

@@ -40,7 +40,7 @@ class Principal:
         if self.kind is PrincipalKind.API_KEY:
             return f"apikey:{self.api_key_id}"
         if self.kind is PrincipalKind.FEEDBACK_TOKEN:
-            return f"enduser:{self.end_user_id or self.scope_execution_key}"
+            return end_user_actor_key(self.end_user_id or self.scope_execution_key or "")
         if self.kind is PrincipalKind.SYSTEM:
             return "system"
         return "anonymous"
@@ -55,6 +55,11 @@ class Principal:
             raise Forbidden("a feedback token only allows submitFeedback on its own execution")
         if not self.role.includes(role):
             raise Forbidden(f"this operation needs role {role.value}; you have {self.role.value}")
+
+
+def end_user_actor_key(end_user_id: str) -> str:
+    """The actor key of an end user, however their feedback reaches us (widget token or relay)."""
+    return f"enduser:{end_user_id}"
 
 
 ANONYMOUS = Principal(kind=PrincipalKind.ANONYMOUS)

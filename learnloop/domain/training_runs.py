@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from learnloop.domain.audit import AuditEntry, AuditSink
+from learnloop.domain.datasets import DatasetRecord, DatasetStatus
 from learnloop.domain.errors import ErrorCode, Problem, UserInputError
 from learnloop.domain.principal import Principal
 
@@ -120,17 +121,6 @@ class ArtifactRecord:
 
 
 @dataclass(frozen=True)
-class DatasetRef:
-    """What creating a run needs to know about a dataset version."""
-
-    id: UUID
-    name: str
-    version: int
-    status: str  # DRAFT or FROZEN
-    total_examples: int
-
-
-@dataclass(frozen=True)
 class NewTrainingRun:
     dataset_id: UUID
     agent_key: str
@@ -158,8 +148,8 @@ class EngineCatalog(Protocol):
 
 
 class TrainingRunStore(Protocol):
-    async def dataset(self, dataset_id: UUID) -> DatasetRef | None: ...
-    async def ensure_agent(self, org_id: UUID, key: str) -> UUID: ...
+    async def dataset(self, dataset_id: UUID) -> DatasetRecord | None: ...
+    async def ensure_agent(self, key: str) -> UUID: ...
     async def insert(
         self, org_id: UUID, new: NewTrainingRun, agent_id: UUID, created_by: UUID | None
     ) -> TrainingRunRecord: ...
@@ -221,17 +211,17 @@ def check_config(
         return {}, list(exc.problems)
 
 
-def check_dataset_trainable(dataset: DatasetRef | None) -> list[Problem]:
+def check_dataset_trainable(dataset: DatasetRecord | None) -> list[Problem]:
     """Runs train on frozen versions only, so a result can always be traced to its exact data."""
     if dataset is None:
         return [
             Problem(("datasetId",), "no such dataset in this organisation", ErrorCode.NOT_FOUND)
         ]
-    if dataset.status != "FROZEN":
+    if dataset.status is not DatasetStatus.FROZEN:
         return [
             Problem(
                 ("datasetId",),
-                f"dataset '{dataset.name}' v{dataset.version} is a {dataset.status}; "
+                f"dataset '{dataset.name}' v{dataset.version} is a {dataset.status.value}; "
                 "freeze it first (freezeDataset) so the run trains on data that never changes",
                 ErrorCode.INVALID_STATE,
             )
@@ -273,7 +263,7 @@ async def create_training_run(
         config=config,
         max_attempts=new.max_attempts,
     )
-    agent_id = await store.ensure_agent(principal.org_id, cleaned.agent_key)
+    agent_id = await store.ensure_agent(cleaned.agent_key)
     run = await store.insert(principal.org_id, cleaned, agent_id, principal.user_id)
     await store.add_event(
         run.org_id, run.id, "status", "queued", {"status": RunStatus.PENDING.value}

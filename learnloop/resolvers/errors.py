@@ -16,7 +16,8 @@ INTERNAL = "INTERNAL_SERVER_ERROR"
 def is_expected(error: GraphQLError) -> bool:
     """Validation errors and errors we raised on purpose (they carry a code) are shown as they are."""
     original = error.original_error
-    if original is None:
+    if original is None or not error.path:
+        # No path: the request failed before execution (e.g. a variable of the wrong enum value).
         return True
     return isinstance(original, GraphQLError) and bool((original.extensions or {}).get("code"))
 

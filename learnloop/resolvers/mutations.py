@@ -7,9 +7,10 @@ from typing import TypeVar
 
 import structlog
 
-from learnloop.domain.errors import Problem, UserInputError
+from learnloop.domain.errors import Forbidden, NotAuthenticated, Problem, UserInputError
 from learnloop.domain.principal import Principal
 from learnloop.resolvers.context import RequestContext
+from learnloop.resolvers.permissions import auth_error
 
 T = TypeVar("T")
 log = structlog.get_logger("learnloop.mutations")
@@ -18,7 +19,10 @@ log = structlog.get_logger("learnloop.mutations")
 async def run_mutation(
     ctx: RequestContext, action: Callable[[Principal], Awaitable[T]]
 ) -> tuple[T | None, list[Problem]]:
-    """Call `action`; on UserInputError everything it wrote is rolled back and the problems returned."""
+    """Call `action`; on UserInputError everything it wrote is rolled back and the problems returned.
+
+    Forbidden / NotAuthenticated raised inside also roll back, and become GraphQL errors.
+    """
     principal = await ctx.principal()
     try:
         async with ctx.uow.savepoint():
@@ -26,3 +30,6 @@ async def run_mutation(
     except UserInputError as exc:
         log.info("mutation.refused", problems=[".".join(p.field) for p in exc.problems])
         return None, list(exc.problems)
+    except (NotAuthenticated, Forbidden) as exc:
+        # Refused by a rule that needs the input (e.g. a feedback token's scope): a GraphQL error.
+        raise auth_error(exc) from None

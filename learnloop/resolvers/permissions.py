@@ -8,8 +8,8 @@ from graphql import GraphQLError
 from strawberry.permission import BasePermission
 
 from learnloop.domain.errors import Forbidden, NotAuthenticated
-from learnloop.domain.permissions import required_role
-from learnloop.domain.principal import Principal
+from learnloop.domain.permissions import FEEDBACK_TOKEN_OPERATIONS, required_role
+from learnloop.domain.principal import Principal, PrincipalKind
 from learnloop.domain.roles import Role
 from learnloop.resolvers.context import Info, RequestContext
 
@@ -30,13 +30,23 @@ async def require(ctx: RequestContext, role: Role) -> Principal:
         raise auth_error(exc) from None
 
 
+async def check_operation(info: Info) -> None:
+    """Raise UNAUTHENTICATED/FORBIDDEN unless the caller may run OPERATION_ROLES[field name]."""
+    role = required_role(info.field_name)
+    if role is None:
+        return
+    if info.field_name in FEEDBACK_TOKEN_OPERATIONS:
+        principal = await info.context.principal()
+        if principal.kind is PrincipalKind.FEEDBACK_TOKEN:
+            return  # the operation itself checks the token's scope
+    await require(info.context, role)
+
+
 class OperationPermission(BasePermission):
     """Checks the caller against OPERATION_ROLES[field name] before the resolver runs."""
 
     message = "not allowed"
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        role = required_role(info.field_name)
-        if role is not None:
-            await require(info.context, role)
+        await check_operation(info)
         return True

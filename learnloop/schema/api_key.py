@@ -16,7 +16,7 @@ from learnloop.schema.node import LoadableNode
 
 
 @strawberry.type
-class ApiKey(LoadableNode, relay.Node):
+class ApiKey(LoadableNode, relay.Node):  # type: ignore[misc]
     """A credential for agents. Its secret is shown once, in createApiKey's payload, never again."""
 
     loader = ApiKeyByIdLoader

@@ -39,6 +39,6 @@ class AuditEvent(relay.Node):
         )
 
     @classmethod
-    def resolve_nodes(cls, *, info, node_ids, required=False):  # type: ignore[no-untyped-def,override]
+    def resolve_nodes(cls, *, info, node_ids, required=False):  # type: ignore[no-untyped-def]
         # Audit events are reached through `auditEvents`, not fetched by id.
         return [None for _ in node_ids]

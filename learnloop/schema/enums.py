@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
+from learnloop.domain.learning_examples import ExampleType as DomainExampleType
+from learnloop.domain.learning_examples import ReviewStatus as DomainReviewStatus
 from learnloop.domain.principal import PrincipalKind
 from learnloop.domain.roles import Role as DomainRole
 
@@ -11,3 +13,5 @@ Role = strawberry.enum(
     DomainRole, name="Role", description="VIEWER < MEMBER < EXPERT < MANAGER < ADMIN"
 )
 ViewerKind = strawberry.enum(PrincipalKind, name="ViewerKind")
+ExampleType = strawberry.enum(DomainExampleType, name="ExampleType")
+ReviewStatus = strawberry.enum(DomainReviewStatus, name="ReviewStatus")

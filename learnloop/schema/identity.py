@@ -17,7 +17,7 @@ from learnloop.schema.node import LoadableNode
 
 
 @strawberry.type
-class Organization(LoadableNode, relay.Node):
+class Organization(LoadableNode, relay.Node):  # type: ignore[misc]
     """A tenant: every row of learnloop belongs to exactly one organisation."""
 
     loader = OrganizationByIdLoader
@@ -39,7 +39,7 @@ class Organization(LoadableNode, relay.Node):
 
 
 @strawberry.type
-class User(LoadableNode, relay.Node):
+class User(LoadableNode, relay.Node):  # type: ignore[misc]
     """A person; visible to an organisation while they are one of its members."""
 
     loader = UserByIdLoader

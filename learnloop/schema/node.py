@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 from uuid import UUID
 
 from graphql import GraphQLError
@@ -40,7 +40,13 @@ def decode_global_id(
     return node_id
 
 
-class LoadableNode:
+if TYPE_CHECKING:
+    _TypedNode = relay.Node
+else:
+    _TypedNode = object
+
+
+class LoadableNode(_TypedNode):
     """Mixin placed before relay.Node: subclasses set `loader` (UUID-keyed) and `from_record`."""
 
     loader: ClassVar[type[Any]]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
+from uuid import UUID
 
 import strawberry
 from graphql import GraphQLError
 from strawberry import relay
 
 from learnloop.domain.pagination import InvalidPageRequest, Page, PageRequest
+from learnloop.resolvers.loaders.children import ChildCountLoader, ChildPageLoader
 
 NodeType = TypeVar("NodeType", bound=relay.Node)
 
@@ -55,3 +57,35 @@ def page_request(first: int | None, after: str | None) -> PageRequest:
         return PageRequest.parse(first, after)
     except InvalidPageRequest as exc:
         raise GraphQLError(str(exc), extensions={"code": "BAD_USER_INPUT"}) from None
+
+
+def _bad_cursor(exc: InvalidPageRequest) -> GraphQLError:
+    return GraphQLError(str(exc), extensions={"code": "BAD_USER_INPUT"})
+
+
+async def load_page(pending: Awaitable[Page]) -> Page:
+    """Await a root list's page; a cursor from another list is BAD_USER_INPUT, not a crash."""
+    try:
+        return await pending
+    except InvalidPageRequest as exc:
+        raise _bad_cursor(exc) from None
+
+
+async def child_connection(
+    info: Any,
+    pages: type[ChildPageLoader],
+    counts: type[ChildCountLoader],
+    parent_id: UUID,
+    first: int | None,
+    after: str | None,
+    convert: Callable[[Any], NodeType],
+) -> Connection[NodeType]:
+    """A nested connection (an agent's executions, ...) loaded with every sibling's in one batch."""
+    request = page_request(first, after)
+    try:
+        key = pages.key(parent_id, request)
+    except InvalidPageRequest as exc:
+        raise _bad_cursor(exc) from None
+    loaders = info.context.loaders
+    page = await loaders.get(pages).load(key)
+    return Connection.from_page(page, convert, lambda: loaders.get(counts).load(parent_id))

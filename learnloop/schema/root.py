@@ -11,16 +11,50 @@ from strawberry.tools import merge_types
 from learnloop.config import get_settings
 from learnloop.resolvers.errors import ErrorReporting
 from learnloop.resolvers.transaction import CommitUnitOfWork
+from learnloop.schema.agent import Agent
+from learnloop.schema.agents_root import AgentsMutation, AgentsQuery
 from learnloop.schema.api_key import ApiKey
+from learnloop.schema.dataset import DatasetExample, TrainingDataset
+from learnloop.schema.dataset_root import DatasetMutation, DatasetQuery
 from learnloop.schema.deployment import Deployment
+from learnloop.schema.execution import Execution
+from learnloop.schema.expert_annotation import ExpertAnnotation
+from learnloop.schema.feedback import Feedback
+from learnloop.schema.feedback_root import FeedbackMutation, FeedbackQuery
 from learnloop.schema.identity import Organization, User
 from learnloop.schema.identity_root import IdentityMutation, IdentityQuery
+from learnloop.schema.learning_example import LearningExample
+from learnloop.schema.learning_examples_root import (
+    LearningExamplesMutation,
+    LearningExamplesQuery,
+)
 from learnloop.schema.node_root import NodeQuery
 from learnloop.schema.training_root import TrainingMutation, TrainingQuery, TrainingSubscription
 from learnloop.schema.training_run import TrainingRun
 
-Query = merge_types("Query", (NodeQuery, IdentityQuery, TrainingQuery))
-Mutation = merge_types("Mutation", (IdentityMutation, TrainingMutation))
+Query = merge_types(
+    "Query",
+    (
+        NodeQuery,
+        IdentityQuery,
+        AgentsQuery,
+        FeedbackQuery,
+        LearningExamplesQuery,
+        DatasetQuery,
+        TrainingQuery,
+    ),
+)
+Mutation = merge_types(
+    "Mutation",
+    (
+        IdentityMutation,
+        AgentsMutation,
+        FeedbackMutation,
+        LearningExamplesMutation,
+        DatasetMutation,
+        TrainingMutation,
+    ),
+)
 Subscription = merge_types("Subscription", (TrainingSubscription,))
 
 
@@ -35,7 +69,20 @@ def _build(max_depth: int) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        types=[Organization, User, ApiKey, TrainingRun, Deployment],
+        types=[
+            Organization,
+            User,
+            ApiKey,
+            Agent,
+            Execution,
+            Feedback,
+            LearningExample,
+            ExpertAnnotation,
+            TrainingDataset,
+            DatasetExample,
+            TrainingRun,
+            Deployment,
+        ],
         extensions=[
             CommitUnitOfWork,
             ErrorReporting,

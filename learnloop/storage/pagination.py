@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    Select,
+    Table,
+    Uuid,
+    bindparam,
+    column,
+    func,
+    or_,
+    select,
+    true,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 
 from learnloop.domain.pagination import InvalidPageRequest, Page, PageRequest, encode_cursor
@@ -66,3 +81,101 @@ async def keyset_page(
 async def count(uow: UnitOfWork, stmt: Select[Any]) -> int:
     total = await uow.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     return int(total or 0)
+
+
+# --- Lists under many parents at once (nested connections) ----------------------------------
+
+
+@dataclass(frozen=True)
+class ChildList:
+    """Rows listed under a parent (an agent's executions, ...), newest first by (created_at, id).
+
+    `parent` names the column pointing at the parent; every such list has an index on
+    (org_id, parent, created_at, id), so each parent's page is an index range scan.
+    """
+
+    table: Table
+    parent: str
+    convert: Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class ChildPageKey:
+    """One parent's page request, hashable so dataloaders can batch and cache it."""
+
+    parent_id: UUID
+    first: int
+    after: tuple[datetime, UUID] | None = None
+
+    @classmethod
+    def of(cls, parent_id: UUID, request: PageRequest) -> ChildPageKey:
+        """Raises InvalidPageRequest for a cursor that is not one of these lists' cursors."""
+        if request.after is None:
+            return cls(parent_id, request.first)
+        try:
+            created_at, row_id = request.after
+            return cls(parent_id, request.first, (datetime.fromisoformat(created_at), UUID(row_id)))
+        except ValueError:
+            raise InvalidPageRequest("`after` is not a valid cursor for this list") from None
+
+
+async def child_pages(uow: UnitOfWork, rel: ChildList, keys: Sequence[ChildPageKey]) -> list[Page]:
+    """Every parent's page in one statement: unnest the requests, LATERAL-join each one's page."""
+    t = rel.table
+    requests = func.unnest(
+        bindparam("parents", [k.parent_id for k in keys], type_=ARRAY(Uuid())),
+        bindparam("limits", [k.first + 1 for k in keys], type_=ARRAY(Integer())),
+        bindparam(
+            "after_at",
+            [k.after[0] if k.after else None for k in keys],
+            type_=ARRAY(DateTime(timezone=True)),
+        ),
+        bindparam("after_id", [k.after[1] if k.after else None for k in keys], type_=ARRAY(Uuid())),
+    ).table_valued(
+        column("parent_id", Uuid()),
+        column("lim", Integer()),
+        column("after_at", DateTime(timezone=True)),
+        column("after_id", Uuid()),
+        with_ordinality="ord",
+    )
+    p = requests.render_derived(name="p")
+    page = (
+        select(t)
+        .where(
+            t.c[rel.parent] == p.c.parent_id,
+            or_(
+                p.c.after_at.is_(None),
+                tuple_(t.c.created_at, t.c.id) < tuple_(p.c.after_at, p.c.after_id),
+            ),
+        )
+        .order_by(t.c.created_at.desc(), t.c.id.desc())
+        .limit(p.c.lim)
+        .lateral("c")
+    )
+    rows = await uow.all(select(p.c.ord, page).select_from(p.join(page, true())))
+    grouped: list[list[Any]] = [[] for _ in keys]
+    for row in rows:
+        grouped[row.ord - 1].append(row)
+    pages = []
+    for key, found in zip(keys, grouped, strict=True):
+        shown = found[: key.first]
+        pages.append(
+            Page(
+                items=[rel.convert(r) for r in shown],
+                cursors=[encode_cursor([r.created_at, r.id]) for r in shown],
+                has_next_page=len(found) > key.first,
+                has_previous_page=key.after is not None,
+            )
+        )
+    return pages
+
+
+async def child_counts(
+    uow: UnitOfWork, rel: ChildList, parent_ids: Sequence[UUID]
+) -> dict[UUID, int]:
+    """How many rows each parent has, in one GROUP BY."""
+    parent = rel.table.c[rel.parent]
+    rows = await uow.all(
+        select(parent, func.count()).where(parent.in_(parent_ids)).group_by(parent)
+    )
+    return {r[0]: int(r[1]) for r in rows}

@@ -9,10 +9,10 @@ from uuid import UUID
 
 from sqlalchemy import Select, func, insert, select, update
 
+from learnloop.domain.datasets import DatasetRecord
 from learnloop.domain.pagination import Page, PageRequest
 from learnloop.domain.training_runs import (
     ArtifactRecord,
-    DatasetRef,
     NewTrainingRun,
     RunEventRecord,
     RunFilter,
@@ -21,7 +21,7 @@ from learnloop.domain.training_runs import (
     TrainingRunRecord,
     TrainingType,
 )
-from learnloop.storage import training_data
+from learnloop.storage import agents, datasets
 from learnloop.storage.models import Agent, TrainingRun, TrainingRunArtifact, TrainingRunEvent
 from learnloop.storage.pagination import count, keyset_page
 from learnloop.storage.unit_of_work import UnitOfWork
@@ -208,11 +208,11 @@ class TrainingRunRepository:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
 
-    async def dataset(self, dataset_id: UUID) -> DatasetRef | None:
-        return await training_data.dataset_ref(self.uow, dataset_id)
+    async def dataset(self, dataset_id: UUID) -> DatasetRecord | None:
+        return await datasets.get(self.uow, dataset_id)
 
-    async def ensure_agent(self, org_id: UUID, key: str) -> UUID:
-        return await training_data.ensure_agent(self.uow, org_id, key)
+    async def ensure_agent(self, key: str) -> UUID:
+        return (await agents.ensure(self.uow, [key]))[key]
 
     async def insert(
         self, org_id: UUID, new: NewTrainingRun, agent_id: UUID, created_by: UUID | None

@@ -69,6 +69,22 @@ class UnitOfWork:
     async def first(self, statement: Executable, params: Any = None) -> Any:
         return (await self.execute(statement, params)).first()
 
+    async def stream(self, statement: Executable, batch_size: int) -> AsyncIterator[Sequence[Any]]:
+        """The rows of one statement, `batch_size` at a time, through a server-side cursor.
+
+        One consistent snapshot at bounded memory (exports). The connection is held until the
+        rows run out or the iterator is closed, so give a stream its own unit of work.
+        """
+        async with self._lock:
+            conn = await self._connection()
+            self.statements += 1
+            result = await conn.stream(statement.execution_options(yield_per=batch_size))
+            try:
+                async for rows in result.partitions(batch_size):
+                    yield rows
+            finally:
+                await result.close()
+
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
         """All-or-nothing block: an exception rolls back everything written inside it."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from learnloop.config import Settings
 from learnloop.domain.engines.dpo import DpoEngine
-from learnloop.domain.engines.export_port import InterimExport
 from learnloop.domain.engines.fine_tune_api import FineTuneProvider, OpenAIFineTuningClient
 from learnloop.domain.engines.fine_tuning import FineTuningEngine
 from learnloop.domain.engines.registry import EngineRegistry, load_plugins
@@ -18,12 +17,11 @@ def fine_tune_provider(settings: Settings) -> FineTuneProvider | None:
 
 
 def build_registry(settings: Settings) -> EngineRegistry:
-    export = InterimExport()
     provider = fine_tune_provider(settings)
     registry = EngineRegistry(
         [
-            FineTuningEngine(export, provider, default_model=settings.llm_model),
-            DpoEngine(export, provider, default_model=settings.llm_model),
+            FineTuningEngine(provider, default_model=settings.llm_model),
+            DpoEngine(provider, default_model=settings.llm_model),
         ]
     )
     load_plugins(registry, settings.engine_module_list)

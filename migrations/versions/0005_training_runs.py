@@ -11,7 +11,7 @@
   role inside a transaction scoped to the run's organisation.
 
 Revision ID: 0005_training_runs
-Revises: 0002_tenancy_security
+Revises: 0004_datasets
 """
 
 from collections.abc import Sequence
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005_training_runs"
-down_revision: str | None = "0002_tenancy_security"
+down_revision: str | None = "0004_datasets"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -16,15 +16,31 @@ QUERY_PROBES: dict[str, str] = {
     "members": "{ members { role user { id email displayName } } }",
     "apiKeys": "{ apiKeys(first: 100, includeRevoked: true) { totalCount edges { node { id name prefix } } } }",
     "auditEvents": "{ auditEvents(first: 100) { edges { node { id action actorKey targetId data } } } }",
-    "trainingRuns": "{ trainingRuns(first: 100) { totalCount edges { node { id config result "
-    "reviewNotes agentKey datasetId events(first: 100) { edges { node { message data } } } } } } }",
-    "deployments": '{ deployments(agentId: "shared-agent", first: 100) { totalCount edges { node '
-    "{ id config agentKey trainingRun { id } } } } }",
-    # node/nodes are probed with the other org's ids in test_isolation.py; trainingRun(id) and
-    # the subscriptions with the other org's run id in tests/training/test_run_isolation.py.
+    "datasets": "{ datasets(first: 100) { totalCount edges { node { id name version status } } } }",
+    # Both orgs use the same agent and execution keys: a key must resolve inside the caller's org.
+    "agent": '{ agent(key: "agent-shared") { id key executions(first: 50) { totalCount edges { node { id input feedback(first: 50) { edges { node { id feedbackText correctionText } } } } } } } }',
+    "agents": "{ agents(first: 100) { totalCount edges { node { id key } } } }",
+    "execution": '{ execution(agentId: "agent-shared", executionId: "exec-shared") { id input output feedback(first: 50) { totalCount edges { node { id feedbackText } } } } }',
+    "learningExamples": "{ learningExamples(first: 100) { totalCount edges { node { id inputText expectedOutput originalOutput } } } }",
+    "feedbackStats": '{ feedbackStats(agentId: "agent-shared") { totalFeedback avgRating thumbsUpCount thumbsDownCount } }',
+    "commonIssues": '{ commonIssues(agentId: "agent-shared", limit: 10) { category count } }',
+    "feedbackTrend": '{ feedbackTrend(agentId: "agent-shared", bucket: DAY) { bucketStart stats { totalFeedback } } }',
+    "learningStats": "{ learningStats { pendingAnnotations totalExamples } }",
+    # Fields that take an id are probed with the other org's ids (ID_PROBES, test_isolation.py).
     "node": "",
     "nodes": "",
+    "dataset": "",
     "trainingRun": "",
+    "trainingRuns": "{ trainingRuns(first: 100) { totalCount edges { node { id config result "
+    "reviewNotes agentKey datasetId events(first: 100) { edges { node { message data } } } } } } }",
+    "deployments": '{ deployments(agentId: "agent-shared", first: 100) { totalCount edges { node '
+    "{ id config agentKey trainingRun { id } } } } }",
+}
+
+# field -> (GraphQL type of the id it takes, query with an `$id` variable)
+ID_PROBES: dict[str, tuple[str, str]] = {
+    "dataset": ("TrainingDataset", "query($id: ID!) { dataset(id: $id) { id name } }"),
+    "trainingRun": ("TrainingRun", "query($id: ID!) { trainingRun(id: $id) { id config } }"),
 }
 
 SUBSCRIPTION_PROBES: dict[str, str] = {
@@ -33,7 +49,7 @@ SUBSCRIPTION_PROBES: dict[str, str] = {
 }
 
 
-async def seed_org(org: OrgHandle, marker: str) -> dict[str, Any]:
+async def seed_org(org: OrgHandle, marker: str, feedback_count: int = 1) -> dict[str, Any]:
     """Give an org one of everything; returns ids and strings that must never leak to another org."""
     key = await org.gql(
         "mutation($n: String!) { createApiKey(input: {name: $n, role: MEMBER}) { apiKey { id } secret } }",
@@ -43,19 +59,30 @@ async def seed_org(org: OrgHandle, marker: str) -> dict[str, Any]:
         "mutation($e: String!) { inviteMember(input: {email: $e, role: VIEWER}) { member { user { id } } } }",
         {"e": f"invitee-{marker}@example.com"},
     )
-    run = await seed_finished_run(org.api, org.org_id, agent_key="shared-agent", marker=marker)
-    return {
-        "strings": [
-            marker,
-            org.slug,
-            str(org.org_id),
-            str(org.user_id),
-            key["createApiKey"]["secret"],
-        ],
-        "node_ids": [
-            key["createApiKey"]["apiKey"]["id"],
-            invite["inviteMember"]["member"]["user"]["id"],
-            run["run"],
-            run["deployment"],
-        ],
+    run = await seed_finished_run(org.api, org.org_id, agent_key="agent-shared", marker=marker)
+    for n in range(feedback_count):
+        await org.gql(
+            """mutation($in: String!, $fb: String!, $ex: String!) {
+              recordExecution(input: {agentId: "agent-shared", executionId: $ex, input: $in, output: $in}) { userErrors { message } }
+              submitFeedback(input: {agentId: "agent-shared", executionId: $ex, feedbackType: CORRECTION, rating: 2,
+                feedbackText: $fb, correctionText: $fb, issueCategories: [INCORRECT]}) { userErrors { message } }
+            }""",
+            {
+                "in": f"input-{marker}",
+                "fb": f"fix-{marker}",
+                "ex": "exec-shared" if n == 0 else f"exec-{n}",
+            },
+        )
+    dataset = await org.gql(
+        "mutation($n: String!) { createDataset(input: {name: $n}) { dataset { id } userErrors { message } } }",
+        {"n": f"dataset-{marker}"},
+    )
+    ids = {
+        "ApiKey": key["createApiKey"]["apiKey"]["id"],
+        "User": invite["inviteMember"]["member"]["user"]["id"],
+        "TrainingDataset": dataset["createDataset"]["dataset"]["id"],
+        "TrainingRun": run["run"],
+        "Deployment": run["deployment"],
     }
+    secrets = [marker, org.slug, str(org.org_id), str(org.user_id), key["createApiKey"]["secret"]]
+    return {"strings": secrets, "node_ids": list(ids.values()), "ids_by_type": ids}

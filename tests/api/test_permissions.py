@@ -41,4 +41,6 @@ def test_docs_table_matches_operation_roles() -> None:
     text = DOC.read_text()
     for operation, role in OPERATION_ROLES.items():
         expected = f"| `{operation}` | {role.value if role else 'none'} |"
-        assert expected in text, f"docs/permissions.md lacks: {expected}"
+        assert expected in text, (
+            f"docs/permissions.md lacks {expected}: run python docs/gen_permissions.py"
+        )

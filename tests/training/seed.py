@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import text
 from strawberry import relay
 
+from learnloop.storage import datasets
+from learnloop.storage.unit_of_work import unit_of_work
 from tests.conftest import Api
 
 DEFAULT_EXAMPLES: list[dict[str, Any]] = [
@@ -37,16 +39,19 @@ async def seed_dataset(
     name: str = "support answers",
     examples: list[dict[str, Any]] | None = None,
 ) -> uuid.UUID:
-    """A dataset version with `examples` (default: a small mix of types and splits)."""
+    """A dataset version with `examples` (default: a small mix of types and splits).
+
+    Written as the owner, DRAFT first; FROZEN ones are then frozen the way freezeDataset does it
+    (content snapshots, then the status flip), so the database's own rules hold.
+    """
     rows = DEFAULT_EXAMPLES if examples is None else examples
     async with api.owner_engine.begin() as conn:
         dataset_id = await conn.scalar(
             text(
-                "INSERT INTO training_datasets (org_id, lineage_id, name, status, frozen_at, total_examples)"
-                " VALUES (:o, gen_random_uuid(), :n, :s, CASE WHEN :s = 'FROZEN' THEN now() END, :t)"
-                " RETURNING id"
+                "INSERT INTO training_datasets (org_id, lineage_id, name)"
+                " VALUES (:o, gen_random_uuid(), :n) RETURNING id"
             ),
-            {"o": org_id, "n": name, "s": status, "t": len(rows)},
+            {"o": org_id, "n": name},
         )
         for row in rows:
             example_id = await conn.scalar(
@@ -72,6 +77,9 @@ async def seed_dataset(
                 ),
                 {"o": org_id, "d": dataset_id, "x": example_id, "s": row.get("split", "TRAIN")},
             )
+    if status == "FROZEN":
+        async with unit_of_work(api.owner_engine, org_id) as uow:
+            await datasets.freeze(uow, dataset_id)
     return uuid.UUID(str(dataset_id))
 
 

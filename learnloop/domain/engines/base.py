@@ -7,38 +7,24 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from uuid import UUID
 
+from learnloop.domain.exports import ExportRecord
+from learnloop.domain.splits import Split
 from learnloop.domain.training_runs import TrainingType
 
 
 @dataclass(frozen=True)
-class TrainingExample:
-    """One example of a frozen dataset version, with the split it was assigned."""
-
-    id: str
-    split: str  # TRAIN, VALIDATION or TEST
-    weight: float
-    example_type: str
-    input_text: str
-    expected_output: str | None
-    original_output: str | None
-    quality_score: float | None
-    domain: str | None
-    task_type: str | None
-    metadata: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class TrainingData:
-    """A frozen dataset version as an engine sees it."""
+    """A frozen dataset version as an engine sees it: its examples as the dataset exports them."""
 
-    dataset_id: str
+    dataset_id: UUID
     name: str
     version: int
-    examples: tuple[TrainingExample, ...]
+    examples: tuple[ExportRecord, ...]
 
-    def split(self, name: str) -> tuple[TrainingExample, ...]:
-        return tuple(e for e in self.examples if e.split == name)
+    def split(self, split: Split) -> tuple[ExportRecord, ...]:
+        return tuple(e for e in self.examples if e.split is split)
 
 
 @dataclass(frozen=True)

@@ -6,15 +6,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from learnloop.domain.engines import config as checks
-from learnloop.domain.engines.export_port import DPO
 from learnloop.domain.engines.token_stats import count_tokens
 from learnloop.domain.engines.training_files import FileTrainingEngine
+from learnloop.domain.exports import ExportFormat
 from learnloop.domain.training_runs import TrainingType
 
 
 class DpoEngine(FileTrainingEngine):
     training_type = TrainingType.DPO
-    export_format = DPO
+    export_format = ExportFormat.DPO
     prefix = "dpo"
     unit = "pairs"
 

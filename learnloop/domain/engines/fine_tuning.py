@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from learnloop.domain.engines.export_port import OPENAI_CHAT
 from learnloop.domain.engines.token_stats import count_tokens
 from learnloop.domain.engines.training_files import FileTrainingEngine
+from learnloop.domain.exports import ExportFormat
 from learnloop.domain.training_runs import TrainingType
 
 
 class FineTuningEngine(FileTrainingEngine):
     training_type = TrainingType.FINE_TUNING
-    export_format = OPENAI_CHAT
+    export_format = ExportFormat.OPENAI_CHAT
     prefix = "chat"
     unit = "examples"
 

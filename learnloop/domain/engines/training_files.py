@@ -1,8 +1,9 @@
 """Engines that turn a frozen dataset into training files (and optionally a provider job).
 
-Shared by FINE_TUNING (chat files) and DPO (preference pairs): export each split through the
-dataset-export port, measure counts and tokens, keep the files as run artifacts, and when a
-fine-tuning API is configured, upload them and create (and optionally follow) a job.
+Shared by FINE_TUNING (chat files) and DPO (preference pairs): write each split with the dataset
+export formatters (`domain/exports.py`, the same lines `GET /exports/datasets/...` serves),
+measure counts and tokens, keep the files as run artifacts, and when a fine-tuning API is
+configured, upload them and create (and optionally follow) a job.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from learnloop.domain.engines.base import (
     TrainingData,
     TrainingFailed,
 )
-from learnloop.domain.engines.export_port import DatasetExportPort
 from learnloop.domain.engines.fine_tune_api import TERMINAL_JOB_STATES, FineTuneProvider
 from learnloop.domain.engines.token_stats import TOKENIZER, summarize
 from learnloop.domain.errors import ErrorCode, Problem
+from learnloop.domain.exports import ExportFormat, iter_lines
+from learnloop.domain.splits import Split
 from learnloop.domain.training_runs import TrainingType
 
 JSONL = "application/jsonl"
@@ -43,7 +45,7 @@ COMMON_OPTIONS = {
 
 @dataclass(frozen=True)
 class ExportedSplit:
-    split: str
+    split: Split
     lines: list[str]
     tokens: list[int]
     examples: int  # examples of the split, usable or not
@@ -69,18 +71,13 @@ class FileTrainingEngine:
     """Subclasses set the type, export format, file prefix, provider method and token count."""
 
     training_type: TrainingType
-    export_format: str
+    export_format: ExportFormat
     prefix: str
     unit: str  # what one line is: "examples" or "pairs"
 
     def __init__(
-        self,
-        export: DatasetExportPort,
-        provider: FineTuneProvider | None = None,
-        *,
-        default_model: str = "gpt-4o-mini",
+        self, provider: FineTuneProvider | None = None, *, default_model: str = "gpt-4o-mini"
     ) -> None:
-        self.export = export
         self.provider = provider
         self.default_model = default_model
 
@@ -135,9 +132,11 @@ class FileTrainingEngine:
         cancel: CancelToken,
     ) -> EngineResult:
         await progress(0.05, message=f"exporting {dataset.name} v{dataset.version}")
-        train = self._export(dataset, "TRAIN")
+        train = self._export(dataset, Split.TRAIN)
         self._require_enough(dataset, train, int(config["minExamples"]))
-        validation = self._export(dataset, "VALIDATION") if config["includeValidation"] else None
+        validation = (
+            self._export(dataset, Split.VALIDATION) if config["includeValidation"] else None
+        )
         cancel.raise_if_cancelled()
         splits = [s for s in (train, validation) if s is not None and s.lines]
         artifacts = [self._artifact(s.split, s.lines) for s in splits]
@@ -157,8 +156,8 @@ class FileTrainingEngine:
         )
 
     # --- steps ---------------------------------------------------------------------------
-    def _export(self, data: TrainingData, split: str) -> ExportedSplit:
-        lines = list(self.export.lines(self.export_format, data, split))
+    def _export(self, data: TrainingData, split: Split) -> ExportedSplit:
+        lines = list(iter_lines(self.export_format, data.split(split)))
         tokens = [self.line_tokens(json.loads(line)) for line in lines]
         return ExportedSplit(split, lines, tokens, len(data.split(split)))
 
@@ -181,8 +180,8 @@ class FileTrainingEngine:
         upload = self._artifact(s.split, lines, ".provider")
         return own if upload.content == own.content else upload
 
-    def _artifact(self, split: str, lines: list[str], variant: str = "") -> Artifact:
-        name = f"{self.prefix}.{split.lower()}{variant}.jsonl"
+    def _artifact(self, split: Split, lines: list[str], variant: str = "") -> Artifact:
+        name = f"{self.prefix}.{split.value.lower()}{variant}.jsonl"
         return Artifact(name, JSONL, "".join(f"{line}\n" for line in lines))
 
     def _metrics(
@@ -191,9 +190,9 @@ class FileTrainingEngine:
         splits = [s for s in (train, validation) if s is not None]
         epochs = int(config.get("nEpochs") or 1)
         return {
-            self.unit: {s.split.lower(): len(s.lines) for s in splits},
+            self.unit: {s.split.value.lower(): len(s.lines) for s in splits},
             "skippedExamples": sum(s.examples - len(s.lines) for s in splits),
-            "tokens": {s.split.lower(): summarize(s.tokens) for s in splits},
+            "tokens": {s.split.value.lower(): summarize(s.tokens) for s in splits},
             "estimatedTrainingTokens": sum(train.tokens) * epochs,
             "tokenizer": TOKENIZER,
         }

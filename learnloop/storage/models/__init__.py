@@ -12,7 +12,7 @@ from learnloop.storage.models.experiment import (
     ExperimentOutcome,
     LearningExperiment,
 )
-from learnloop.storage.models.feedback import AgentFeedback
+from learnloop.storage.models.feedback import AgentFeedback, FeedbackIdempotencyKey
 from learnloop.storage.models.learning_example import ExampleHistory, LearningExample
 from learnloop.storage.models.organization import Membership, Organization, User
 from learnloop.storage.models.training_run import (
@@ -34,6 +34,7 @@ __all__ = [
     "ExperimentAssignment",
     "ExperimentOutcome",
     "ExpertAnnotation",
+    "FeedbackIdempotencyKey",
     "IdMixin",
     "LearningExample",
     "LearningExperiment",

@@ -83,3 +83,5 @@ class DatasetExample(IdMixin, OrgMixin, Base):
     example_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("learning_examples.id"))
     split: Mapped[str]
     weight: Mapped[float] = mapped_column(server_default=text("1.0"))
+    # The example's content when the version was frozen (NULL while DRAFT); see 0004_datasets.
+    snapshot: Mapped[JSONDict | None]

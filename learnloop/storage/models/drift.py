@@ -30,7 +30,7 @@ def schema_drift(sync_connection: Connection) -> list[Any]:
     alembic autogenerate compares (tables, columns, types, nullability, server defaults,
     indexes, unique and foreign key constraints), it compares what autogenerate cannot:
     the names of CHECK constraints (not their text, which PostgreSQL rewrites), and each
-    index's method (btree, gin) and partial-index WHERE clause (compared after removing
+    index's method (btree, gin), INCLUDE columns and partial-index WHERE clause (compared after removing
     the casts and parentheses PostgreSQL adds when it stores the predicate).
 
     Server defaults are compared too: alembic compares the rendered text and, when that
@@ -102,4 +102,6 @@ def _index_options_drift(sync_connection: Connection) -> list[tuple[str, str, st
                 drift.append(("index_where_mismatch", table.name, str(index.name)))
             if (pg["using"] or "btree") != options.get("postgresql_using", "btree"):
                 drift.append(("index_method_mismatch", table.name, str(index.name)))
+            if list(pg.get("include") or []) != list(options.get("postgresql_include") or []):
+                drift.append(("index_include_mismatch", table.name, str(index.name)))
     return drift

@@ -7,36 +7,14 @@ import uuid
 from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from learnloop.domain.feedback import TYPE_GROUP, FeedbackType, IssueCategory, TypeGroup
 from learnloop.storage.models.base import Base, IdMixin, OrgMixin, UpdatedAtMixin, enum_check
 
-FEEDBACK_TYPES = (
-    "THUMBS_UP",
-    "THUMBS_DOWN",
-    "STAR_RATING",
-    "DETAILED_FEEDBACK",
-    "CORRECTION",
-    "REPORT_ISSUE",
-)
-TYPE_GROUPS = ("THUMBS", "RATING", "DETAILED", "CORRECTION", "ISSUE")
+FEEDBACK_TYPES = tuple(t.value for t in FeedbackType)
+TYPE_GROUPS = tuple(g.value for g in TypeGroup)
 # feedback_type -> type_group; "one person, one opinion" is unique per type group.
-TYPE_GROUP_OF: dict[str, str] = {
-    "THUMBS_UP": "THUMBS",
-    "THUMBS_DOWN": "THUMBS",
-    "STAR_RATING": "RATING",
-    "DETAILED_FEEDBACK": "DETAILED",
-    "CORRECTION": "CORRECTION",
-    "REPORT_ISSUE": "ISSUE",
-}
-ISSUE_CATEGORIES = (
-    "INCORRECT",
-    "INCOMPLETE",
-    "UNCLEAR",
-    "HALLUCINATION",
-    "OFF_TOPIC",
-    "UNSAFE",
-    "FORMATTING",
-    "OTHER",
-)
+TYPE_GROUP_OF: dict[str, str] = {t.value: g.value for t, g in TYPE_GROUP.items()}
+ISSUE_CATEGORIES = tuple(c.value for c in IssueCategory)
 RATING_COLUMNS = (
     "rating",
     "accuracy_rating",
@@ -44,6 +22,8 @@ RATING_COLUMNS = (
     "clarity_rating",
     "completeness_rating",
 )
+
+STATS_COLUMNS = ("feedback_type", *RATING_COLUMNS, "issue_categories")
 
 
 def _type_group_matches() -> str:
@@ -87,15 +67,29 @@ class AgentFeedback(IdMixin, OrgMixin, UpdatedAtMixin, Base):
             unique=True,
             postgresql_where=text("idempotency_key IS NOT NULL"),
         ),
+        # The listing indexes also carry what statistics read: index-only scans per window.
         Index(
             "ix_agent_feedback_org_id_agent_id_created_at_id",
             "org_id",
             "agent_id",
             "created_at",
             "id",
+            postgresql_include=list(STATS_COLUMNS),
         ),
-        Index("ix_agent_feedback_org_id_created_at_id", "org_id", "created_at", "id"),
-        Index("ix_agent_feedback_org_id_execution_id", "org_id", "execution_id"),
+        Index(
+            "ix_agent_feedback_org_id_created_at_id",
+            "org_id",
+            "created_at",
+            "id",
+            postgresql_include=list(STATS_COLUMNS),
+        ),
+        Index(
+            "ix_agent_feedback_org_id_execution_id_created_at_id",
+            "org_id",
+            "execution_id",
+            "created_at",
+            "id",
+        ),
         Index("ix_agent_feedback_issue_categories", "issue_categories", postgresql_using="gin"),
     )
 
@@ -117,3 +111,18 @@ class AgentFeedback(IdMixin, OrgMixin, UpdatedAtMixin, Base):
     clarity_rating: Mapped[int | None] = mapped_column(SmallInteger)
     completeness_rating: Mapped[int | None] = mapped_column(SmallInteger)
     idempotency_key: Mapped[str | None]
+
+
+class FeedbackIdempotencyKey(IdMixin, OrgMixin, Base):
+    """Every idempotency key a submission used, and the feedback it stored (retries find it)."""
+
+    __tablename__ = "feedback_idempotency_keys"
+    __table_args__ = (
+        UniqueConstraint("org_id", "key"),
+        Index("ix_feedback_idempotency_keys_feedback_id", "feedback_id"),
+    )
+
+    key: Mapped[str]
+    feedback_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("agent_feedback.id", ondelete="CASCADE")
+    )

@@ -1,0 +1,175 @@
+"""Agents and executions: caller keys, recording an execution idempotently, stubs filled in later."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+from uuid import UUID
+
+from learnloop.domain.errors import ErrorCode, Problem, UserInputError
+
+MAX_KEY_LENGTH = 200
+# An execution's input and output are kept whole, up to this many characters each.
+MAX_EXECUTION_TEXT = 1_000_000
+
+
+@dataclass(frozen=True)
+class AgentRecord:
+    id: UUID
+    key: str
+    name: str | None
+    description: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ExecutionRecord:
+    id: UUID
+    agent_id: UUID
+    key: str
+    input: str | None
+    output: str | None
+    metadata: dict[str, Any]
+    experiment_id: UUID | None
+    variant: str | None
+    is_stub: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ExecutionRef:
+    """An execution as callers name it: their agent key and their execution key."""
+
+    agent_key: str
+    execution_key: str
+
+
+class Recorded(StrEnum):
+    """What recordExecution did: wrote a new execution, filled a stub, or found it already there."""
+
+    CREATED = "CREATED"
+    FILLED_STUB = "FILLED_STUB"
+    EXISTING = "EXISTING"
+
+
+@dataclass(frozen=True)
+class NewExecution:
+    ref: ExecutionRef
+    input: str | None
+    output: str | None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    experiment_id: UUID | None = None
+
+
+def check_key(raw: str | None, path: tuple[str, ...], problems: list[Problem]) -> str:
+    """A caller key, stripped; appends a problem (and returns "") when it is empty or too long."""
+    cleaned = (raw or "").strip()
+    if not cleaned:
+        problems.append(Problem(path, "must not be empty", ErrorCode.REQUIRED))
+    elif len(cleaned) > MAX_KEY_LENGTH:
+        problems.append(Problem(path, f"at most {MAX_KEY_LENGTH} characters", ErrorCode.TOO_LONG))
+    return cleaned
+
+
+def check_text(
+    raw: str | None, path: tuple[str, ...], limit: int, problems: list[Problem]
+) -> str | None:
+    """Free text up to `limit` characters (None stays None)."""
+    if raw is not None and len(raw) > limit:
+        problems.append(Problem(path, f"at most {limit} characters", ErrorCode.TOO_LONG))
+    return raw
+
+
+def check_json_object(
+    raw: object, path: tuple[str, ...], problems: list[Problem]
+) -> dict[str, Any]:
+    """JSON metadata must be an object (None means empty)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        problems.append(Problem(path, "must be a JSON object", ErrorCode.INVALID))
+        return {}
+    return dict(raw)
+
+
+def check_ref(
+    agent_key: str | None,
+    execution_key: str | None,
+    problems: list[Problem],
+    prefix: tuple[str, ...] = (),
+) -> ExecutionRef:
+    return ExecutionRef(
+        agent_key=check_key(agent_key, (*prefix, "agentId"), problems),
+        execution_key=check_key(execution_key, (*prefix, "executionId"), problems),
+    )
+
+
+def new_execution(
+    *,
+    agent_key: str,
+    execution_key: str,
+    input: str | None,
+    output: str | None,
+    metadata: object,
+    experiment_id: UUID | None,
+) -> NewExecution:
+    problems: list[Problem] = []
+    ref = check_ref(agent_key, execution_key, problems)
+    check_text(input, ("input",), MAX_EXECUTION_TEXT, problems)
+    check_text(output, ("output",), MAX_EXECUTION_TEXT, problems)
+    meta = check_json_object(metadata, ("metadata",), problems)
+    if problems:
+        raise UserInputError(problems)
+    return NewExecution(
+        ref=ref,
+        input=input,
+        output=output,
+        metadata=meta,
+        experiment_id=experiment_id,
+    )
+
+
+class ExecutionStore(Protocol):
+    async def resolve(self, refs: Sequence[ExecutionRef]) -> Mapping[ExecutionRef, ExecutionRecord]:
+        """Find each execution, creating missing agents and stub executions (concurrency-safe)."""
+        ...
+
+    async def record(self, execution: NewExecution) -> tuple[ExecutionRecord, Recorded]:
+        """Insert, or fill a stub in place; an execution already reported is left unchanged."""
+        ...
+
+    async def experiment_exists(self, experiment_id: UUID) -> bool: ...
+
+    async def complete_examples(
+        self, execution_id: UUID, input_text: str, original_output: str | None
+    ) -> int:
+        """Give examples made while the execution was a stub the input/output they lacked."""
+        ...
+
+
+async def record_execution(
+    store: ExecutionStore, execution: NewExecution
+) -> tuple[ExecutionRecord, Recorded]:
+    """Idempotent on (agent key, execution key): a repeat returns the first execution unchanged.
+
+    Feedback may arrive before its execution; it then created a stub, which this fills in
+    place (same id, same feedback), and corrections made on the stub get their context.
+    """
+    from learnloop.domain.learning_examples import example_context
+
+    if execution.experiment_id is not None and not await store.experiment_exists(
+        execution.experiment_id
+    ):
+        raise UserInputError.single(
+            ("experimentId",), "no such experiment in this organisation", ErrorCode.NOT_FOUND
+        )
+    record, outcome = await store.record(execution)
+    if outcome is Recorded.FILLED_STUB:
+        input_text, original_output = example_context(record)
+        await store.complete_examples(record.id, input_text, original_output)
+    return record, outcome

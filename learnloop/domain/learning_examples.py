@@ -1,0 +1,247 @@
+"""Learning examples: types, review states, provenance, and the rules for making one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Protocol
+from uuid import UUID
+
+from learnloop.domain.errors import ErrorCode, Problem, UserInputError
+from learnloop.domain.executions import (
+    ExecutionRef,
+    ExecutionStore,
+    check_json_object,
+    check_key,
+    check_text,
+)
+from learnloop.domain.principal import Principal
+
+if TYPE_CHECKING:
+    from learnloop.domain.executions import ExecutionRecord
+
+MAX_EXAMPLE_TEXT = 100_000
+MAX_LABEL_LENGTH = 100
+
+
+class ExampleType(StrEnum):
+    POSITIVE = "POSITIVE"
+    NEGATIVE = "NEGATIVE"
+    CORRECTION = "CORRECTION"
+    DEMONSTRATION = "DEMONSTRATION"
+    EDGE_CASE = "EDGE_CASE"
+    FAILURE = "FAILURE"
+    PREFERENCE = "PREFERENCE"
+
+
+class ReviewStatus(StrEnum):
+    PENDING = "PENDING"
+    IN_REVIEW = "IN_REVIEW"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+
+
+# What each type of example must carry besides its input ("expected" is the good answer,
+# "original" the agent's answer being judged or replaced).
+REQUIRED_OUTPUTS: dict[ExampleType, tuple[str, ...]] = {
+    ExampleType.POSITIVE: ("expectedOutput",),
+    ExampleType.NEGATIVE: ("originalOutput",),
+    ExampleType.CORRECTION: ("expectedOutput",),
+    ExampleType.DEMONSTRATION: ("expectedOutput",),
+    ExampleType.EDGE_CASE: (),
+    ExampleType.FAILURE: ("originalOutput",),
+    ExampleType.PREFERENCE: ("expectedOutput", "originalOutput"),
+}
+
+
+@dataclass(frozen=True)
+class LearningExampleRecord:
+    id: UUID
+    agent_id: UUID | None
+    execution_id: UUID | None
+    source_feedback_id: UUID | None
+    author_user_id: UUID | None
+    author_key: str | None
+    example_type: ExampleType
+    domain: str | None
+    task_type: str | None
+    input_text: str
+    expected_output: str | None
+    original_output: str | None
+    metadata: dict[str, Any]
+    quality_score: float | None
+    review_status: ReviewStatus
+    priority: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class NewLearningExample:
+    """An example about to be stored, with its provenance (who, from which execution)."""
+
+    example_type: ExampleType
+    input_text: str
+    expected_output: str | None
+    original_output: str | None
+    author_key: str
+    author_user_id: UUID | None
+    agent_id: UUID | None = None
+    execution_id: UUID | None = None
+    domain: str | None = None
+    task_type: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ExampleDraft:
+    """createLearningExample's input as the caller sent it."""
+
+    example_type: ExampleType
+    input_text: str
+    agent_key: str | None = None
+    execution_key: str | None = None
+    expected_output: str | None = None
+    original_output: str | None = None
+    domain: str | None = None
+    task_type: str | None = None
+    metadata: object = None
+
+
+@dataclass(frozen=True)
+class ExampleFilter:
+    agent_key: str | None = None
+    example_types: tuple[ExampleType, ...] = ()
+    review_statuses: tuple[ReviewStatus, ...] = ()
+    domain: str | None = None
+    task_type: str | None = None
+    from_feedback: bool | None = None
+
+
+class ExampleOrder(StrEnum):
+    CREATED_AT_DESC = "CREATED_AT_DESC"
+    CREATED_AT_ASC = "CREATED_AT_ASC"
+
+
+def example_context(execution: ExecutionRecord) -> tuple[str, str | None]:
+    """The (input text, original output) an example takes from its execution.
+
+    A stub execution has neither yet: the input is "" until the agent reports the execution.
+    """
+    return execution.input or "", execution.output
+
+
+def correction_example(
+    correction_text: str, execution: ExecutionRecord, author_key: str, author_user_id: UUID | None
+) -> NewLearningExample:
+    """The one rule for corrections: a CORRECTION example, pending review, in the same transaction.
+
+    input = the execution's input, original = its output, expected = the correction.
+    """
+    input_text, original_output = example_context(execution)
+    return NewLearningExample(
+        example_type=ExampleType.CORRECTION,
+        input_text=input_text,
+        expected_output=correction_text,
+        original_output=original_output,
+        author_key=author_key,
+        author_user_id=author_user_id,
+        agent_id=execution.agent_id,
+        execution_id=execution.id,
+    )
+
+
+def _check_label(raw: str | None, path: tuple[str, ...], problems: list[Problem]) -> str | None:
+    cleaned = raw.strip() if raw is not None else None
+    if cleaned is not None and len(cleaned) > MAX_LABEL_LENGTH:
+        problems.append(Problem(path, f"at most {MAX_LABEL_LENGTH} characters", ErrorCode.TOO_LONG))
+    return cleaned or None
+
+
+def validate_draft(draft: ExampleDraft) -> tuple[ExampleDraft, dict[str, Any]]:
+    """Check a createLearningExample input; returns it cleaned with its metadata object."""
+    problems: list[Problem] = []
+    if not draft.input_text.strip():
+        problems.append(Problem(("inputText",), "must not be empty", ErrorCode.REQUIRED))
+    outputs = {"expectedOutput": draft.expected_output, "originalOutput": draft.original_output}
+    for name, value in [("inputText", draft.input_text), *outputs.items()]:
+        check_text(value, (name,), MAX_EXAMPLE_TEXT, problems)
+    for name in REQUIRED_OUTPUTS[draft.example_type]:
+        if not (outputs[name] or "").strip():
+            problems.append(
+                Problem(
+                    (name,),
+                    f"a {draft.example_type.value} example needs {name}",
+                    ErrorCode.REQUIRED,
+                )
+            )
+    agent_key = (
+        check_key(draft.agent_key, ("agentId",), problems) if draft.agent_key is not None else None
+    )
+    execution_key = None
+    if draft.execution_key is not None:
+        execution_key = check_key(draft.execution_key, ("executionId",), problems)
+        if agent_key is None:
+            problems.append(
+                Problem(
+                    ("agentId",), "executionId needs the agentId it belongs to", ErrorCode.REQUIRED
+                )
+            )
+    domain = _check_label(draft.domain, ("domain",), problems)
+    task_type = _check_label(draft.task_type, ("taskType",), problems)
+    metadata = check_json_object(draft.metadata, ("metadata",), problems)
+    if problems:
+        raise UserInputError(problems)
+    cleaned = ExampleDraft(
+        example_type=draft.example_type,
+        input_text=draft.input_text,
+        agent_key=agent_key,
+        execution_key=execution_key,
+        expected_output=draft.expected_output,
+        original_output=draft.original_output,
+        domain=domain,
+        task_type=task_type,
+    )
+    return cleaned, metadata
+
+
+class LearningExampleStore(Protocol):
+    async def create(self, example: NewLearningExample) -> LearningExampleRecord: ...
+
+    async def agent_ids(self, keys: Sequence[str]) -> Mapping[str, UUID]:
+        """Agents by key, created on first use."""
+        ...
+
+
+async def create_learning_example(
+    store: LearningExampleStore,
+    executions: ExecutionStore,
+    principal: Principal,
+    draft: ExampleDraft,
+) -> LearningExampleRecord:
+    """Store an example written by hand (a demonstration, an edge case...) with its provenance."""
+    cleaned, metadata = validate_draft(draft)
+    agent_id = execution_id = None
+    if cleaned.agent_key is not None and cleaned.execution_key is not None:
+        ref = ExecutionRef(cleaned.agent_key, cleaned.execution_key)
+        execution = (await executions.resolve([ref]))[ref]
+        agent_id, execution_id = execution.agent_id, execution.id
+    elif cleaned.agent_key is not None:
+        agent_id = (await store.agent_ids([cleaned.agent_key]))[cleaned.agent_key]
+    return await store.create(
+        NewLearningExample(
+            example_type=cleaned.example_type,
+            input_text=cleaned.input_text,
+            expected_output=cleaned.expected_output,
+            original_output=cleaned.original_output,
+            author_key=principal.actor_key,
+            author_user_id=principal.user_id,
+            agent_id=agent_id,
+            execution_id=execution_id,
+            domain=cleaned.domain,
+            task_type=cleaned.task_type,
+            metadata=metadata,
+        )
+    )

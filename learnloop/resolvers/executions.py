@@ -1,0 +1,63 @@
+"""Resolvers for agents and executions: lookups by key, the agent list, recordExecution."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from learnloop.domain import executions as rules
+from learnloop.domain.errors import Problem
+from learnloop.domain.executions import AgentRecord, ExecutionRecord, ExecutionRef, Recorded
+from learnloop.domain.pagination import Page, PageRequest
+from learnloop.resolvers.context import RequestContext
+from learnloop.resolvers.loaders.executions import AgentByKeyLoader, ExecutionByRefLoader
+from learnloop.resolvers.mutations import run_mutation
+from learnloop.storage import agents
+from learnloop.storage.executions import ExecutionRepository
+
+
+async def agent(ctx: RequestContext, key: str) -> AgentRecord | None:
+    record: AgentRecord | None = await ctx.loaders.get(AgentByKeyLoader).load(key.strip())
+    return record
+
+
+async def agent_page(ctx: RequestContext, request: PageRequest) -> Page:
+    return await agents.page(ctx.uow, request)
+
+
+async def count_agents(ctx: RequestContext) -> int:
+    return await agents.total(ctx.uow)
+
+
+async def execution(
+    ctx: RequestContext, agent_key: str, execution_key: str
+) -> ExecutionRecord | None:
+    ref = ExecutionRef(agent_key.strip(), execution_key.strip())
+    record: ExecutionRecord | None = await ctx.loaders.get(ExecutionByRefLoader).load(ref)
+    return record
+
+
+async def record_execution(
+    ctx: RequestContext,
+    *,
+    agent_key: str,
+    execution_key: str,
+    input: str | None,
+    output: str | None,
+    metadata: Any,
+    experiment_id: UUID | None,
+) -> tuple[tuple[ExecutionRecord, Recorded] | None, list[Problem]]:
+    store = ExecutionRepository(ctx.uow)
+
+    async def action(_: object) -> tuple[ExecutionRecord, Recorded]:
+        new = rules.new_execution(
+            agent_key=agent_key,
+            execution_key=execution_key,
+            input=input,
+            output=output,
+            metadata=metadata,
+            experiment_id=experiment_id,
+        )
+        return await rules.record_execution(store, new)
+
+    return await run_mutation(ctx, action)

@@ -1,0 +1,51 @@
+"""Dataloaders for learning examples, their annotations and dataset memberships."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from uuid import UUID
+
+from learnloop.domain.expert_annotations import ExpertAnnotationRecord
+from learnloop.domain.learning_examples import LearningExampleRecord
+from learnloop.resolvers.loaders.base import ByKeyLoader
+from learnloop.resolvers.loaders.children import ChildCountLoader, ChildPageLoader
+from learnloop.storage import dataset_examples, expert_annotations, learning_examples
+
+
+class LearningExampleByIdLoader(ByKeyLoader[UUID, LearningExampleRecord | None]):
+    async def fetch(self, keys: Sequence[UUID]) -> Mapping[UUID, LearningExampleRecord | None]:
+        return await learning_examples.by_ids(self.uow, keys)
+
+
+class LearningExampleBySourceFeedbackLoader(ByKeyLoader[UUID, LearningExampleRecord | None]):
+    async def fetch(self, keys: Sequence[UUID]) -> Mapping[UUID, LearningExampleRecord | None]:
+        return await learning_examples.by_source_feedback_ids(self.uow, keys)
+
+
+class LearningExamplePageByAgentLoader(ChildPageLoader):
+    relation = learning_examples.BY_AGENT
+
+
+class LearningExampleCountByAgentLoader(ChildCountLoader):
+    relation = learning_examples.BY_AGENT
+
+
+class ExpertAnnotationByIdLoader(ByKeyLoader[UUID, ExpertAnnotationRecord | None]):
+    async def fetch(self, keys: Sequence[UUID]) -> Mapping[UUID, ExpertAnnotationRecord | None]:
+        return await expert_annotations.by_ids(self.uow, keys)
+
+
+class AnnotationPageByExampleLoader(ChildPageLoader):
+    relation = expert_annotations.BY_EXAMPLE
+
+
+class AnnotationCountByExampleLoader(ChildCountLoader):
+    relation = expert_annotations.BY_EXAMPLE
+
+
+class DatasetExamplePageByExampleLoader(ChildPageLoader):
+    relation = dataset_examples.MEMBERSHIPS_BY_EXAMPLE
+
+
+class DatasetExampleCountByExampleLoader(ChildCountLoader):
+    relation = dataset_examples.MEMBERSHIPS_BY_EXAMPLE

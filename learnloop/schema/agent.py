@@ -1,0 +1,96 @@
+"""Agent type: an LLM agent known by the caller's key, with its executions, feedback and examples."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Self
+
+import strawberry
+from strawberry import relay
+
+from learnloop.domain.executions import AgentRecord
+from learnloop.resolvers.context import Info
+from learnloop.resolvers.loaders.executions import (
+    AgentByIdLoader,
+    ExecutionCountByAgentLoader,
+    ExecutionPageByAgentLoader,
+)
+from learnloop.resolvers.loaders.feedback import (
+    FeedbackCountByAgentLoader,
+    FeedbackPageByAgentLoader,
+)
+from learnloop.resolvers.loaders.learning_examples import (
+    LearningExampleCountByAgentLoader,
+    LearningExamplePageByAgentLoader,
+)
+from learnloop.schema.execution import Execution
+from learnloop.schema.feedback import Feedback
+from learnloop.schema.learning_example import LearningExample
+from learnloop.schema.node import LoadableNode
+from learnloop.schema.pagination import Connection, child_connection
+
+
+@strawberry.type
+class Agent(LoadableNode, relay.Node):
+    """Created the first time an execution, feedback or example names its key."""
+
+    loader = AgentByIdLoader
+    id: relay.NodeID[str]
+    key: str
+    name: str | None
+    description: str | None
+    created_at: datetime
+    record: strawberry.Private[AgentRecord]
+
+    @classmethod
+    def from_record(cls, r: AgentRecord) -> Self:
+        return cls(
+            id=str(r.id),
+            key=r.key,
+            name=r.name,
+            description=r.description,
+            created_at=r.created_at,
+            record=r,
+        )
+
+    @strawberry.field(description="Newest first.")
+    async def executions(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[Execution]:
+        return await child_connection(
+            info,
+            ExecutionPageByAgentLoader,
+            ExecutionCountByAgentLoader,
+            self.record.id,
+            first,
+            after,
+            Execution.from_record,
+        )
+
+    @strawberry.field(description="Feedback on any of its executions, newest first.")
+    async def feedback(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[Feedback]:
+        return await child_connection(
+            info,
+            FeedbackPageByAgentLoader,
+            FeedbackCountByAgentLoader,
+            self.record.id,
+            first,
+            after,
+            Feedback.from_record,
+        )
+
+    @strawberry.field(description="Newest first.")
+    async def learning_examples(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[LearningExample]:
+        return await child_connection(
+            info,
+            LearningExamplePageByAgentLoader,
+            LearningExampleCountByAgentLoader,
+            self.record.id,
+            first,
+            after,
+            LearningExample.from_record,
+        )

@@ -1,0 +1,79 @@
+"""Root fields for agents and executions: agent, agents, execution, recordExecution."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import strawberry
+from graphql import GraphQLError
+from strawberry import relay
+
+from learnloop.resolvers import executions as resolve
+from learnloop.resolvers.context import Info
+from learnloop.schema import fields
+from learnloop.schema.agent import Agent
+from learnloop.schema.errors import UserError
+from learnloop.schema.execution import Execution, RecordExecutionInput, RecordExecutionPayload
+from learnloop.schema.node import parse_uuid
+from learnloop.schema.pagination import Connection, load_page, page_request
+
+EXPERIMENT_TYPE = "Experiment"
+
+
+def experiment_uuid(global_id: relay.GlobalID | None) -> UUID | None:
+    """The experiment's UUID (its type is defined by the experiments feature)."""
+    if global_id is None:
+        return None
+    found = parse_uuid(global_id.node_id)
+    if global_id.type_name != EXPERIMENT_TYPE or found is None:
+        raise GraphQLError(
+            "`experimentId` is not the id of an Experiment", extensions={"code": "BAD_USER_INPUT"}
+        )
+    return found
+
+
+@strawberry.type
+class AgentsQuery:
+    @fields.query(description="An agent by its key (e.g. agent-456).")
+    async def agent(self, info: Info, key: str) -> Agent | None:
+        record = await resolve.agent(info.context, key)
+        return Agent.from_record(record) if record else None
+
+    @fields.query(description="Agents, newest first.")
+    async def agents(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[Agent]:
+        page = await load_page(resolve.agent_page(info.context, page_request(first, after)))
+        return Connection[Agent].from_page(
+            page, Agent.from_record, lambda: resolve.count_agents(info.context)
+        )
+
+    @fields.query(description="An execution by the caller's keys.")
+    async def execution(self, info: Info, agent_id: str, execution_id: str) -> Execution | None:
+        record = await resolve.execution(info.context, agent_id, execution_id)
+        return Execution.from_record(record) if record else None
+
+
+@strawberry.type
+class AgentsMutation:
+    @fields.mutation(
+        description="Report a run; idempotent on (agentId, executionId). Fills a stub in place."
+    )
+    async def record_execution(
+        self, info: Info, input: RecordExecutionInput
+    ) -> RecordExecutionPayload:
+        result, problems = await resolve.record_execution(
+            info.context,
+            agent_key=input.agent_id,
+            execution_key=input.execution_id,
+            input=input.input,
+            output=input.output,
+            metadata=input.metadata,
+            experiment_id=experiment_uuid(input.experiment_id),
+        )
+        record, outcome = result if result else (None, None)
+        return RecordExecutionPayload(
+            execution=Execution.from_record(record) if record else None,
+            outcome=outcome,
+            user_errors=UserError.from_problems(problems),
+        )

@@ -1,0 +1,221 @@
+"""TrainingDataset and DatasetExample types, and the dataset enums."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Self
+from uuid import UUID
+
+import strawberry
+from strawberry import relay
+
+from learnloop.domain.datasets import DatasetExampleRecord, DatasetRecord
+from learnloop.domain.datasets import DatasetStatus as DomainDatasetStatus
+from learnloop.domain.exports import ExportFormat as DomainExportFormat
+from learnloop.domain.learning_examples import ExampleType as DomainExampleType
+from learnloop.domain.learning_examples import ReviewStatus as DomainReviewStatus
+from learnloop.domain.splits import Split
+from learnloop.resolvers import datasets as resolve
+from learnloop.resolvers.context import Info
+from learnloop.resolvers.loaders.datasets import DatasetByIdLoader, DatasetExampleByIdLoader
+from learnloop.resolvers.loaders.learning_examples import LearningExampleByIdLoader
+from learnloop.schema.enums import ExampleType, ReviewStatus
+from learnloop.schema.node import LoadableNode
+from learnloop.schema.pagination import Connection, page_request
+
+if TYPE_CHECKING:
+    from learnloop.schema.learning_example import LearningExample
+
+DatasetStatus = strawberry.enum(
+    DomainDatasetStatus, name="DatasetStatus", description="DRAFT can change; FROZEN never does."
+)
+DatasetSplit = strawberry.enum(Split, name="DatasetSplit")
+ExportFormat = strawberry.enum(
+    DomainExportFormat,
+    name="ExportFormat",
+    description="OPENAI_CHAT (chat fine-tuning), DPO/KTO (preference tuning), JSONL (raw with "
+    "provenance), HF (flat rows for Hugging Face `datasets`, with a dataset card).",
+)
+
+LEARNING_EXAMPLE = "LearningExample"
+
+
+@strawberry.type
+class SplitRatios:
+    train: float
+    validation: float
+    test: float
+
+
+@strawberry.type
+class SplitCount:
+    split: DatasetSplit  # type: ignore[valid-type]
+    count: int
+
+
+@strawberry.type
+class ExampleTypeCount:
+    example_type: str
+    count: int
+
+
+@strawberry.type
+class DatasetExample(LoadableNode, relay.Node):  # type: ignore[misc]
+    """A learning example as one dataset version holds it: its split, weight and content."""
+
+    loader = DatasetExampleByIdLoader
+    id: relay.NodeID[str]
+    example_id: relay.GlobalID = strawberry.field(description="The LearningExample's global id.")
+    dataset_id: relay.GlobalID
+    split: DatasetSplit  # type: ignore[valid-type]
+    weight: float
+    example_type: ExampleType  # type: ignore[valid-type]
+    input_text: str
+    expected_output: str | None
+    original_output: str | None
+    quality_score: float | None
+    review_status: ReviewStatus  # type: ignore[valid-type]
+    added_at: datetime
+    example_uuid: strawberry.Private[UUID]
+    dataset_uuid: strawberry.Private[UUID]
+
+    @classmethod
+    def from_record(cls, r: DatasetExampleRecord) -> Self:
+        return cls(
+            id=str(r.id),
+            example_id=relay.GlobalID(LEARNING_EXAMPLE, str(r.example_id)),
+            dataset_id=relay.GlobalID("TrainingDataset", str(r.dataset_id)),
+            split=r.split,
+            weight=r.weight,
+            example_type=DomainExampleType(r.example_type),
+            input_text=r.input_text,
+            expected_output=r.expected_output,
+            original_output=r.original_output,
+            quality_score=r.quality_score,
+            review_status=DomainReviewStatus(r.review_status),
+            added_at=r.created_at,
+            example_uuid=r.example_id,
+            dataset_uuid=r.dataset_id,
+        )
+
+    @strawberry.field(description="The learning example as it is now (content above is as frozen).")
+    async def example(
+        self, info: Info
+    ) -> Annotated[LearningExample, strawberry.lazy("learnloop.schema.learning_example")] | None:
+        from learnloop.schema.learning_example import LearningExample
+
+        record = await info.context.loaders.get(LearningExampleByIdLoader).load(self.example_uuid)
+        return LearningExample.from_record(record) if record else None
+
+    @strawberry.field
+    async def dataset(self, info: Info) -> TrainingDataset | None:
+        record = await info.context.loaders.get(DatasetByIdLoader).load(self.dataset_uuid)
+        return TrainingDataset.from_record(record) if record else None
+
+
+@strawberry.type
+class TrainingDataset(LoadableNode, relay.Node):  # type: ignore[misc]
+    """One version of a dataset. DRAFT until frozen; a FROZEN version never changes."""
+
+    loader = DatasetByIdLoader
+    id: relay.NodeID[str]
+    record: strawberry.Private[DatasetRecord]
+    lineage_id: str = strawberry.field(description="Shared by every version of this dataset.")
+    version: int
+    name: str
+    description: str | None
+    status: DatasetStatus  # type: ignore[valid-type]
+    agent_ids: list[str]
+    domains: list[str]
+    task_types: list[str]
+    split_ratios: SplitRatios
+    allow_pending: bool = strawberry.field(
+        description="Whether PENDING/IN_REVIEW examples may enter (and stay through freezing)."
+    )
+    stratify_by_type: bool
+    total_examples: int
+    avg_quality_score: float | None
+    frozen_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_record(cls, r: DatasetRecord) -> Self:
+        return cls(
+            id=str(r.id),
+            record=r,
+            lineage_id=str(r.lineage_id),
+            version=r.version,
+            name=r.name,
+            description=r.description,
+            status=r.status,
+            agent_ids=list(r.agent_ids),
+            domains=list(r.domains),
+            task_types=list(r.task_types),
+            split_ratios=SplitRatios(
+                train=r.ratios.train, validation=r.ratios.validation, test=r.ratios.test
+            ),
+            allow_pending=r.allow_pending,
+            stratify_by_type=r.stratify_by_type,
+            total_examples=r.total_examples,
+            avg_quality_score=r.avg_quality_score,
+            frozen_at=r.frozen_at,
+            created_at=r.created_at,
+            updated_at=r.updated_at,
+        )
+
+    @strawberry.field(description="Examples per split (maintained by the database).")
+    def split_counts(self) -> list[SplitCount]:
+        return [SplitCount(split=s, count=self.record.stats.splits.get(s, 0)) for s in Split]
+
+    @strawberry.field(description="Examples per example type.")
+    def example_type_counts(self) -> list[ExampleTypeCount]:
+        counts = sorted(self.record.stats.example_types.items())
+        return [ExampleTypeCount(example_type=t, count=n) for t, n in counts]
+
+    @strawberry.field(description="The frozen version this one was forked from.")
+    async def parent(self, info: Info) -> TrainingDataset | None:
+        if self.record.parent_id is None:
+            return None
+        found = await resolve.dataset(info.context, self.record.parent_id)
+        return TrainingDataset.from_record(found) if found else None
+
+    @strawberry.field(description="Every version of this dataset's lineage, oldest first.")
+    async def versions(self, info: Info) -> list[TrainingDataset]:
+        found = await resolve.versions(info.context, self.record.lineage_id)
+        return [TrainingDataset.from_record(r) for r in found]
+
+    @strawberry.field
+    async def examples(
+        self,
+        info: Info,
+        first: int = 50,
+        after: str | None = None,
+        split: DatasetSplit | None = None,  # type: ignore[valid-type]
+    ) -> Connection[DatasetExample]:
+        dataset_id: UUID = self.record.id
+        page = await resolve.example_page(
+            info.context, dataset_id, split, page_request(first, after)
+        )
+        return Connection[DatasetExample].from_page(
+            page,
+            DatasetExample.from_record,
+            lambda: resolve.count_examples(info.context, dataset_id, split),
+        )
+
+    @strawberry.field(
+        description="Where to download this version (GET with the same bearer token as /graphql)."
+    )
+    def export_url(
+        self,
+        info: Info,
+        format: ExportFormat,  # type: ignore[valid-type]
+        split: DatasetSplit | None = None,  # type: ignore[valid-type]
+    ) -> str:
+        gid = str(relay.GlobalID("TrainingDataset", str(self.record.id)))
+        return resolve.absolute(info.context, resolve.export_path(gid, format, split))
+
+    @strawberry.field(description="The dataset card (README.md) that goes with the HF export.")
+    def dataset_card_url(self, info: Info) -> str:
+        gid = str(relay.GlobalID("TrainingDataset", str(self.record.id)))
+        return resolve.absolute(info.context, resolve.card_path(gid))

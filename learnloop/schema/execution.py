@@ -1,0 +1,106 @@
+"""Execution type (one reported run of an agent) and the recordExecution input and payload."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Self
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from learnloop.domain.executions import ExecutionRecord
+from learnloop.domain.executions import Recorded as DomainRecorded
+from learnloop.resolvers.context import Info
+from learnloop.resolvers.loaders.executions import AgentByIdLoader, ExecutionByIdLoader
+from learnloop.resolvers.loaders.feedback import (
+    FeedbackCountByExecutionLoader,
+    FeedbackPageByExecutionLoader,
+)
+from learnloop.schema.errors import UserError
+from learnloop.schema.feedback import Feedback
+from learnloop.schema.node import LoadableNode
+from learnloop.schema.pagination import Connection, child_connection
+
+if TYPE_CHECKING:
+    from learnloop.schema.agent import Agent
+
+RecordExecutionOutcome = strawberry.enum(
+    DomainRecorded,
+    name="RecordExecutionOutcome",
+    description="CREATED; FILLED_STUB (feedback came first); EXISTING (a repeat: nothing changed).",
+)
+
+
+@strawberry.type
+class Execution(LoadableNode, relay.Node):
+    """One run of an agent, named by the caller's key (e.g. exec-123) within its agent."""
+
+    loader = ExecutionByIdLoader
+    id: relay.NodeID[str]
+    key: str
+    input: str | None
+    output: str | None
+    metadata: JSON
+    variant: str | None
+    is_stub: bool = strawberry.field(
+        description="Created by feedback that arrived first; filled when the agent reports it."
+    )
+    created_at: datetime
+    updated_at: datetime
+    record: strawberry.Private[ExecutionRecord]
+
+    @classmethod
+    def from_record(cls, r: ExecutionRecord) -> Self:
+        return cls(
+            id=str(r.id),
+            key=r.key,
+            input=r.input,
+            output=r.output,
+            metadata=JSON(r.metadata),
+            variant=r.variant,
+            is_stub=r.is_stub,
+            created_at=r.created_at,
+            updated_at=r.updated_at,
+            record=r,
+        )
+
+    @strawberry.field
+    async def agent(
+        self, info: Info
+    ) -> Annotated[Agent, strawberry.lazy("learnloop.schema.agent")] | None:
+        from learnloop.schema.agent import Agent
+
+        found = await info.context.loaders.get(AgentByIdLoader).load(self.record.agent_id)
+        return Agent.from_record(found) if found else None
+
+    @strawberry.field(description="Feedback on this execution, newest first.")
+    async def feedback(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[Feedback]:
+        return await child_connection(
+            info,
+            FeedbackPageByExecutionLoader,
+            FeedbackCountByExecutionLoader,
+            self.record.id,
+            first,
+            after,
+            Feedback.from_record,
+        )
+
+
+@strawberry.input
+class RecordExecutionInput:
+    agent_id: str = strawberry.field(description="The agent's key; created on first use.")
+    execution_id: str = strawberry.field(description="Your id of this run, unique per agent.")
+    input: str | None = None
+    output: str | None = None
+    metadata: JSON | None = None
+    experiment_id: relay.GlobalID | None = None
+
+
+@strawberry.type
+class RecordExecutionPayload:
+    execution: Execution | None
+    outcome: RecordExecutionOutcome | None  # type: ignore[valid-type]
+    user_errors: list[UserError]

@@ -1,0 +1,204 @@
+"""Feedback type, its enums, and the submitFeedback / submitFeedbackBatch / createFeedbackToken I/O."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Self
+from uuid import UUID
+
+import strawberry
+from strawberry import relay
+
+from learnloop.domain.feedback import Dimensions, FeedbackRecord, FeedbackSubmission
+from learnloop.domain.feedback import FeedbackType as DomainFeedbackType
+from learnloop.domain.feedback import IssueCategory as DomainIssueCategory
+from learnloop.resolvers.context import Info
+from learnloop.resolvers.loaders.executions import AgentByIdLoader, ExecutionByIdLoader
+from learnloop.resolvers.loaders.feedback import FeedbackByIdLoader
+from learnloop.resolvers.loaders.identity import UserByIdLoader
+from learnloop.resolvers.loaders.learning_examples import LearningExampleBySourceFeedbackLoader
+from learnloop.schema.errors import UserError
+from learnloop.schema.identity import User
+from learnloop.schema.learning_example import LearningExample
+from learnloop.schema.node import LoadableNode
+
+if TYPE_CHECKING:
+    from learnloop.schema.agent import Agent
+    from learnloop.schema.execution import Execution
+
+FeedbackType = strawberry.enum(DomainFeedbackType, name="FeedbackType")
+IssueCategory = strawberry.enum(DomainIssueCategory, name="IssueCategory")
+
+
+@strawberry.type
+class FeedbackDimensions:
+    """1..5 scores of an answer's qualities (null: not scored)."""
+
+    accuracy: int | None
+    helpfulness: int | None
+    clarity: int | None
+    completeness: int | None
+
+
+@strawberry.input
+class FeedbackDimensionsInput:
+    accuracy: int | None = None
+    helpfulness: int | None = None
+    clarity: int | None = None
+    completeness: int | None = None
+
+
+async def example_of_feedback(info: Info, feedback_id: UUID) -> LearningExample | None:
+    found = await info.context.loaders.get(LearningExampleBySourceFeedbackLoader).load(feedback_id)
+    return LearningExample.from_record(found) if found else None
+
+
+@strawberry.type
+class Feedback(LoadableNode, relay.Node):
+    """One person's opinion of one execution (one per person, execution and type group)."""
+
+    loader = FeedbackByIdLoader
+    id: relay.NodeID[str]
+    feedback_type: FeedbackType  # type: ignore[valid-type]
+    rating: int | None
+    feedback_text: str | None
+    correction_text: str | None
+    issue_categories: list[IssueCategory]  # type: ignore[valid-type]
+    dimensions: FeedbackDimensions
+    author_key: str = strawberry.field(
+        description="Whose opinion: user:<id>, apikey:<id> or enduser:<id>."
+    )
+    created_at: datetime
+    updated_at: datetime = strawberry.field(description="Later than createdAt once changed.")
+    record: strawberry.Private[FeedbackRecord]
+
+    @classmethod
+    def from_record(cls, r: FeedbackRecord) -> Self:
+        d = r.dimensions
+        return cls(
+            id=str(r.id),
+            feedback_type=r.feedback_type,
+            rating=r.rating,
+            feedback_text=r.feedback_text,
+            correction_text=r.correction_text,
+            issue_categories=list(r.issue_categories),
+            dimensions=FeedbackDimensions(
+                accuracy=d.accuracy,
+                helpfulness=d.helpfulness,
+                clarity=d.clarity,
+                completeness=d.completeness,
+            ),
+            author_key=r.author_key,
+            created_at=r.created_at,
+            updated_at=r.updated_at,
+            record=r,
+        )
+
+    @strawberry.field(description="The signed-in user who gave it (null for keys and end users).")
+    async def author(self, info: Info) -> User | None:
+        if self.record.author_user_id is None:
+            return None
+        found = await info.context.loaders.get(UserByIdLoader).load(self.record.author_user_id)
+        return User.from_record(found) if found else None
+
+    @strawberry.field
+    async def execution(
+        self, info: Info
+    ) -> Annotated[Execution, strawberry.lazy("learnloop.schema.execution")] | None:
+        from learnloop.schema.execution import Execution
+
+        found = await info.context.loaders.get(ExecutionByIdLoader).load(self.record.execution_id)
+        return Execution.from_record(found) if found else None
+
+    @strawberry.field
+    async def agent(
+        self, info: Info
+    ) -> Annotated[Agent, strawberry.lazy("learnloop.schema.agent")] | None:
+        from learnloop.schema.agent import Agent
+
+        found = await info.context.loaders.get(AgentByIdLoader).load(self.record.agent_id)
+        return Agent.from_record(found) if found else None
+
+    @strawberry.field(description="The example this feedback created (corrections only).")
+    async def learning_example(self, info: Info) -> LearningExample | None:
+        return await example_of_feedback(info, self.record.id)
+
+
+@strawberry.input
+class SubmitFeedbackInput:
+    agent_id: str = strawberry.field(description="The agent's key, e.g. agent-456.")
+    execution_id: str = strawberry.field(description="The execution's key, e.g. exec-123.")
+    feedback_type: FeedbackType  # type: ignore[valid-type]
+    rating: int | None = strawberry.field(default=None, description="1..5")
+    feedback_text: str | None = None
+    correction_text: str | None = strawberry.field(
+        default=None, description="The right answer; required for CORRECTION."
+    )
+    issue_categories: list[IssueCategory] | None = None  # type: ignore[valid-type]
+    dimensions: FeedbackDimensionsInput | None = None
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Resubmitting with the same key returns the first result."
+    )
+    end_user_id: str | None = strawberry.field(
+        default=None, description="Relaying an end user's opinion: their id is the author."
+    )
+
+    def to_domain(self) -> FeedbackSubmission:
+        d = self.dimensions or FeedbackDimensionsInput()
+        return FeedbackSubmission(
+            agent_key=self.agent_id,
+            execution_key=self.execution_id,
+            feedback_type=self.feedback_type,
+            rating=self.rating,
+            feedback_text=self.feedback_text,
+            correction_text=self.correction_text,
+            issue_categories=tuple(self.issue_categories or ()),
+            dimensions=Dimensions(d.accuracy, d.helpfulness, d.clarity, d.completeness),
+            idempotency_key=self.idempotency_key,
+            end_user_id=self.end_user_id,
+        )
+
+
+@strawberry.type
+class SubmitFeedbackPayload:
+    feedback: Feedback | None
+    user_errors: list[UserError]
+
+    @strawberry.field(description="The CORRECTION example the feedback created, pending review.")
+    async def learning_example(self, info: Info) -> LearningExample | None:
+        if self.feedback is None:
+            return None
+        return await example_of_feedback(info, self.feedback.record.id)
+
+
+@strawberry.input
+class SubmitFeedbackBatchInput:
+    items: list[SubmitFeedbackInput] = strawberry.field(description="At most 500.")
+
+
+@strawberry.type
+class SubmitFeedbackBatchPayload:
+    feedback: list[Feedback | None] = strawberry.field(
+        description="Per item, in input order; null where the item was refused (see userErrors)."
+    )
+    stored_count: int
+    user_errors: list[UserError] = strawberry.field(
+        description='Field paths start with ["input", "items", "<index>", ...].'
+    )
+
+
+@strawberry.input
+class CreateFeedbackTokenInput:
+    agent_id: str
+    execution_id: str
+    end_user_id: str | None = None
+    expires_in_seconds: int = strawberry.field(default=3600, description="60..86400")
+
+
+@strawberry.type
+class CreateFeedbackTokenPayload:
+    token: str | None = strawberry.field(
+        description="Bearer token allowing submitFeedback on this one execution, nothing else."
+    )
+    expires_at: datetime | None
+    user_errors: list[UserError]

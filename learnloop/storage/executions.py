@@ -1,0 +1,163 @@
+"""Execution rows: lookups by id and by caller keys, stubs, and idempotent recording."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+from uuid import UUID
+
+from sqlalchemy import Table, Text, bindparam, column, func, literal_column, select, true
+from sqlalchemy.dialects.postgresql import ARRAY, insert
+
+from learnloop.domain.executions import ExecutionRecord, ExecutionRef, NewExecution, Recorded
+from learnloop.storage import agents, learning_examples
+from learnloop.storage.models import Agent, Execution, LearningExperiment
+from learnloop.storage.pagination import ChildList
+from learnloop.storage.unit_of_work import UnitOfWork
+
+_T = cast(Table, Execution.__table__)
+_A = cast(Table, Agent.__table__)
+
+
+def _record(r: Any) -> ExecutionRecord:
+    return ExecutionRecord(
+        id=r.id,
+        agent_id=r.agent_id,
+        key=r.key,
+        input=r.input,
+        output=r.output,
+        metadata=dict(r.metadata or {}),
+        experiment_id=r.experiment_id,
+        variant=r.variant,
+        is_stub=r.is_stub,
+        created_at=r.created_at,
+        updated_at=r.updated_at,
+    )
+
+
+BY_AGENT = ChildList(_T, "agent_id", _record)
+
+
+async def by_ids(uow: UnitOfWork, ids: Sequence[UUID]) -> Mapping[UUID, ExecutionRecord]:
+    rows = await uow.all(select(_T).where(_T.c.id.in_(ids)))
+    return {r.id: _record(r) for r in rows}
+
+
+async def by_refs(
+    uow: UnitOfWork, refs: Sequence[ExecutionRef]
+) -> dict[ExecutionRef, ExecutionRecord]:
+    """Executions named by (agent key, execution key), in one statement."""
+    wanted = func.unnest(
+        bindparam("agent_keys", [r.agent_key for r in refs], type_=ARRAY(Text())),
+        bindparam("execution_keys", [r.execution_key for r in refs], type_=ARRAY(Text())),
+    ).table_valued(column("agent_key", Text()), column("execution_key", Text()))
+    w = wanted.render_derived(name="w")
+    stmt = (
+        select(w.c.agent_key, _T)
+        .select_from(w)
+        .join(_A, _A.c.key == w.c.agent_key)
+        .join(_T, (_T.c.agent_id == _A.c.id) & (_T.c.key == w.c.execution_key))
+    )
+    rows = await uow.all(stmt)
+    return {ExecutionRef(r.agent_key, r.key): _record(r) for r in rows}
+
+
+async def resolve(
+    uow: UnitOfWork, refs: Sequence[ExecutionRef]
+) -> dict[ExecutionRef, ExecutionRecord]:
+    """Every execution named, creating missing agents and stub executions (concurrency-safe).
+
+    One statement when all exist and none is a stub; otherwise agents are ensured, stubs
+    inserted with ON CONFLICT DO NOTHING in a fixed order, and a fresh lookup sees concurrent
+    creations.
+    """
+    found = await by_refs(uow, refs)
+    missing = [r for r in refs if r not in found]
+    if not missing:
+        return await _hold_stubs(uow, found)
+    assert uow.org_id is not None
+    agent_ids = await agents.ensure(uow, [r.agent_key for r in missing])
+    rows = sorted({(agent_ids[r.agent_key], r.execution_key) for r in missing})
+    created = await uow.all(
+        insert(_T)
+        .values([{"org_id": uow.org_id, "agent_id": a, "key": k, "is_stub": True} for a, k in rows])
+        .on_conflict_do_nothing(index_elements=["org_id", "agent_id", "key"])
+        .returning(_T.c.id)
+    )
+    found.update(await by_refs(uow, missing))
+    return await _hold_stubs(uow, found, {r.id for r in created})
+
+
+async def _hold_stubs(
+    uow: UnitOfWork, found: dict[ExecutionRef, ExecutionRecord], ours: set[UUID] | None = None
+) -> dict[ExecutionRef, ExecutionRecord]:
+    """Share-lock stubs until commit, re-reading them: a concurrent recordExecution either
+    filled them already (we see the input) or waits for us (and then fills our examples).
+    Stubs this transaction created need no lock: a recorder waits on our insert anyway."""
+    mine = ours or set()
+    stubs = {ref: r.id for ref, r in found.items() if r.is_stub and r.id not in mine}
+    if stubs:
+        rows = await uow.all(
+            select(_T).where(_T.c.id.in_(list(stubs.values()))).with_for_update(read=True)
+        )
+        by_id = {r.id: _record(r) for r in rows}
+        found.update({ref: by_id[row_id] for ref, row_id in stubs.items()})
+    return found
+
+
+async def record(uow: UnitOfWork, new: NewExecution) -> tuple[ExecutionRecord, Recorded]:
+    """Insert; or fill a stub in place (same id); an execution already reported stays as it was."""
+    assert uow.org_id is not None
+    agent_id = (await agents.ensure(uow, [new.ref.agent_key]))[new.ref.agent_key]
+    values = {
+        "input": new.input,
+        "output": new.output,
+        "metadata": new.metadata,
+        "experiment_id": new.experiment_id,
+        "is_stub": False,
+    }
+    stmt = insert(_T).values(
+        org_id=uow.org_id, agent_id=agent_id, key=new.ref.execution_key, **values
+    )
+    upsert = stmt.on_conflict_do_update(
+        index_elements=["org_id", "agent_id", "key"],
+        set_={**{k: stmt.excluded[k] for k in values}, "updated_at": func.now()},
+        where=_T.c.is_stub,
+    ).returning(*_T.c, (literal_column("xmax") == literal_column("0")).label("inserted"))
+    row = await uow.first(upsert)
+    if row is not None:
+        return _record(row), Recorded.CREATED if row.inserted else Recorded.FILLED_STUB
+    existing = await uow.first(
+        select(_T).where(_T.c.agent_id == agent_id, _T.c.key == new.ref.execution_key)
+    )
+    return _record(existing), Recorded.EXISTING
+
+
+async def experiment_exists(uow: UnitOfWork, experiment_id: UUID) -> bool:
+    found = await uow.scalar(
+        select(true()).where(LearningExperiment.__table__.c.id == experiment_id)
+    )
+    return bool(found)
+
+
+class ExecutionRepository:
+    """ExecutionStore for the domain, bound to one unit of work."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+
+    async def resolve(self, refs: Sequence[ExecutionRef]) -> Mapping[ExecutionRef, ExecutionRecord]:
+        return await resolve(self.uow, refs)
+
+    async def record(self, execution: NewExecution) -> tuple[ExecutionRecord, Recorded]:
+        return await record(self.uow, execution)
+
+    async def experiment_exists(self, experiment_id: UUID) -> bool:
+        return await experiment_exists(self.uow, experiment_id)
+
+    async def complete_examples(
+        self, execution_id: UUID, input_text: str, original_output: str | None
+    ) -> int:
+        return await learning_examples.complete_from_execution(
+            self.uow, execution_id, input_text, original_output
+        )

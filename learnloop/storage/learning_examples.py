@@ -1,0 +1,170 @@
+"""Learning example rows: creation with provenance, lookups, filtered keyset listings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+from uuid import UUID
+
+from sqlalchemy import Select, Table, func, insert, select, update
+
+from learnloop.domain.learning_examples import (
+    ExampleFilter,
+    ExampleOrder,
+    ExampleType,
+    LearningExampleRecord,
+    NewLearningExample,
+    ReviewStatus,
+)
+from learnloop.domain.pagination import Page, PageRequest
+from learnloop.storage import agents
+from learnloop.storage.models import Agent, LearningExample
+from learnloop.storage.pagination import ChildList, count, keyset_page
+from learnloop.storage.unit_of_work import UnitOfWork
+
+_T = cast(Table, LearningExample.__table__)
+_A = cast(Table, Agent.__table__)
+
+
+def _record(r: Any) -> LearningExampleRecord:
+    return LearningExampleRecord(
+        id=r.id,
+        agent_id=r.agent_id,
+        execution_id=r.execution_id,
+        source_feedback_id=r.source_feedback_id,
+        author_user_id=r.author_user_id,
+        author_key=r.author_key,
+        example_type=ExampleType(r.example_type),
+        domain=r.domain,
+        task_type=r.task_type,
+        input_text=r.input_text,
+        expected_output=r.expected_output,
+        original_output=r.original_output,
+        metadata=dict(r.metadata or {}),
+        quality_score=r.quality_score,
+        review_status=ReviewStatus(r.review_status),
+        priority=r.priority,
+        created_at=r.created_at,
+        updated_at=r.updated_at,
+    )
+
+
+BY_AGENT = ChildList(_T, "agent_id", _record)
+
+
+EXAMPLE_COLUMNS = (
+    "agent_id",
+    "execution_id",
+    "author_user_id",
+    "author_key",
+    "example_type",
+    "domain",
+    "task_type",
+    "input_text",
+    "expected_output",
+    "original_output",
+    "metadata",
+)
+
+
+def columns_of(example: NewLearningExample) -> dict[str, Any]:
+    """The row an example becomes (used by createLearningExample and by corrections)."""
+    values = {
+        "agent_id": example.agent_id,
+        "execution_id": example.execution_id,
+        "author_user_id": example.author_user_id,
+        "author_key": example.author_key,
+        "example_type": example.example_type.value,
+        "domain": example.domain,
+        "task_type": example.task_type,
+        "input_text": example.input_text,
+        "expected_output": example.expected_output,
+        "original_output": example.original_output,
+        "metadata": example.metadata,
+    }
+    assert tuple(values) == EXAMPLE_COLUMNS
+    return values
+
+
+async def create(uow: UnitOfWork, example: NewLearningExample) -> LearningExampleRecord:
+    row = await uow.first(
+        insert(_T).values(org_id=uow.org_id, **columns_of(example)).returning(*_T.c)
+    )
+    return _record(row)
+
+
+async def by_ids(uow: UnitOfWork, ids: Sequence[UUID]) -> Mapping[UUID, LearningExampleRecord]:
+    rows = await uow.all(select(_T).where(_T.c.id.in_(ids)))
+    return {r.id: _record(r) for r in rows}
+
+
+async def by_source_feedback_ids(
+    uow: UnitOfWork, feedback_ids: Sequence[UUID]
+) -> Mapping[UUID, LearningExampleRecord]:
+    rows = await uow.all(select(_T).where(_T.c.source_feedback_id.in_(feedback_ids)))
+    return {r.source_feedback_id: _record(r) for r in rows}
+
+
+async def complete_from_execution(
+    uow: UnitOfWork, execution_id: UUID, input_text: str, original_output: str | None
+) -> int:
+    """Examples from feedback on a stub had no input yet: give them the execution's."""
+    result = await uow.execute(
+        update(_T)
+        .where(
+            _T.c.execution_id == execution_id,
+            _T.c.source_feedback_id.is_not(None),
+            _T.c.input_text == "",
+        )
+        .values(input_text=input_text, original_output=original_output, updated_at=func.now())
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _listing(f: ExampleFilter) -> Select[Any]:
+    stmt = select(_T)
+    if f.agent_key is not None:
+        agent_id = select(_A.c.id).where(_A.c.key == f.agent_key).scalar_subquery()
+        stmt = stmt.where(_T.c.agent_id == agent_id)
+    if f.example_types:
+        stmt = stmt.where(_T.c.example_type.in_([t.value for t in f.example_types]))
+    if f.review_statuses:
+        stmt = stmt.where(_T.c.review_status.in_([s.value for s in f.review_statuses]))
+    if f.domain is not None:
+        stmt = stmt.where(_T.c.domain == f.domain)
+    if f.task_type is not None:
+        stmt = stmt.where(_T.c.task_type == f.task_type)
+    if f.from_feedback is not None:
+        source = _T.c.source_feedback_id
+        stmt = stmt.where(source.is_not(None) if f.from_feedback else source.is_(None))
+    return stmt
+
+
+async def page(
+    uow: UnitOfWork, f: ExampleFilter, order: ExampleOrder, request: PageRequest
+) -> Page:
+    return await keyset_page(
+        uow,
+        _listing(f),
+        [_T.c.created_at, _T.c.id],
+        request,
+        descending=order is ExampleOrder.CREATED_AT_DESC,
+        convert=_record,
+    )
+
+
+async def total(uow: UnitOfWork, f: ExampleFilter) -> int:
+    return await count(uow, _listing(f))
+
+
+class LearningExampleRepository:
+    """LearningExampleStore for the domain, bound to one unit of work."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+
+    async def create(self, example: NewLearningExample) -> LearningExampleRecord:
+        return await create(self.uow, example)
+
+    async def agent_ids(self, keys: Sequence[str]) -> Mapping[str, UUID]:
+        return await agents.ensure(self.uow, keys)

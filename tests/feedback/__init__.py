@@ -1,0 +1,1 @@
+"""Executions, feedback, learning examples and statistics through the real app."""
