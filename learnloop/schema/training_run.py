@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Self
+from typing import TYPE_CHECKING, Annotated, Self
 from urllib.parse import quote
 
 import strawberry
@@ -14,11 +14,17 @@ from learnloop.domain import training_runs as domain
 from learnloop.domain.training_runs import ArtifactRecord, RunEventRecord, TrainingRunRecord
 from learnloop.resolvers import training_runs as resolve
 from learnloop.resolvers.context import Info
+from learnloop.resolvers.loaders.datasets import DatasetByIdLoader
+from learnloop.resolvers.loaders.executions import AgentByIdLoader
 from learnloop.resolvers.loaders.identity import UserByIdLoader
 from learnloop.resolvers.loaders.training_runs import ArtifactsByRunIdLoader, TrainingRunByIdLoader
 from learnloop.schema.identity import User
 from learnloop.schema.node import LoadableNode
 from learnloop.schema.pagination import Connection, page_request
+
+if TYPE_CHECKING:
+    from learnloop.schema.agent import Agent
+    from learnloop.schema.dataset import TrainingDataset
 
 TrainingType = strawberry.enum(domain.TrainingType, name="TrainingType")
 RunStatus = strawberry.enum(domain.RunStatus, name="RunStatus")
@@ -114,6 +120,26 @@ class TrainingRun(LoadableNode, relay.Node):
     @strawberry.field(description="Global id of the TrainingDataset version the run trains on.")
     def dataset_id(self) -> relay.GlobalID:
         return relay.GlobalID(DATASET_TYPE, str(self.record.dataset_id))
+
+    @strawberry.field(description="The agent this run trains.")
+    async def agent(
+        self, info: Info
+    ) -> Annotated[Agent, strawberry.lazy("learnloop.schema.agent")] | None:
+        from learnloop.schema.agent import Agent
+
+        if self.record.agent_id is None:
+            return None
+        found = await info.context.loaders.get(AgentByIdLoader).load(self.record.agent_id)
+        return Agent.from_record(found) if found else None
+
+    @strawberry.field(description="The frozen dataset version the run trains on.")
+    async def dataset(
+        self, info: Info
+    ) -> Annotated[TrainingDataset, strawberry.lazy("learnloop.schema.dataset")] | None:
+        from learnloop.schema.dataset import TrainingDataset
+
+        found = await info.context.loaders.get(DatasetByIdLoader).load(self.record.dataset_id)
+        return TrainingDataset.from_record(found) if found else None
 
     @strawberry.field
     async def created_by(self, info: Info) -> User | None:

@@ -45,6 +45,16 @@ async def by_ids(uow: UnitOfWork, ids: Sequence[UUID]) -> dict[UUID, DeploymentR
     return {r.id: _record(r) for r in rows}
 
 
+async def active_by_agent_ids(
+    uow: UnitOfWork, agent_ids: Sequence[UUID]
+) -> dict[UUID, DeploymentRecord]:
+    """Each agent's active deployment (agents without one are absent)."""
+    rows = await uow.all(
+        _select().where(_AGENTS.c.id.in_(agent_ids), _AGENTS.c.active_deployment_id == _T.c.id)
+    )
+    return {r.agent_id: _record(r) for r in rows}
+
+
 def _for_agent(agent_key: str) -> Select[Any]:
     return _select().where(_AGENTS.c.key == agent_key)
 

@@ -144,6 +144,22 @@ async def test_review_and_deploy_rules(training_api: Api) -> None:
         {"version": 2, "active": True},
         {"version": 1, "active": False},
     ]
+    agent = await org.gql(
+        """query($id: ID!) {
+          agent(key: "support-bot") { activeDeployment { version active trainingRun { id } } }
+          trainingRun(id: $id) { agent { key } dataset { status version } }
+        }""",
+        {"id": ok["id"]},
+    )
+    assert agent["agent"]["activeDeployment"] == {
+        "version": 2,
+        "active": True,
+        "trainingRun": {"id": ok["id"]},
+    }
+    assert agent["trainingRun"] == {
+        "agent": {"key": "support-bot"},
+        "dataset": {"status": "FROZEN", "version": 1},
+    }
     actions = await audit_actions(training_api, org.org_id)
     user = f"user:{org.user_id}"
     assert ("training_run.create", user) in actions

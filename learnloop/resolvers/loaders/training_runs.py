@@ -24,6 +24,11 @@ class ArtifactsByRunIdLoader(ByKeyLoader[UUID, list[ArtifactRecord]]):
         return []
 
 
+class ActiveDeploymentByAgentIdLoader(ByKeyLoader[UUID, DeploymentRecord | None]):
+    async def fetch(self, keys: Sequence[UUID]) -> Mapping[UUID, DeploymentRecord | None]:
+        return await deployments.active_by_agent_ids(self.uow, keys)
+
+
 class DeploymentByIdLoader(ByKeyLoader[UUID, DeploymentRecord | None]):
     async def fetch(self, keys: Sequence[UUID]) -> Mapping[UUID, DeploymentRecord | None]:
         return await deployments.by_ids(self.uow, keys)
