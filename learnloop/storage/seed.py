@@ -1,0 +1,390 @@
+"""Demo and benchmark data: a realistic organisation written with COPY, fast enough for millions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from learnloop.domain.feedback import TYPE_GROUP, FeedbackType
+from learnloop.domain.roles import Role
+
+# Share of feedback types, as seen in production chat assistants (mostly thumbs, few corrections).
+FEEDBACK_MIX: list[tuple[FeedbackType, float]] = [
+    (FeedbackType.THUMBS_UP, 0.45),
+    (FeedbackType.THUMBS_DOWN, 0.20),
+    (FeedbackType.STAR_RATING, 0.20),
+    (FeedbackType.DETAILED_FEEDBACK, 0.08),
+    (FeedbackType.CORRECTION, 0.04),
+    (FeedbackType.REPORT_ISSUE, 0.03),
+]
+CATEGORIES = [
+    "INCORRECT",
+    "INCOMPLETE",
+    "UNCLEAR",
+    "HALLUCINATION",
+    "OFF_TOPIC",
+    "UNSAFE",
+    "FORMATTING",
+    "OTHER",
+]
+CATEGORY_WEIGHTS = [30, 25, 15, 10, 8, 2, 7, 3]
+DOMAINS = ["billing", "support", "legal", "sales", "onboarding"]
+TASKS = ["qa", "summarise", "classify", "draft"]
+FEEDBACK_PER_EXECUTION = 2
+DAYS = 90
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    org_id: uuid.UUID
+    slug: str
+    agents: int
+    executions: int
+    feedback: int
+    examples: int
+    annotations: int
+    datasets: int
+    seconds: float
+
+
+def _dsn(url: Any) -> dict[str, Any]:
+    return {
+        "user": url.username,
+        "password": url.password,
+        "host": url.query.get("host") or url.host,
+        "port": url.port,
+        "database": url.database,
+    }
+
+
+class _Clock:
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.now = dt.datetime.now(dt.UTC)
+
+    def recent(self) -> dt.datetime:
+        # More recent days are busier: a triangular distribution leaning to today.
+        age_days = self.rng.triangular(0, DAYS, 0)
+        return self.now - dt.timedelta(days=age_days)
+
+
+def _ratings(rng: random.Random, ftype: FeedbackType) -> tuple[Any, ...]:
+    """(rating, accuracy, helpfulness, clarity, completeness, categories, text, correction)."""
+    if ftype in (FeedbackType.THUMBS_UP, FeedbackType.THUMBS_DOWN):
+        return (None, None, None, None, None, [], None, None)
+    if ftype is FeedbackType.STAR_RATING:
+        return (
+            rng.choices([1, 2, 3, 4, 5], [5, 7, 15, 35, 38])[0],
+            None,
+            None,
+            None,
+            None,
+            [],
+            None,
+            None,
+        )
+    cats = sorted(set(rng.choices(CATEGORIES, CATEGORY_WEIGHTS, k=rng.randint(1, 2))))
+    dims = [rng.randint(1, 5) for _ in range(4)]
+    rating = rng.randint(1, 4)
+    if ftype is FeedbackType.CORRECTION:
+        return (
+            rating,
+            *dims,
+            cats,
+            "The answer was wrong",
+            f"The correct answer is ${rng.randint(100, 9999):,}",
+        )
+    if ftype is FeedbackType.REPORT_ISSUE:
+        return (None, None, None, None, None, cats, "Reported by user", None)
+    return (
+        rng.randint(1, 5),
+        *dims,
+        cats if rng.random() < 0.5 else [],
+        "Detailed notes on the answer",
+        None,
+    )
+
+
+async def seed_org(
+    owner_url: Any, *, scale: int, slug: str | None = None, seed: int = 7
+) -> SeedReport:
+    """Create one organisation holding `scale` feedback rows and everything around them."""
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    clock = _Clock(rng)
+    slug = slug or f"demo-{uuid.uuid4().hex[:6]}"
+    conn = await asyncpg.connect(**_dsn(owner_url))
+    try:
+        async with conn.transaction():
+            org_id = await conn.fetchval(
+                "INSERT INTO organizations (slug, name) VALUES ($1, $2) RETURNING id",
+                slug,
+                f"Demo {slug}",
+            )
+            users = []
+            for i, role in enumerate(
+                [Role.ADMIN, Role.MANAGER, Role.EXPERT, Role.EXPERT, Role.EXPERT, Role.MEMBER]
+            ):
+                uid = await conn.fetchval(
+                    "INSERT INTO users (email, display_name) VALUES ($1, $2) "
+                    "ON CONFLICT (email) DO UPDATE SET display_name = excluded.display_name RETURNING id",
+                    f"{role.value.lower()}{i}@{slug}.example",
+                    f"{role.value.title()} {i}",
+                )
+                await conn.execute(
+                    "INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, $3)",
+                    org_id,
+                    uid,
+                    role.value,
+                )
+                users.append((uid, role))
+            experts = [u for u, r in users if r is Role.EXPERT]
+
+            n_agents = max(3, min(50, scale // 20_000))
+            agents = [(uuid.uuid4(), f"agent-{i}") for i in range(n_agents)]
+            await conn.copy_records_to_table(
+                "agents",
+                records=[
+                    (a, org_id, key, f"Agent {key}", clock.now - dt.timedelta(days=DAYS))
+                    for a, key in agents
+                ],
+                columns=["id", "org_id", "key", "name", "created_at"],
+            )
+
+            n_exec = max(1, scale // FEEDBACK_PER_EXECUTION)
+            executions = []
+            for i in range(n_exec):
+                agent_id = agents[i % n_agents][0]
+                executions.append(
+                    (
+                        uuid.uuid4(),
+                        org_id,
+                        agent_id,
+                        f"exec-{i}",
+                        f"Question {i}: what is the refund for order {i}?",
+                        f"Answer {i}: the refund is ${rng.randint(10, 999)}",
+                        clock.recent(),
+                    )
+                )
+            await conn.copy_records_to_table(
+                "executions",
+                records=executions,
+                columns=["id", "org_id", "agent_id", "key", "input", "output", "created_at"],
+            )
+
+            types = [t for t, _ in FEEDBACK_MIX]
+            weights = [w for _, w in FEEDBACK_MIX]
+            feedback = []
+            corrections = []
+            for i in range(scale):
+                ex = executions[i // FEEDBACK_PER_EXECUTION % n_exec]
+                ftype = rng.choices(types, weights)[0]
+                rating, acc, hlp, clr, cmp_, cats, text, correction = _ratings(rng, ftype)
+                fid = uuid.uuid4()
+                created = ex[6] + dt.timedelta(minutes=rng.randint(1, 600))
+                feedback.append(
+                    (
+                        fid,
+                        org_id,
+                        ex[0],
+                        ex[2],
+                        f"enduser:{i}",
+                        ftype.value,
+                        TYPE_GROUP[ftype].value,
+                        rating,
+                        text,
+                        correction,
+                        cats,
+                        acc,
+                        hlp,
+                        clr,
+                        cmp_,
+                        created,
+                        created,
+                    )
+                )
+                if ftype is FeedbackType.CORRECTION:
+                    corrections.append((fid, ex, correction, cats, created))
+            await conn.copy_records_to_table(
+                "agent_feedback",
+                records=feedback,
+                columns=[
+                    "id",
+                    "org_id",
+                    "execution_id",
+                    "agent_id",
+                    "author_key",
+                    "feedback_type",
+                    "type_group",
+                    "rating",
+                    "feedback_text",
+                    "correction_text",
+                    "issue_categories",
+                    "accuracy_rating",
+                    "helpfulness_rating",
+                    "clarity_rating",
+                    "completeness_rating",
+                    "created_at",
+                    "updated_at",
+                ],
+            )
+            del feedback
+
+            examples, annotations = _examples(rng, org_id, corrections, experts)
+            await conn.copy_records_to_table(
+                "learning_examples",
+                records=[e[:-1] for e in examples],
+                columns=[
+                    "id",
+                    "org_id",
+                    "agent_id",
+                    "execution_id",
+                    "source_feedback_id",
+                    "author_key",
+                    "example_type",
+                    "domain",
+                    "task_type",
+                    "input_text",
+                    "expected_output",
+                    "original_output",
+                    "quality_score",
+                    "review_status",
+                    "priority",
+                    "annotations_count",
+                    "decided_at",
+                    "created_at",
+                    "updated_at",
+                ],
+            )
+            await conn.copy_records_to_table(
+                "expert_annotations",
+                records=annotations,
+                columns=[
+                    "id",
+                    "org_id",
+                    "example_id",
+                    "annotator_user_id",
+                    "approved",
+                    "technical_accuracy",
+                    "professional_quality",
+                    "completeness",
+                    "clarity",
+                    "notes",
+                    "created_at",
+                ],
+            )
+            dataset_id = await _datasets(conn, rng, org_id, examples)
+    finally:
+        await conn.close()
+    if dataset_id is not None:
+        await _freeze(owner_url, org_id, dataset_id)
+    return SeedReport(
+        org_id,
+        slug,
+        n_agents,
+        n_exec,
+        scale,
+        len(examples),
+        len(annotations),
+        int(dataset_id is not None),
+        round(time.perf_counter() - started, 2),
+    )
+
+
+def _examples(
+    rng: random.Random, org_id: uuid.UUID, corrections: list[Any], experts: list[uuid.UUID]
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    examples: list[tuple[Any, ...]] = []
+    annotations: list[tuple[Any, ...]] = []
+    for fid, ex, correction, cats, created in corrections:
+        status = rng.choices(["APPROVED", "REJECTED", "PENDING"], [60, 10, 30])[0]
+        scores = [round(rng.uniform(0.5, 1.0), 2) for _ in range(4)]
+        quality = round(sum(scores) / 4, 4) if status != "PENDING" else None
+        priority = 50 if "HALLUCINATION" in cats else 100 if "UNSAFE" in cats else 0
+        eid = uuid.uuid4()
+        decided = created + dt.timedelta(hours=rng.randint(1, 72)) if status != "PENDING" else None
+        examples.append(
+            (
+                eid,
+                org_id,
+                ex[2],
+                ex[0],
+                fid,
+                f"enduser:{fid.hex[:8]}",
+                "CORRECTION",
+                rng.choice(DOMAINS),
+                rng.choice(TASKS),
+                ex[4],
+                correction,
+                ex[5],
+                quality,
+                status,
+                priority,
+                1 if status != "PENDING" else 0,
+                decided,
+                created,
+                created,
+                scores,
+            )
+        )
+        if status != "PENDING":
+            annotations.append(
+                (
+                    uuid.uuid4(),
+                    org_id,
+                    eid,
+                    rng.choice(experts),
+                    status == "APPROVED",
+                    *scores,
+                    "Reviewed in the demo seed",
+                    decided,
+                )
+            )
+    return examples, annotations
+
+
+async def _datasets(
+    conn: Any, rng: random.Random, org_id: uuid.UUID, examples: list[tuple[Any, ...]]
+) -> uuid.UUID | None:
+    approved = [e for e in examples if e[13] == "APPROVED"][:5000]
+    if not approved:
+        return None
+    lineage = uuid.uuid4()
+    dataset_id = await conn.fetchval(
+        "INSERT INTO training_datasets (org_id, lineage_id, name, description) "
+        "VALUES ($1, $2, 'support-corrections', 'Approved corrections from the demo seed') RETURNING id",
+        org_id,
+        lineage,
+    )
+    splits = rng.choices(["TRAIN", "VALIDATION", "TEST"], [80, 10, 10], k=len(approved))
+    await conn.copy_records_to_table(
+        "dataset_examples",
+        records=[
+            (uuid.uuid4(), org_id, dataset_id, e[0], s, 1.0)
+            for e, s in zip(approved, splits, strict=True)
+        ],
+        columns=["id", "org_id", "dataset_id", "example_id", "split", "weight"],
+    )
+    result: uuid.UUID = dataset_id
+    return result
+
+
+async def _freeze(owner_url: Any, org_id: uuid.UUID, dataset_id: uuid.UUID) -> None:
+    """Freeze through the same code path as freezeDataset (it snapshots the content)."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from learnloop.storage import datasets
+    from learnloop.storage.unit_of_work import unit_of_work
+
+    engine = create_async_engine(owner_url)
+    try:
+        async with unit_of_work(engine, org_id) as uow:
+            await datasets.freeze(uow, dataset_id)
+    finally:
+        await engine.dispose()
