@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +28,8 @@ class StubState:
     polls_until_done: int = 2
     outcome: str = "succeeded"
     cancelled: list[str] = field(default_factory=list)
+    # Awaited while a job is being created (before the response), to stage races.
+    create_job_hook: Callable[[], Awaitable[None]] | None = None
 
 
 def build_app(state: StubState) -> Starlette:
@@ -62,6 +64,8 @@ def build_app(state: StubState) -> Starlette:
             "polls": 0,
         }
         state.jobs[job["id"]] = job
+        if state.create_job_hook is not None:
+            await state.create_job_hook()
         return JSONResponse({k: v for k, v in job.items() if k != "polls"})
 
     async def get_job(request: Request) -> JSONResponse:

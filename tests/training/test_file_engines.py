@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import AsyncIterator
@@ -160,3 +161,24 @@ async def test_wrong_api_key_fails_without_retrying(fresh_db: DatabaseTarget) ->
             failed = await wait_for(org, run["id"], {"FAILED", "COMPLETED"})
     assert failed["attempts"] == 1
     assert "refused to upload chat.train.jsonl (HTTP 401): Incorrect API key" in failed["error"]
+
+
+async def test_cancel_right_after_job_creation_cancels_the_providers_job(
+    fresh_db: DatabaseTarget,
+) -> None:
+    """A cancel that lands while the job is being created (before it is followed) still stops it."""
+    async with api_with_provider(fresh_db) as (api, stub, llm):
+        org = await api.org(Role.MANAGER)
+        run = await create_run(org, training_type="FINE_TUNING", config={"waitForJob": False})
+        original = stub.create_job_hook
+
+        async def cancel_while_creating() -> None:
+            await org.gql(CANCEL, {"id": run["id"]})
+            await asyncio.sleep(0.2)  # the worker sees the cancel before the response arrives
+
+        stub.create_job_hook = cancel_while_creating
+        async with running_worker(api, **llm):
+            done = await wait_for(org, run["id"], {"CANCELLED", "COMPLETED", "FAILED"})
+        stub.create_job_hook = original
+        assert done["status"] == "CANCELLED"
+        assert stub.cancelled == ["ftjob-1"]

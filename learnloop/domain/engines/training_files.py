@@ -215,9 +215,16 @@ class FileTrainingEngine:
             method=self.method(config),
             suffix=config.get("suffix"),
         )
-        await progress(0.8, message=f"fine-tuning job {job['id']} created ({job.get('status')})")
-        if config["waitForJob"]:
-            job = await self._follow(job, float(config["pollSeconds"]), progress, cancel)
+        try:
+            await progress(
+                0.8, message=f"fine-tuning job {job['id']} created ({job.get('status')})"
+            )
+            if config["waitForJob"]:
+                job = await self._follow(job, float(config["pollSeconds"]), progress, cancel)
+        except RunCancelled:
+            # Stopped at any point after the job exists: the provider's job must stop too.
+            await self.provider.cancel_job(job["id"])
+            raise
         return {
             "jobId": job["id"],
             "status": job.get("status"),
@@ -231,8 +238,7 @@ class FileTrainingEngine:
         assert self.provider is not None
         while job.get("status") not in TERMINAL_JOB_STATES:
             if await cancel.wait(poll):
-                await self.provider.cancel_job(job["id"])
-                raise RunCancelled(f"cancelled; fine-tuning job {job['id']} was cancelled too")
+                raise RunCancelled(f"cancelled while fine-tuning job {job['id']} ran")
             job = await self.provider.get_job(job["id"])
             await progress(0.9, message=None)
         if job["status"] != "succeeded":
