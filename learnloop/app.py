@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,12 +20,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from learnloop.config import Settings, get_settings
 from learnloop.logging import configure_logging
 from learnloop.resolvers.context import request_id_from
+from learnloop.resolvers.downloads import download_artifact
 from learnloop.resolvers.exports import export_dataset
 from learnloop.resolvers.state import AppState
 from learnloop.resolvers.view import LearnloopGraphQL
 from learnloop.schema.root import get_schema
 from learnloop.storage.database import create_engine, target_from_settings
 from learnloop.storage.migrations import current_revision, head_revision
+from learnloop.worker.runner import Worker, WorkerSettings
 
 log = structlog.get_logger("learnloop.http")
 
@@ -121,9 +124,16 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        await state.bus.start()
+        worker = in_process_worker(state)
+        task = asyncio.create_task(worker.run()) if worker else None
         try:
             yield
         finally:
+            if worker is not None and task is not None:
+                worker.stop()
+                await task
+            await state.bus.stop()
             if owns_engine:
                 await state.engine.dispose()
 
@@ -134,6 +144,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
+            Route("/artifacts/training-runs/{run_id}/{name}", download_artifact),
             Route("/exports/datasets/{filename:path}", export_dataset, methods=["GET"]),
         ],
         lifespan=lifespan,
@@ -141,6 +152,14 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     )
     app.state.learnloop = state
     return app
+
+
+def in_process_worker(state: AppState) -> Worker | None:
+    """`serve` runs a worker beside the API unless disabled or no engine is installed."""
+    if not state.settings.worker_in_process or not state.engines.available():
+        return None
+    cfg = WorkerSettings.from_settings(state.settings)
+    return Worker(state.engine, state.engines, state.bus, cfg)
 
 
 def create_app_from_env() -> Starlette:

@@ -1,4 +1,4 @@
-"""Command line: learnloop serve | migrate | token | export-schema."""
+"""Command line: learnloop serve | worker | migrate | token | export-schema."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Annotated
 from uuid import UUID
 
 import typer
+from pydantic import ValidationError
 
 from learnloop.config import Settings, get_settings
 from learnloop.domain.roles import Role
@@ -75,10 +76,18 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="TCP port.")] = None,
     workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes.")] = 1,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Do not run training runs in this process.")
+    ] = False,
 ) -> None:
-    """Serve GraphQL (and GraphiQL) on http://HOST:PORT/graphql."""
+    """Serve GraphQL (and GraphiQL) on http://HOST:PORT/graphql, with an in-process worker."""
+    import os
+
     import uvicorn
 
+    if no_worker:
+        os.environ["LEARNLOOP_WORKER_IN_PROCESS"] = "false"
+        get_settings.cache_clear()
     settings = get_settings()
     host = host or settings.host
     port = port if port is not None else settings.port
@@ -99,6 +108,22 @@ def serve(
             from learnloop.app import create_app
 
             uvicorn.run(create_app(Settings()), host=host, port=port, log_level="warning")
+
+
+@cli.command()
+def worker(
+    concurrency: Annotated[
+        int | None,
+        typer.Option(min=1, help="Runs executed at once (LEARNLOOP_WORKER_CONCURRENCY)."),
+    ] = None,
+) -> None:
+    """Execute training runs: claim PENDING runs, hold their leases, report progress until stopped."""
+    from learnloop.worker.main import run_worker
+
+    settings = get_settings()
+    # With an external database, migrating is the operator's step; run_worker checks it happened.
+    with database(settings, migrate=settings.embedded) as target:
+        asyncio.run(run_worker(target, settings, concurrency))
 
 
 @cli.command()
@@ -189,7 +214,13 @@ def export_schema() -> None:
 
 
 def main() -> None:
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        typer.echo(f"learnloop: error: {where}: {first['msg']}", err=True)
+        raise SystemExit(2) from None
     configure_logging(settings.log_level, settings.log_json)
     try:
         cli()

@@ -6,7 +6,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 APP_DB_ROLE = "learnloop_app"
@@ -51,9 +51,43 @@ class Settings(BaseSettings):
     graphiql: bool = True
     max_query_depth: int = Field(default=12, ge=2)
 
+    worker_in_process: bool = Field(
+        default=True, description="`serve` also runs a training worker (`--no-worker` disables)."
+    )
+    worker_concurrency: int = Field(
+        default=1, ge=1, le=64, description="Runs one worker executes at once."
+    )
+    worker_lease_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="A run whose worker misses heartbeats this long is re-queued.",
+    )
+    worker_heartbeat_seconds: float = Field(default=10.0, gt=0)
+    worker_poll_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="Claim attempts without a NOTIFY (a safety net, not the path).",
+    )
+    engine_modules: str = Field(
+        default="", description="Comma-separated modules whose register(registry) adds engines."
+    )
+
     llm_base_url: str | None = None
     llm_model: str = "gpt-4o-mini"
     llm_api_key: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _heartbeat_inside_lease(self) -> Settings:
+        if self.worker_heartbeat_seconds * 2 > self.worker_lease_seconds:
+            raise ValueError(
+                "LEARNLOOP_WORKER_HEARTBEAT_SECONDS must be at most half of "
+                "LEARNLOOP_WORKER_LEASE_SECONDS, or live runs lose their lease between heartbeats"
+            )
+        return self
+
+    @property
+    def engine_module_list(self) -> list[str]:
+        return [m.strip() for m in self.engine_modules.split(",") if m.strip()]
 
     @property
     def embedded(self) -> bool:

@@ -25,6 +25,9 @@ OPERATION_ROLES: dict[str, Role | None] = {
     "commonIssues": Role.VIEWER,
     "feedbackTrend": Role.VIEWER,
     "learningStats": Role.VIEWER,
+    "trainingRun": Role.VIEWER,
+    "trainingRuns": Role.VIEWER,
+    "deployments": Role.VIEWER,
     # mutations
     "createApiKey": Role.ADMIN,
     "revokeApiKey": Role.ADMIN,
@@ -40,6 +43,13 @@ OPERATION_ROLES: dict[str, Role | None] = {
     "submitFeedbackBatch": Role.MEMBER,
     "createLearningExample": Role.MEMBER,
     "createFeedbackToken": Role.MEMBER,
+    "createTrainingRun": Role.MANAGER,
+    "cancelTrainingRun": Role.MANAGER,
+    "reviewTrainingRun": Role.MANAGER,
+    "deployTrainingRun": Role.MANAGER,
+    # subscriptions
+    "trainingRunUpdated": Role.VIEWER,
+    "trainingRunsUpdated": Role.VIEWER,
 }
 
 # The only operations an end user's feedback token may call; the resolver checks its scope.

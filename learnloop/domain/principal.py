@@ -15,6 +15,7 @@ class PrincipalKind(StrEnum):
     API_KEY = "API_KEY"
     FEEDBACK_TOKEN = "FEEDBACK_TOKEN"
     ANONYMOUS = "ANONYMOUS"
+    SYSTEM = "SYSTEM"
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class Principal:
             return f"apikey:{self.api_key_id}"
         if self.kind is PrincipalKind.FEEDBACK_TOKEN:
             return end_user_actor_key(self.end_user_id or self.scope_execution_key or "")
+        if self.kind is PrincipalKind.SYSTEM:
+            return "system"
         return "anonymous"
 
     def require(self, role: Role) -> None:
@@ -60,6 +63,11 @@ def end_user_actor_key(end_user_id: str) -> str:
 
 
 ANONYMOUS = Principal(kind=PrincipalKind.ANONYMOUS)
+
+
+def system(org_id: UUID) -> Principal:
+    """learnloop itself (e.g. a worker finishing a run), acting inside one organisation."""
+    return Principal(kind=PrincipalKind.SYSTEM, org_id=org_id)
 
 
 def refused(reason: str) -> Principal:

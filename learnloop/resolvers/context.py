@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -31,8 +35,20 @@ def request_id_from(headers: Any) -> str:
     return uuid.uuid4().hex
 
 
+@dataclass(frozen=True)
+class EventScope:
+    uow: UnitOfWork
+    loaders: Loaders
+
+
+# The scope of the subscription event being delivered. Each WebSocket operation runs in its own
+# asyncio task (its own copy of the context), so concurrent subscriptions on one socket never
+# see each other's scope, and none of them replaces the connection's unit of work.
+_EVENT_SCOPE: ContextVar[EventScope | None] = ContextVar("learnloop_event_scope", default=None)
+
+
 class RequestContext:
-    """Lives for one HTTP request, or for one WebSocket connection (then `fresh_scope` per event)."""
+    """Lives for one HTTP request, or for one WebSocket connection (with a scope per event)."""
 
     def __init__(
         self,
@@ -49,8 +65,19 @@ class RequestContext:
         self.connection_params: dict[str, Any] | None = None
         self.request_id = request_id_from(request.headers)
         self._principal: Principal | None = None
-        self.uow = UnitOfWork(state.engine, None)
-        self.loaders = Loaders(self.uow)
+        self._uow = UnitOfWork(state.engine, None)
+        self._loaders = Loaders(self._uow)
+
+    @property
+    def uow(self) -> UnitOfWork:
+        """The current event's unit of work inside `event_scope()`, else the request's."""
+        scope = _EVENT_SCOPE.get()
+        return scope.uow if scope is not None else self._uow
+
+    @property
+    def loaders(self) -> Loaders:
+        scope = _EVENT_SCOPE.get()
+        return scope.loaders if scope is not None else self._loaders
 
     @property
     def settings(self) -> Any:
@@ -70,12 +97,24 @@ class RequestContext:
         principal.require(role)
         return principal
 
-    def fresh_scope(self) -> None:
-        """New unit of work and loaders (for each subscription event: cached rows go stale)."""
-        self.uow = UnitOfWork(
-            self.state.engine, self._principal.org_id if self._principal else None
-        )
-        self.loaders = Loaders(self.uow)
+    @asynccontextmanager
+    async def event_scope(self) -> AsyncIterator[None]:
+        """A short unit of work and fresh loaders for one subscription event, closed afterwards.
+
+        Enter it in the subscription's generator around each `yield`: the yielded object's fields
+        are resolved (in the same task) before the generator resumes and leaves the scope.
+        """
+        principal = await self.principal()
+        uow = UnitOfWork(self.state.engine, principal.org_id)
+        previous = _EVENT_SCOPE.set(EventScope(uow, Loaders(uow)))
+        try:
+            yield
+        finally:
+            try:
+                _EVENT_SCOPE.reset(previous)
+            except ValueError:  # closed from another context (generator finalised elsewhere)
+                _EVENT_SCOPE.set(None)
+            await uow.close(commit=False)
 
     @cached_property
     def base_url(self) -> str:

@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from learnloop.config import Settings
+from learnloop.domain.engines.registry import EngineRegistry
 from learnloop.domain.tokens import TokenSettings
+from learnloop.storage.event_bus import EventBus
+from learnloop.worker.registry import build_registry
 
 
 @dataclass
@@ -16,6 +19,8 @@ class AppState:
     settings: Settings
     engine: AsyncEngine
     tokens: TokenSettings
+    engines: EngineRegistry
+    bus: EventBus
     counters: Counter[str] = field(default_factory=Counter)
 
     @classmethod
@@ -28,4 +33,7 @@ class AppState:
                 issuer=settings.jwt_issuer,
                 audience=settings.jwt_audience,
             ),
+            engines=build_registry(settings),
+            # One LISTEN connection per API process, started on first use or at app start.
+            bus=EventBus(engine.url),
         )

@@ -128,5 +128,4 @@ class LearnloopGraphQL(GraphQL[RequestContext, None]):
                     "message": principal.refusal or "authentication required",
                 }
             )
-        context.fresh_scope()
         return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Self
+from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
 from strawberry import relay
@@ -23,11 +23,15 @@ from learnloop.resolvers.loaders.learning_examples import (
     LearningExampleCountByAgentLoader,
     LearningExamplePageByAgentLoader,
 )
+from learnloop.resolvers.loaders.training_runs import ActiveDeploymentByAgentIdLoader
 from learnloop.schema.execution import Execution
 from learnloop.schema.feedback import Feedback
 from learnloop.schema.learning_example import LearningExample
 from learnloop.schema.node import LoadableNode
 from learnloop.schema.pagination import Connection, child_connection
+
+if TYPE_CHECKING:
+    from learnloop.schema.deployment import Deployment
 
 
 @strawberry.type
@@ -52,6 +56,16 @@ class Agent(LoadableNode, relay.Node):
             created_at=r.created_at,
             record=r,
         )
+
+    @strawberry.field(description="The config version this agent uses now (deployTrainingRun).")
+    async def active_deployment(
+        self, info: Info
+    ) -> Annotated[Deployment, strawberry.lazy("learnloop.schema.deployment")] | None:
+        from learnloop.schema.deployment import Deployment
+
+        loader = info.context.loaders.get(ActiveDeploymentByAgentIdLoader)
+        found = await loader.load(self.record.id)
+        return Deployment.from_record(found) if found else None
 
     @strawberry.field(description="Newest first.")
     async def executions(

@@ -17,8 +17,10 @@ def parse_uuid(raw: str) -> UUID | None:
         return None
 
 
-def decode_global_id(global_id: relay.GlobalID | str, expected: type[Any], field: str) -> UUID:
-    """The UUID inside a global id of the expected type, or a BAD_USER_INPUT error."""
+def decode_global_id(
+    global_id: relay.GlobalID | str, expected: type[Any] | str, field: str
+) -> UUID:
+    """The UUID inside a global id of the expected type (class or type name), else BAD_USER_INPUT."""
     try:
         gid = (
             global_id
@@ -29,7 +31,7 @@ def decode_global_id(global_id: relay.GlobalID | str, expected: type[Any], field
         raise GraphQLError(
             f"`{field}` is not a valid id", extensions={"code": "BAD_USER_INPUT"}
         ) from None
-    name = expected.__strawberry_definition__.name
+    name = expected if isinstance(expected, str) else expected.__strawberry_definition__.name
     node_id = parse_uuid(gid.node_id)
     if gid.type_name != name or node_id is None:
         raise GraphQLError(

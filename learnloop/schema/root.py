@@ -22,6 +22,7 @@ from learnloop.schema.agents_root import AgentsMutation, AgentsQuery
 from learnloop.schema.api_key import ApiKey
 from learnloop.schema.dataset import DatasetExample, TrainingDataset
 from learnloop.schema.dataset_root import DatasetMutation, DatasetQuery
+from learnloop.schema.deployment import Deployment
 from learnloop.schema.execution import Execution
 from learnloop.schema.expert_annotation import ExpertAnnotation
 from learnloop.schema.feedback import Feedback
@@ -34,15 +35,33 @@ from learnloop.schema.learning_examples_root import (
     LearningExamplesQuery,
 )
 from learnloop.schema.node_root import NodeQuery
+from learnloop.schema.training_root import TrainingMutation, TrainingQuery, TrainingSubscription
+from learnloop.schema.training_run import TrainingRun
 
 Query = merge_types(
     "Query",
-    (NodeQuery, IdentityQuery, AgentsQuery, FeedbackQuery, LearningExamplesQuery, DatasetQuery),
+    (
+        NodeQuery,
+        IdentityQuery,
+        AgentsQuery,
+        FeedbackQuery,
+        LearningExamplesQuery,
+        DatasetQuery,
+        TrainingQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
-    (IdentityMutation, AgentsMutation, FeedbackMutation, LearningExamplesMutation, DatasetMutation),
+    (
+        IdentityMutation,
+        AgentsMutation,
+        FeedbackMutation,
+        LearningExamplesMutation,
+        DatasetMutation,
+        TrainingMutation,
+    ),
 )
+Subscription = merge_types("Subscription", (TrainingSubscription,))
 
 
 @lru_cache(maxsize=1)
@@ -58,6 +77,7 @@ def _build(max_depth: int) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[
             Organization,
             User,
@@ -69,6 +89,8 @@ def _build(max_depth: int) -> strawberry.Schema:
             ExpertAnnotation,
             TrainingDataset,
             DatasetExample,
+            TrainingRun,
+            Deployment,
         ],
         extensions=[
             CommitUnitOfWork,

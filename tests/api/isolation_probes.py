@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import OrgHandle
+from tests.training.seed import seed_finished_run
 
 QUERY_PROBES: dict[str, str] = {
     "viewer": "{ viewer { role kind user { id email } organization { id slug name } apiKeyId } }",
@@ -29,14 +30,23 @@ QUERY_PROBES: dict[str, str] = {
     "node": "",
     "nodes": "",
     "dataset": "",
+    "trainingRun": "",
+    "trainingRuns": "{ trainingRuns(first: 100) { totalCount edges { node { id config result "
+    "reviewNotes agentKey datasetId events(first: 100) { edges { node { message data } } } } } } }",
+    "deployments": '{ deployments(agentId: "agent-shared", first: 100) { totalCount edges { node '
+    "{ id config agentKey trainingRun { id } } } } }",
 }
 
 # field -> (GraphQL type of the id it takes, query with an `$id` variable)
 ID_PROBES: dict[str, tuple[str, str]] = {
     "dataset": ("TrainingDataset", "query($id: ID!) { dataset(id: $id) { id name } }"),
+    "trainingRun": ("TrainingRun", "query($id: ID!) { trainingRun(id: $id) { id config } }"),
 }
 
-SUBSCRIPTION_PROBES: dict[str, str] = {}
+SUBSCRIPTION_PROBES: dict[str, str] = {
+    "trainingRunUpdated": "tests/training/test_run_isolation.py",
+    "trainingRunsUpdated": "tests/training/test_run_isolation.py",
+}
 
 
 async def seed_org(org: OrgHandle, marker: str, feedback_count: int = 1) -> dict[str, Any]:
@@ -49,6 +59,7 @@ async def seed_org(org: OrgHandle, marker: str, feedback_count: int = 1) -> dict
         "mutation($e: String!) { inviteMember(input: {email: $e, role: VIEWER}) { member { user { id } } } }",
         {"e": f"invitee-{marker}@example.com"},
     )
+    run = await seed_finished_run(org.api, org.org_id, agent_key="agent-shared", marker=marker)
     for n in range(feedback_count):
         await org.gql(
             """mutation($in: String!, $fb: String!, $ex: String!) {
@@ -70,6 +81,8 @@ async def seed_org(org: OrgHandle, marker: str, feedback_count: int = 1) -> dict
         "ApiKey": key["createApiKey"]["apiKey"]["id"],
         "User": invite["inviteMember"]["member"]["user"]["id"],
         "TrainingDataset": dataset["createDataset"]["dataset"]["id"],
+        "TrainingRun": run["run"],
+        "Deployment": run["deployment"],
     }
     secrets = [marker, org.slug, str(org.org_id), str(org.user_id), key["createApiKey"]["secret"]]
     return {"strings": secrets, "node_ids": list(ids.values()), "ids_by_type": ids}

@@ -15,7 +15,11 @@ from learnloop.storage.models.experiment import (
 from learnloop.storage.models.feedback import AgentFeedback, FeedbackIdempotencyKey
 from learnloop.storage.models.learning_example import ExampleHistory, LearningExample
 from learnloop.storage.models.organization import Membership, Organization, User
-from learnloop.storage.models.training_run import TrainingRun, TrainingRunEvent
+from learnloop.storage.models.training_run import (
+    TrainingRun,
+    TrainingRunArtifact,
+    TrainingRunEvent,
+)
 
 __all__ = [
     "Agent",
@@ -39,6 +43,7 @@ __all__ = [
     "Organization",
     "TrainingDataset",
     "TrainingRun",
+    "TrainingRunArtifact",
     "TrainingRunEvent",
     "UpdatedAtMixin",
     "User",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from learnloop.storage.models.base import (
@@ -97,3 +97,21 @@ class TrainingRunEvent(IdMixin, OrgMixin, Base):
     kind: Mapped[str]  # e.g. "status", "progress", "log", "metric"
     message: Mapped[str | None]
     data: Mapped[JSONDict] = mapped_column(server_default=text("'{}'::jsonb"))
+
+
+class TrainingRunArtifact(IdMixin, OrgMixin, Base):
+    """A file a run produced (e.g. a fine-tune JSONL), kept with the run and downloadable."""
+
+    __tablename__ = "training_run_artifacts"
+    __table_args__ = (
+        UniqueConstraint("run_id", "name"),
+        CheckConstraint("size_bytes >= 0", name="size_bytes_nonnegative"),
+    )
+
+    run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("training_runs.id", ondelete="CASCADE"))
+    name: Mapped[str]
+    media_type: Mapped[str]
+    content: Mapped[str]
+    size_bytes: Mapped[int]
+    line_count: Mapped[int]
+    sha256: Mapped[str]

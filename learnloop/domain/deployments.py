@@ -1,0 +1,112 @@
+"""Deployments: an approved run's outcome becomes the config version an agent uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+from learnloop.domain.audit import AuditEntry, AuditSink
+from learnloop.domain.errors import ErrorCode, UserInputError
+from learnloop.domain.principal import Principal
+from learnloop.domain.training_runs import (
+    RunReviewStatus,
+    RunStatus,
+    TrainingRunRecord,
+    TrainingRunStore,
+)
+
+
+@dataclass(frozen=True)
+class DeploymentRecord:
+    id: UUID
+    agent_id: UUID
+    agent_key: str
+    training_run_id: UUID
+    version: int
+    config: dict[str, Any]
+    deployed_by_user_id: UUID | None
+    created_at: datetime
+    active: bool
+
+
+class DeploymentStore(Protocol):
+    async def create(
+        self,
+        org_id: UUID,
+        agent_id: UUID,
+        run_id: UUID,
+        config: dict[str, Any],
+        user_id: UUID | None,
+    ) -> DeploymentRecord:
+        """Insert the agent's next version and make it the agent's active deployment."""
+        ...
+
+
+def check_deployable(run: TrainingRunRecord) -> None:
+    """Nothing reaches an agent without a person's approval."""
+    if run.status is not RunStatus.COMPLETED or run.review_status is not RunReviewStatus.APPROVED:
+        state = (
+            run.status.value if run.status is not RunStatus.COMPLETED else run.review_status.value
+        )
+        raise UserInputError.single(
+            ("runId",),
+            f"only APPROVED runs can be deployed; this one is {state}"
+            + (" — approve it first with reviewTrainingRun" if state == "UNREVIEWED" else ""),
+            ErrorCode.INVALID_STATE,
+        )
+    if run.agent_id is None:
+        raise UserInputError.single(
+            ("runId",), "the run's agent no longer exists", ErrorCode.INVALID_STATE
+        )
+
+
+def deployment_config(run: TrainingRunRecord) -> dict[str, Any]:
+    """What the agent now uses: the run's own config plus what its engine marked deployable."""
+    return {
+        "trainingRunId": str(run.id),
+        "trainingType": run.training_type.value,
+        "runConfig": run.config,
+        "deployable": (run.result or {}).get("deployable", {}),
+    }
+
+
+async def deploy_training_run(
+    runs: TrainingRunStore,
+    deployments: DeploymentStore,
+    audit: AuditSink,
+    principal: Principal,
+    run_id: UUID,
+) -> tuple[DeploymentRecord, TrainingRunRecord]:
+    run = await runs.get_for_update(run_id)
+    if run is None:
+        raise UserInputError.single(
+            ("runId",), "no such training run in this organisation", ErrorCode.NOT_FOUND
+        )
+    check_deployable(run)
+    assert run.agent_id is not None
+    deployment = await deployments.create(
+        run.org_id, run.agent_id, run.id, deployment_config(run), principal.user_id
+    )
+    await runs.add_event(
+        run.org_id,
+        run.id,
+        "log",
+        f"deployed to agent '{deployment.agent_key}' as version {deployment.version}",
+        {"deploymentId": str(deployment.id), "version": deployment.version},
+    )
+    await audit(
+        principal,
+        AuditEntry(
+            "deployment.create",
+            "Deployment",
+            deployment.id,
+            {
+                "agent": deployment.agent_key,
+                "version": deployment.version,
+                "trainingRunId": str(run.id),
+            },
+        ),
+    )
+    return deployment, run

@@ -1,0 +1,1 @@
+"""Training engines: plain async classes (no database code), one per training type."""

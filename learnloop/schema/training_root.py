@@ -1,0 +1,217 @@
+"""Root fields for training runs and deployments: queries, mutations and live subscriptions."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from learnloop.domain.training_runs import DEFAULT_MAX_ATTEMPTS, RunFilter, TrainingRunRecord
+from learnloop.resolvers import run_updates
+from learnloop.resolvers import training_runs as resolve
+from learnloop.resolvers.context import Info
+from learnloop.schema import fields
+from learnloop.schema.deployment import Deployment
+from learnloop.schema.errors import UserError
+from learnloop.schema.node import decode_global_id
+from learnloop.schema.pagination import Connection, page_request
+from learnloop.schema.training_run import (
+    DATASET_TYPE,
+    ReviewDecision,
+    RunStatus,
+    TrainingRun,
+    TrainingType,
+)
+
+
+@strawberry.input
+class TrainingRunFilter:
+    status: RunStatus | None = None
+    training_type: TrainingType | None = None
+    agent_id: str | None = strawberry.field(default=None, description="The agent's own id.")
+    dataset_id: relay.GlobalID | None = None
+
+    def to_domain(self) -> RunFilter:
+        dataset = (
+            decode_global_id(self.dataset_id, DATASET_TYPE, "datasetId")
+            if self.dataset_id
+            else None
+        )
+        return RunFilter(self.status, self.training_type, self.agent_id, dataset)
+
+
+@strawberry.input
+class CreateTrainingRunInput:
+    dataset_id: relay.GlobalID = strawberry.field(description="A FROZEN TrainingDataset version.")
+    training_type: TrainingType
+    agent_id: str = strawberry.field(description='The agent\'s own id, e.g. "agent-456".')
+    config: JSON | None = strawberry.field(
+        default=None, description="Options of the training type; unknown ones are refused."
+    )
+    max_attempts: int | None = strawberry.field(
+        default=DEFAULT_MAX_ATTEMPTS,
+        description="Tries before a run whose worker keeps dying is FAILED.",
+    )
+
+
+@strawberry.type
+class CreateTrainingRunPayload:
+    training_run: TrainingRun | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class CancelTrainingRunInput:
+    run_id: relay.GlobalID
+
+
+@strawberry.type
+class CancelTrainingRunPayload:
+    training_run: TrainingRun | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class ReviewTrainingRunInput:
+    run_id: relay.GlobalID
+    decision: ReviewDecision
+    notes: str | None = None
+
+
+@strawberry.type
+class ReviewTrainingRunPayload:
+    training_run: TrainingRun | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class DeployTrainingRunInput:
+    run_id: relay.GlobalID
+
+
+@strawberry.type
+class DeployTrainingRunPayload:
+    deployment: Deployment | None
+    training_run: TrainingRun | None
+    user_errors: list[UserError]
+
+
+def _run_payload_parts(record: TrainingRunRecord | None) -> TrainingRun | None:
+    return TrainingRun.from_record(record) if record else None
+
+
+@strawberry.type
+class TrainingQuery:
+    @fields.query(description="A training run by global id; null if not visible.")
+    async def training_run(self, info: Info, id: relay.GlobalID) -> TrainingRun | None:
+        record = await resolve.training_run(info.context, decode_global_id(id, TrainingRun, "id"))
+        return TrainingRun.from_record(record) if record else None
+
+    @fields.query(description="Training runs, newest first.")
+    async def training_runs(
+        self,
+        info: Info,
+        filter: TrainingRunFilter | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Connection[TrainingRun]:
+        f = filter.to_domain() if filter else RunFilter()
+        page = await resolve.run_page(info.context, page_request(first, after), f)
+        return Connection[TrainingRun].from_page(
+            page, TrainingRun.from_record, lambda: resolve.count_runs(info.context, f)
+        )
+
+    @fields.query(description="An agent's deployments, newest first.")
+    async def deployments(
+        self, info: Info, agent_id: str, first: int = 20, after: str | None = None
+    ) -> Connection[Deployment]:
+        page = await resolve.deployment_page(info.context, agent_id, page_request(first, after))
+        return Connection[Deployment].from_page(
+            page, Deployment.from_record, lambda: resolve.count_deployments(info.context, agent_id)
+        )
+
+
+@strawberry.type
+class TrainingMutation:
+    @fields.mutation(description="Queue a training run on a frozen dataset version.")
+    async def create_training_run(
+        self, info: Info, input: CreateTrainingRunInput
+    ) -> CreateTrainingRunPayload:
+        record, problems = await resolve.create_training_run(
+            info.context,
+            dataset_id=decode_global_id(input.dataset_id, DATASET_TYPE, "datasetId"),
+            training_type=input.training_type,
+            agent_key=input.agent_id,
+            config=input.config if input.config is not None else {},
+            max_attempts=(
+                input.max_attempts if input.max_attempts is not None else DEFAULT_MAX_ATTEMPTS
+            ),
+        )
+        return CreateTrainingRunPayload(
+            training_run=_run_payload_parts(record), user_errors=UserError.from_problems(problems)
+        )
+
+    @fields.mutation(description="Cancel a queued run now, or ask a running one to stop.")
+    async def cancel_training_run(
+        self, info: Info, input: CancelTrainingRunInput
+    ) -> CancelTrainingRunPayload:
+        run_id = decode_global_id(input.run_id, TrainingRun, "runId")
+        record, problems = await resolve.cancel_training_run(info.context, run_id)
+        return CancelTrainingRunPayload(
+            training_run=_run_payload_parts(record), user_errors=UserError.from_problems(problems)
+        )
+
+    @fields.mutation(description="Approve or reject a COMPLETED run (rejections need notes).")
+    async def review_training_run(
+        self, info: Info, input: ReviewTrainingRunInput
+    ) -> ReviewTrainingRunPayload:
+        run_id = decode_global_id(input.run_id, TrainingRun, "runId")
+        record, problems = await resolve.review_training_run(
+            info.context, run_id, input.decision, input.notes
+        )
+        return ReviewTrainingRunPayload(
+            training_run=_run_payload_parts(record), user_errors=UserError.from_problems(problems)
+        )
+
+    @fields.mutation(description="Make an APPROVED run's outcome the agent's active config.")
+    async def deploy_training_run(
+        self, info: Info, input: DeployTrainingRunInput
+    ) -> DeployTrainingRunPayload:
+        run_id = decode_global_id(input.run_id, TrainingRun, "runId")
+        done, problems = await resolve.deploy_training_run(info.context, run_id)
+        deployment, run = done if done else (None, None)
+        return DeployTrainingRunPayload(
+            deployment=Deployment.from_record(deployment) if deployment else None,
+            training_run=_run_payload_parts(run),
+            user_errors=UserError.from_problems(problems),
+        )
+
+
+@strawberry.type
+class TrainingSubscription:
+    @fields.subscription(
+        description="The run's current state, then every change; completes after it ends."
+    )
+    async def training_run_updated(
+        self, info: Info, run_id: relay.GlobalID
+    ) -> AsyncGenerator[TrainingRun, None]:
+        stream = await run_updates.run_updates(
+            info.context, decode_global_id(run_id, TrainingRun, "runId")
+        )
+        return _as_runs(stream)
+
+    @fields.subscription(description="Every change of any run of your organisation.")
+    async def training_runs_updated(self, info: Info) -> AsyncGenerator[TrainingRun, None]:
+        return _as_runs(run_updates.org_run_updates(info.context))
+
+
+async def _as_runs(
+    stream: AsyncGenerator[TrainingRunRecord, None],
+) -> AsyncGenerator[TrainingRun, None]:
+    # Closing this stream closes the inner one here, in the operation's own task.
+    async with aclosing(stream):
+        async for record in stream:
+            yield TrainingRun.from_record(record)

@@ -1,0 +1,254 @@
+"""Training run rows as the API reads and changes them: create, list, cancel, review, events, artifacts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Select, func, insert, select, update
+
+from learnloop.domain.datasets import DatasetRecord
+from learnloop.domain.pagination import Page, PageRequest
+from learnloop.domain.training_runs import (
+    ArtifactRecord,
+    NewTrainingRun,
+    RunEventRecord,
+    RunFilter,
+    RunReviewStatus,
+    RunStatus,
+    TrainingRunRecord,
+    TrainingType,
+)
+from learnloop.storage import agents, datasets
+from learnloop.storage.models import Agent, TrainingRun, TrainingRunArtifact, TrainingRunEvent
+from learnloop.storage.pagination import count, keyset_page
+from learnloop.storage.unit_of_work import UnitOfWork
+
+_T = TrainingRun.__table__
+_E = TrainingRunEvent.__table__
+_A = TrainingRunArtifact.__table__
+_AGENTS = Agent.__table__
+# Internal lease bookkeeping (lease_owner) stays out of records.
+_COLUMNS = [c for c in _T.c if c.key != "lease_owner"]
+
+
+def record(r: Any) -> TrainingRunRecord:
+    return TrainingRunRecord(
+        id=r.id,
+        org_id=r.org_id,
+        dataset_id=r.dataset_id,
+        agent_id=r.agent_id,
+        agent_key=r.agent_key,
+        training_type=TrainingType(r.training_type),
+        config=dict(r.config or {}),
+        status=RunStatus(r.status),
+        progress=float(r.progress),
+        metrics=dict(r.metrics or {}),
+        result=dict(r.result) if r.result is not None else None,
+        error=r.error,
+        attempts=r.attempts,
+        max_attempts=r.max_attempts,
+        cancel_requested=r.cancel_requested,
+        review_status=RunReviewStatus(r.review_status),
+        review_notes=r.review_notes,
+        reviewed_by_user_id=r.reviewed_by_user_id,
+        reviewed_at=r.reviewed_at,
+        created_by_user_id=r.created_by_user_id,
+        created_at=r.created_at,
+        updated_at=r.updated_at,
+        started_at=r.started_at,
+        finished_at=r.finished_at,
+    )
+
+
+def runs_select() -> Select[Any]:
+    """Runs with their agent's key (the caller's own name for the agent)."""
+    return select(*_COLUMNS, _AGENTS.c.key.label("agent_key")).select_from(
+        _T.outerjoin(_AGENTS, _AGENTS.c.id == _T.c.agent_id)
+    )
+
+
+async def by_ids(uow: UnitOfWork, ids: Sequence[UUID]) -> dict[UUID, TrainingRunRecord]:
+    rows = await uow.all(runs_select().where(_T.c.id.in_(ids)))
+    return {r.id: record(r) for r in rows}
+
+
+async def get(
+    uow: UnitOfWork, run_id: UUID, *, for_update: bool = False
+) -> TrainingRunRecord | None:
+    stmt = runs_select().where(_T.c.id == run_id)
+    if for_update:
+        stmt = stmt.with_for_update(of=_T)
+    row = await uow.first(stmt)
+    return record(row) if row else None
+
+
+def _filtered(f: RunFilter) -> Select[Any]:
+    stmt = runs_select()
+    if f.status is not None:
+        stmt = stmt.where(_T.c.status == f.status.value)
+    if f.training_type is not None:
+        stmt = stmt.where(_T.c.training_type == f.training_type.value)
+    if f.agent_key is not None:
+        stmt = stmt.where(_AGENTS.c.key == f.agent_key)
+    if f.dataset_id is not None:
+        stmt = stmt.where(_T.c.dataset_id == f.dataset_id)
+    return stmt
+
+
+async def page(uow: UnitOfWork, request: PageRequest, f: RunFilter) -> Page:
+    return await keyset_page(uow, _filtered(f), [_T.c.created_at, _T.c.id], request, convert=record)
+
+
+async def total(uow: UnitOfWork, f: RunFilter) -> int:
+    return await count(uow, _filtered(f))
+
+
+async def insert_run(
+    uow: UnitOfWork, org_id: UUID, new: NewTrainingRun, agent_id: UUID, created_by: UUID | None
+) -> TrainingRunRecord:
+    run_id = await uow.scalar(
+        insert(TrainingRun)
+        .values(
+            org_id=org_id,
+            dataset_id=new.dataset_id,
+            agent_id=agent_id,
+            training_type=new.training_type.value,
+            config=new.config,
+            max_attempts=new.max_attempts,
+            created_by_user_id=created_by,
+        )
+        .returning(TrainingRun.id)
+    )
+    found = await get(uow, run_id)
+    assert found is not None
+    return found
+
+
+async def _update(uow: UnitOfWork, run_id: UUID, **values: Any) -> TrainingRunRecord:
+    await uow.execute(update(TrainingRun).where(TrainingRun.id == run_id).values(**values))
+    found = await get(uow, run_id)
+    assert found is not None
+    return found
+
+
+async def add_event(
+    uow: UnitOfWork, org_id: UUID, run_id: UUID, kind: str, message: str, data: Mapping[str, Any]
+) -> None:
+    await uow.execute(
+        insert(TrainingRunEvent).values(
+            org_id=org_id, run_id=run_id, kind=kind, message=message, data=dict(data)
+        )
+    )
+
+
+def _event(r: Any) -> RunEventRecord:
+    return RunEventRecord(
+        id=r.id,
+        run_id=r.run_id,
+        kind=r.kind,
+        message=r.message,
+        data=dict(r.data or {}),
+        created_at=r.created_at,
+    )
+
+
+async def events_page(uow: UnitOfWork, run_id: UUID, request: PageRequest) -> Page:
+    """A run's log, oldest first."""
+    return await keyset_page(
+        uow,
+        select(_E).where(_E.c.run_id == run_id),
+        [_E.c.created_at, _E.c.id],
+        request,
+        descending=False,
+        convert=_event,
+    )
+
+
+_ARTIFACT_COLUMNS = [c for c in _A.c if c.key != "content"]
+
+
+def _artifact(r: Any) -> ArtifactRecord:
+    return ArtifactRecord(
+        id=r.id,
+        run_id=r.run_id,
+        name=r.name,
+        media_type=r.media_type,
+        size_bytes=r.size_bytes,
+        line_count=r.line_count,
+        sha256=r.sha256,
+        created_at=r.created_at,
+    )
+
+
+async def artifacts_by_run_ids(
+    uow: UnitOfWork, run_ids: Sequence[UUID]
+) -> dict[UUID, list[ArtifactRecord]]:
+    rows = await uow.all(
+        select(*_ARTIFACT_COLUMNS).where(_A.c.run_id.in_(run_ids)).order_by(_A.c.name)
+    )
+    found: dict[UUID, list[ArtifactRecord]] = defaultdict(list)
+    for r in rows:
+        found[r.run_id].append(_artifact(r))
+    return found
+
+
+async def artifact_content(
+    uow: UnitOfWork, run_id: UUID, name: str
+) -> tuple[ArtifactRecord, str] | None:
+    row = await uow.first(select(_A).where(_A.c.run_id == run_id, _A.c.name == name))
+    return (_artifact(row), row.content) if row else None
+
+
+class TrainingRunRepository:
+    """TrainingRunStore for the domain, bound to one unit of work."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+
+    async def dataset(self, dataset_id: UUID) -> DatasetRecord | None:
+        return await datasets.get(self.uow, dataset_id)
+
+    async def ensure_agent(self, key: str) -> UUID:
+        return (await agents.ensure(self.uow, [key]))[key]
+
+    async def insert(
+        self, org_id: UUID, new: NewTrainingRun, agent_id: UUID, created_by: UUID | None
+    ) -> TrainingRunRecord:
+        return await insert_run(self.uow, org_id, new, agent_id, created_by)
+
+    async def get_for_update(self, run_id: UUID) -> TrainingRunRecord | None:
+        return await get(self.uow, run_id, for_update=True)
+
+    async def cancel_pending(self, run_id: UUID) -> TrainingRunRecord:
+        return await _update(
+            self.uow,
+            run_id,
+            status=RunStatus.CANCELLED.value,
+            cancel_requested=True,
+            finished_at=func.now(),
+            updated_at=func.now(),
+        )
+
+    async def request_cancel(self, run_id: UUID) -> TrainingRunRecord:
+        return await _update(self.uow, run_id, cancel_requested=True, updated_at=func.now())
+
+    async def record_review(
+        self, run_id: UUID, status: RunReviewStatus, notes: str | None, user_id: UUID | None
+    ) -> TrainingRunRecord:
+        return await _update(
+            self.uow,
+            run_id,
+            review_status=status.value,
+            review_notes=notes,
+            reviewed_by_user_id=user_id,
+            reviewed_at=func.now(),
+            updated_at=func.now(),
+        )
+
+    async def add_event(
+        self, org_id: UUID, run_id: UUID, kind: str, message: str, data: Mapping[str, Any]
+    ) -> None:
+        await add_event(self.uow, org_id, run_id, kind, message, data)
