@@ -42,5 +42,7 @@ async def seeded(scale: int) -> AsyncIterator[Seeded]:
             )
         finally:
             await conn.close()
-        token = issue_user_token(db.tokens, user_id=user_id, org_id=org_id, role=Role.ADMIN, ttl=7200)
+        token = issue_user_token(
+            db.tokens, user_id=user_id, org_id=org_id, role=Role.ADMIN, ttl=7200
+        )
         yield Seeded(db, scale, org_id, token, "agent-0")
