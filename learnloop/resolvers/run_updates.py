@@ -6,6 +6,7 @@ subscriber only ever sees rows its organisation's row-level security lets it rea
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncGenerator
 from contextlib import ExitStack
 from uuid import UUID
@@ -16,10 +17,18 @@ from learnloop.domain.training_runs import TrainingRunRecord
 from learnloop.resolvers.context import RequestContext
 from learnloop.storage import training_runs
 from learnloop.storage.event_bus import RUNS, Inbox
+from learnloop.storage.unit_of_work import unit_of_work
 
 
 async def _read(ctx: RequestContext, run_id: UUID) -> TrainingRunRecord | None:
     return await training_runs.get(ctx.uow, run_id)
+
+
+async def _read_in_org(
+    ctx: RequestContext, org_id: UUID | None, run_id: UUID
+) -> TrainingRunRecord | None:
+    async with unit_of_work(ctx.state.engine, org_id) as uow:
+        return await training_runs.get(uow, run_id)
 
 
 async def run_updates(ctx: RequestContext, run_id: UUID) -> AsyncGenerator[TrainingRunRecord, None]:
@@ -74,7 +83,10 @@ async def org_run_updates(ctx: RequestContext) -> AsyncGenerator[TrainingRunReco
             notice = await inbox.get()
             if notice is None or notice.run_id is None:
                 continue  # a resync after reconnecting; nothing specific to re-read
-            async with ctx.event_scope():
-                record = await _read(ctx, notice.run_id)
-                if record is not None:
+            key = (notice.seq, principal.org_id, notice.run_id)
+            record = await ctx.state.shared_reads.get(
+                key, functools.partial(_read_in_org, ctx, principal.org_id, notice.run_id)
+            )
+            if record is not None:
+                async with ctx.event_scope():  # nested fields the client asks for load here
                     yield record

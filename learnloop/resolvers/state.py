@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from learnloop.config import Settings
 from learnloop.domain.engines.registry import EngineRegistry
 from learnloop.domain.tokens import TokenSettings
+from learnloop.resolvers.shared_reads import SharedReads
 from learnloop.storage.event_bus import EventBus
 from learnloop.worker.registry import build_registry
 
@@ -21,6 +22,7 @@ class AppState:
     tokens: TokenSettings
     engines: EngineRegistry
     bus: EventBus
+    shared_reads: SharedReads = field(default_factory=SharedReads)
     counters: Counter[str] = field(default_factory=Counter)
 
     @classmethod

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -22,11 +23,16 @@ CANCEL = "learnloop_training_run_cancel"  # a running run was asked to stop
 CHANNELS = (RUNS, QUEUE, CANCEL)
 
 
+_SEQUENCE = itertools.count(1)
+
+
 @dataclass(frozen=True)
 class Notice:
     channel: str
     org_id: UUID | None = None
     run_id: UUID | None = None
+    # Which notification this is (equal notices about the same run compare equal regardless).
+    seq: int = field(default=0, compare=False)
 
 
 # Offered to every inbox after the listener reconnects: notices may have been missed meanwhile.
@@ -36,7 +42,7 @@ RESYNC = Notice("*")
 def parse(channel: str, payload: str) -> Notice:
     try:
         data = json.loads(payload)
-        return Notice(channel, UUID(data["org"]), UUID(data["run"]))
+        return Notice(channel, UUID(data["org"]), UUID(data["run"]), next(_SEQUENCE))
     except (ValueError, KeyError, TypeError):
         return Notice(channel)
 
@@ -65,6 +71,7 @@ class Inbox:
         )
 
     def offer(self, notice: Notice) -> None:
+        self._pending.pop(notice, None)  # keep the newest of equal notices (its seq)
         self._pending[notice] = None
         self._ready.set()
 
