@@ -112,7 +112,7 @@ async def notify_floor(db: BenchDb, rounds: int) -> list[float]:
 
 async def main() -> None:
     async with bench_database() as db:
-        org, run, token = await setup(db)
+        _org, run, token = await setup(db)
         env = {**db.env(), "LEARNLOOP_WORKER_IN_PROCESS": "false"}
         with uvicorn("learnloop.app:create_app_from_env", env, factory=True) as base:
             url = base.replace("http://", "ws://") + "/graphql"
@@ -132,13 +132,12 @@ async def main() -> None:
             last_delivery, median_delivery = [], []
             for r in range(1, ROUNDS + 1):
                 progress = round(r / 100, 4)
-                committed = time.perf_counter()
                 await writer.execute(
                     "UPDATE training_runs SET progress = $1 WHERE id = $2", progress, run
                 )
                 committed = time.perf_counter()  # after COMMIT (autocommit statement) returned
                 deadline = time.monotonic() + 30
-                while len(arrivals.get(progress, [])) < SUBSCRIBERS and time.monotonic() < deadline:
+                while len(arrivals.get(progress, [])) < SUBSCRIBERS and time.monotonic() < deadline:  # noqa: ASYNC110
                     await asyncio.sleep(0.005)
                 times = [t - committed for t in arrivals.get(progress, [])]
                 if times:
