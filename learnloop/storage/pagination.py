@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -119,18 +120,15 @@ class ChildPageKey:
             raise InvalidPageRequest("`after` is not a valid cursor for this list") from None
 
 
-async def child_pages(uow: UnitOfWork, rel: ChildList, keys: Sequence[ChildPageKey]) -> list[Page]:
-    """Every parent's page in one statement: unnest the requests, LATERAL-join each one's page."""
+@cache
+def _child_page_statement(rel: ChildList) -> Any:
+    """Built once per list: constructing this statement cost more than running it."""
     t = rel.table
     requests = func.unnest(
-        bindparam("parents", [k.parent_id for k in keys], type_=ARRAY(Uuid())),
-        bindparam("limits", [k.first + 1 for k in keys], type_=ARRAY(Integer())),
-        bindparam(
-            "after_at",
-            [k.after[0] if k.after else None for k in keys],
-            type_=ARRAY(DateTime(timezone=True)),
-        ),
-        bindparam("after_id", [k.after[1] if k.after else None for k in keys], type_=ARRAY(Uuid())),
+        bindparam("parents", type_=ARRAY(Uuid())),
+        bindparam("limits", type_=ARRAY(Integer())),
+        bindparam("after_at", type_=ARRAY(DateTime(timezone=True))),
+        bindparam("after_id", type_=ARRAY(Uuid())),
     ).table_valued(
         column("parent_id", Uuid()),
         column("lim", Integer()),
@@ -152,7 +150,20 @@ async def child_pages(uow: UnitOfWork, rel: ChildList, keys: Sequence[ChildPageK
         .limit(p.c.lim)
         .lateral("c")
     )
-    rows = await uow.all(select(p.c.ord, page).select_from(p.join(page, true())))
+    return select(p.c.ord, page).select_from(p.join(page, true()))
+
+
+async def child_pages(uow: UnitOfWork, rel: ChildList, keys: Sequence[ChildPageKey]) -> list[Page]:
+    """Every parent's page in one statement: unnest the requests, LATERAL-join each one's page."""
+    rows = await uow.all(
+        _child_page_statement(rel),
+        {
+            "parents": [k.parent_id for k in keys],
+            "limits": [k.first + 1 for k in keys],
+            "after_at": [k.after[0] if k.after else None for k in keys],
+            "after_id": [k.after[1] if k.after else None for k in keys],
+        },
+    )
     grouped: list[list[Any]] = [[] for _ in keys]
     for row in rows:
         grouped[row.ord - 1].append(row)
