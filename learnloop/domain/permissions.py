@@ -25,6 +25,9 @@ OPERATION_ROLES: dict[str, Role | None] = {
     "commonIssues": Role.VIEWER,
     "feedbackTrend": Role.VIEWER,
     "learningStats": Role.VIEWER,
+    "annotationQueue": Role.VIEWER,
+    "annotationStats": Role.VIEWER,
+    "annotationSettings": Role.VIEWER,
     # mutations
     "createApiKey": Role.ADMIN,
     "revokeApiKey": Role.ADMIN,
@@ -40,6 +43,13 @@ OPERATION_ROLES: dict[str, Role | None] = {
     "submitFeedbackBatch": Role.MEMBER,
     "createLearningExample": Role.MEMBER,
     "createFeedbackToken": Role.MEMBER,
+    "claimAnnotationTask": Role.EXPERT,
+    "releaseAnnotationTask": Role.EXPERT,
+    "submitAnnotation": Role.EXPERT,
+    "adjudicateExample": Role.MANAGER,
+    "assignAnnotationTasks": Role.MANAGER,
+    "markGoldExample": Role.MANAGER,
+    "updateAnnotationSettings": Role.MANAGER,
 }
 
 # The only operations an end user's feedback token may call; the resolver checks its scope.

@@ -13,6 +13,7 @@ from learnloop.resolvers.errors import ErrorReporting
 from learnloop.resolvers.transaction import CommitUnitOfWork
 from learnloop.schema.agent import Agent
 from learnloop.schema.agents_root import AgentsMutation, AgentsQuery
+from learnloop.schema.annotation_tasks_root import AnnotationsMutation, AnnotationsQuery
 from learnloop.schema.api_key import ApiKey
 from learnloop.schema.dataset import DatasetExample, TrainingDataset
 from learnloop.schema.dataset_root import DatasetMutation, DatasetQuery
@@ -22,7 +23,7 @@ from learnloop.schema.feedback import Feedback
 from learnloop.schema.feedback_root import FeedbackMutation, FeedbackQuery
 from learnloop.schema.identity import Organization, User
 from learnloop.schema.identity_root import IdentityMutation, IdentityQuery
-from learnloop.schema.learning_example import LearningExample
+from learnloop.schema.learning_example import ExampleHistoryEntry, LearningExample
 from learnloop.schema.learning_examples_root import (
     LearningExamplesMutation,
     LearningExamplesQuery,
@@ -31,11 +32,26 @@ from learnloop.schema.node_root import NodeQuery
 
 Query = merge_types(
     "Query",
-    (NodeQuery, IdentityQuery, AgentsQuery, FeedbackQuery, LearningExamplesQuery, DatasetQuery),
+    (
+        NodeQuery,
+        IdentityQuery,
+        AgentsQuery,
+        FeedbackQuery,
+        LearningExamplesQuery,
+        AnnotationsQuery,
+        DatasetQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
-    (IdentityMutation, AgentsMutation, FeedbackMutation, LearningExamplesMutation, DatasetMutation),
+    (
+        IdentityMutation,
+        AgentsMutation,
+        FeedbackMutation,
+        LearningExamplesMutation,
+        AnnotationsMutation,
+        DatasetMutation,
+    ),
 )
 
 
@@ -58,6 +74,7 @@ def _build(max_depth: int) -> strawberry.Schema:
             Feedback,
             LearningExample,
             ExpertAnnotation,
+            ExampleHistoryEntry,
             TrainingDataset,
             DatasetExample,
         ],

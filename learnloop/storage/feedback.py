@@ -17,7 +17,8 @@ from learnloop.domain.feedback import (
     FeedbackWrite,
     IssueCategory,
 )
-from learnloop.storage.learning_examples import EXAMPLE_COLUMNS, columns_of
+from learnloop.domain.learning_examples import RoutingFacts
+from learnloop.storage.learning_examples import EXAMPLE_COLUMNS, columns_of, routing_facts
 from learnloop.storage.models import AgentFeedback, FeedbackIdempotencyKey, LearningExample
 from learnloop.storage.pagination import ChildList
 from learnloop.storage.unit_of_work import UnitOfWork
@@ -49,7 +50,7 @@ _OPINION = [
 ]
 _IDENTITY = ["execution_id", "agent_id", "author_key", "type_group", "idempotency_key"]
 # A correction edited while its example still waits for review updates the example too.
-_EXAMPLE_REFRESHED = ["input_text", "expected_output", "original_output"]
+_EXAMPLE_REFRESHED = ["input_text", "expected_output", "original_output", "priority"]
 
 
 def _record(r: Any) -> FeedbackRecord:
@@ -205,3 +206,6 @@ class FeedbackRepository:
 
     async def upsert(self, writes: Sequence[FeedbackWrite]) -> Sequence[FeedbackRecord]:
         return await upsert(self.uow, writes)
+
+    async def routing_facts(self, execution_ids: Sequence[UUID]) -> RoutingFacts:
+        return await routing_facts(self.uow, execution_ids)
