@@ -1,9 +1,10 @@
 """The annotation workflow in SQL: the claim, leases, annotations, decisions, the queue listing.
 
-The queue is a row state of learning_examples, not a table of its own: claimable rows are
-`review_status = 'PENDING' OR is_gold` (the predicate of the claim indexes, migration 0005).
-Status constants are SQL literals, not parameters, so a prepared (generic) plan can still prove
-the partial indexes' predicates.
+The queue is a row state of learning_examples, not a table of its own: its rows are the open
+ones, `review_status IN ('PENDING', 'IN_REVIEW') OR is_gold` (the predicate of the queue
+indexes, migration 0005), and every queue statement states that predicate verbatim. Status
+constants are SQL literals, not parameters, so a prepared (generic) plan can still prove the
+partial indexes' predicates.
 """
 
 from __future__ import annotations
@@ -101,8 +102,13 @@ async def history_by_ids(
 # --- queue conditions ------------------------------------------------------------------------
 
 
+def open_rows(t: Any) -> ColumnElement[bool]:
+    """The queue indexes' predicate, verbatim."""
+    return or_(t.c.review_status.in_([PENDING, IN_REVIEW]), t.c.is_gold)
+
+
 def claimable(t: Any) -> ColumnElement[bool]:
-    """The claim indexes' predicate, verbatim."""
+    """What a claim may hand out: PENDING work, and gold items (their lease is checked apart)."""
     return or_(t.c.review_status == PENDING, t.c.is_gold)
 
 
@@ -168,6 +174,8 @@ def queue_conditions(t: Any, f: QueueFilter) -> list[ColumnElement[bool]]:
         found.append(t.c.needs_adjudication)
     else:
         found.append(_status_condition(t, f.status))
+        if f.status in (None, ReviewStatus.PENDING, ReviewStatus.IN_REVIEW):
+            found.append(open_rows(t))
     if f.assigned_to is not None:
         found.append(t.c.assigned_to_user_id == f.assigned_to)
     return found
@@ -352,6 +360,7 @@ def _next_for(user_id: UUID, f: ClaimFilter, policy: QueuePolicy, assigned_only:
     stmt = (
         select(q.c.id)
         .where(
+            open_rows(q),
             claimable(q),
             or_(not_(q.c.is_gold), not_(_leased(q))),
             not_(annotated),
@@ -365,16 +374,19 @@ def _next_for(user_id: UUID, f: ClaimFilter, policy: QueuePolicy, assigned_only:
     return stmt.scalar_subquery()
 
 
-async def claim(
-    uow: UnitOfWork, user_id: UUID, f: ClaimFilter, policy: QueuePolicy
-) -> LearningExampleRecord | None:
+def claim_statement(user_id: UUID, f: ClaimFilter, policy: QueuePolicy) -> Any:
     """One UPDATE: the next example assigned to the caller, else the next unassigned one, each
     picked with FOR UPDATE SKIP LOCKED, leased to the caller. A gold item keeps its status."""
-    pick = func.coalesce(
-        _next_for(user_id, f, policy, assigned_only=True),
-        _next_for(user_id, f, policy, assigned_only=False),
-    )
-    row = await uow.first(
+    # One scalar subquery around the COALESCE: the UPDATE then finds its row by `id = $param`
+    # through the primary key (a bare COALESCE in the WHERE is not an index condition under
+    # row-level security). COALESCE evaluates the second pick only when the first is NULL.
+    pick = select(
+        func.coalesce(
+            _next_for(user_id, f, policy, assigned_only=True),
+            _next_for(user_id, f, policy, assigned_only=False),
+        )
+    ).scalar_subquery()
+    return (
         update(_T)
         .where(_T.c.id == pick)
         .values(
@@ -385,6 +397,12 @@ async def claim(
         )
         .returning(*_T.c)
     )
+
+
+async def claim(
+    uow: UnitOfWork, user_id: UUID, f: ClaimFilter, policy: QueuePolicy
+) -> LearningExampleRecord | None:
+    row = await uow.first(claim_statement(user_id, f, policy))
     return learning_examples.record(row) if row is not None else None
 
 

@@ -2,12 +2,14 @@
 
 - `learning_examples.needs_adjudication`: enough annotations, verdicts differ; a MANAGER
   decides (the example stays IN_REVIEW without a lease meanwhile).
-- Claimable rows are `review_status = 'PENDING' OR is_gold` (gold items keep their own
-  status and stay in the queue). One partial index per queue order, in the order a claim
-  reads it, so "the next item" is the first index entry that passes the row filters:
-  PRIORITY_OLDEST_FIRST (priority DESC, created_at, id) and LOWEST_QUALITY_FIRST
-  (quality_score NULLS FIRST, then the same). MOST_NEGATIVE_FIRST sorts on a per-row count
-  of negative feedback and cannot be indexed (documented in ADR 0006).
+- The queue's rows are the open ones: `review_status IN ('PENDING', 'IN_REVIEW') OR is_gold`
+  (gold items keep their own status and stay in the queue). One partial index per queue order
+  over them, in the order claims and the queue listing read it, so "the next item" is the
+  first index entry that passes the row filters: PRIORITY_OLDEST_FIRST (priority DESC,
+  created_at, id) and LOWEST_QUALITY_FIRST (quality_score NULLS FIRST, then the same).
+  MOST_NEGATIVE_FIRST sorts on a per-row count of negative feedback and cannot be indexed
+  (documented in ADR 0006). The predicate is written the way PostgreSQL stores it, so the
+  models' drift check compares equal texts.
 - Examples assigned to an expert are looked up by assignee first.
 - Counting an expert's live leases reads (org_id, lease_holder_user_id).
 - The adjudication list has its own small partial index.
@@ -29,7 +31,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 T = "learning_examples"
-CLAIMABLE = "review_status = 'PENDING' OR is_gold"
+OPEN = "review_status = ANY (ARRAY['PENDING'::text, 'IN_REVIEW'::text]) OR is_gold"
 QUEUE_ORDER = [sa.text("priority DESC"), "created_at", "id"]
 
 
@@ -45,19 +47,19 @@ def upgrade() -> None:
         "ix_learning_examples_claim",
         T,
         ["org_id", *QUEUE_ORDER],
-        postgresql_where=sa.text(CLAIMABLE),
+        postgresql_where=sa.text(OPEN),
     )
     op.create_index(
         "ix_learning_examples_claim_quality",
         T,
         ["org_id", sa.text("quality_score NULLS FIRST"), *QUEUE_ORDER],
-        postgresql_where=sa.text(CLAIMABLE),
+        postgresql_where=sa.text(OPEN),
     )
     op.create_index(
         "ix_learning_examples_assigned",
         T,
         ["org_id", "assigned_to_user_id", *QUEUE_ORDER],
-        postgresql_where=sa.text(f"assigned_to_user_id IS NOT NULL AND ({CLAIMABLE})"),
+        postgresql_where=sa.text(f"assigned_to_user_id IS NOT NULL AND ({OPEN})"),
     )
     op.create_index(
         "ix_learning_examples_lease_holder",

@@ -27,8 +27,9 @@ EXAMPLE_TYPES = (
     "PREFERENCE",
 )
 REVIEW_STATUSES = ("PENDING", "IN_REVIEW", "APPROVED", "REJECTED")
-# Rows a claim may hand out: pending work, and gold items (which keep their own status).
-CLAIMABLE = "review_status = 'PENDING' OR is_gold"
+# The annotation queue's rows: undecided work, and gold items (which keep their own status).
+# Written as PostgreSQL stores it; storage.annotation_tasks.open_rows() is the same predicate.
+OPEN = "review_status = ANY (ARRAY['PENDING'::text, 'IN_REVIEW'::text]) OR is_gold"
 
 
 class LearningExample(IdMixin, OrgMixin, UpdatedAtMixin, Base):
@@ -59,7 +60,7 @@ class LearningExample(IdMixin, OrgMixin, UpdatedAtMixin, Base):
             text("priority DESC"),
             "created_at",
             "id",
-            postgresql_where=text(CLAIMABLE),
+            postgresql_where=text(OPEN),
         ),
         Index(
             "ix_learning_examples_claim_quality",
@@ -68,7 +69,7 @@ class LearningExample(IdMixin, OrgMixin, UpdatedAtMixin, Base):
             text("priority DESC"),
             "created_at",
             "id",
-            postgresql_where=text(CLAIMABLE),
+            postgresql_where=text(OPEN),
         ),
         Index(
             "ix_learning_examples_assigned",
@@ -77,7 +78,7 @@ class LearningExample(IdMixin, OrgMixin, UpdatedAtMixin, Base):
             text("priority DESC"),
             "created_at",
             "id",
-            postgresql_where=text(f"assigned_to_user_id IS NOT NULL AND ({CLAIMABLE})"),
+            postgresql_where=text(f"assigned_to_user_id IS NOT NULL AND ({OPEN})"),
         ),
         Index(
             "ix_learning_examples_lease_holder",
