@@ -49,7 +49,8 @@ _OPINION = [
     "author_user_id",
 ]
 _IDENTITY = ["execution_id", "agent_id", "author_key", "type_group", "idempotency_key"]
-# A correction edited while its example still waits for review updates the example too.
+# A correction edited while its example still waits for review (no annotation yet) updates
+# the example too, its routing priority included.
 _EXAMPLE_REFRESHED = ["input_text", "expected_output", "original_output", "priority"]
 
 
@@ -134,7 +135,7 @@ def _upsert_statement(org_id: UUID) -> Any:
 
     input (jsonb_to_recordset) -> f: INSERT feedback ON CONFLICT (one person, one opinion)
     DO UPDATE -> x: INSERT the correction examples of f ON CONFLICT (source feedback) DO
-    UPDATE while still PENDING -> k: remember every idempotency key -> SELECT f.
+    UPDATE while still PENDING and unannotated -> k: remember every idempotency key -> SELECT f.
     """
     typed: list[Any] = [column("ord", Integer()), column("idempotency_keys", ARRAY(Text()))]
     typed += [column(n, _T.c[n].type) for n in [*_IDENTITY, *_OPINION]]
@@ -171,7 +172,8 @@ def _upsert_statement(org_id: UUID) -> Any:
         index_elements=["org_id", "source_feedback_id"],
         index_where=_X.c.source_feedback_id.is_not(None),
         set_={**{n: x_insert.excluded[n] for n in _EXAMPLE_REFRESHED}, "updated_at": func.now()},
-        where=_X.c.review_status == "PENDING",
+        # Not once an expert annotated it (several annotators): they judged that output.
+        where=and_(_X.c.review_status == "PENDING", _X.c.annotations_count == 0),
     ).cte("x")
     k = (
         insert(_K)

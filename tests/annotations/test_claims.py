@@ -224,6 +224,16 @@ async def test_claim_filters_by_domain_and_agent_and_queue_orders(api: Api) -> N
     page = await manager.gql(QUEUE, {"filter": {"status": "PENDING"}, "first": 10})
     texts = [e["node"]["inputText"] for e in page["annotationQueue"]["edges"]]
     assert texts[-1] == "more-3"  # unscored first, then lowest score
+    paged, cursor = [], None
+    while True:  # pages cross from unscored (NULL) to scored rows without losing any
+        found = await manager.gql(
+            QUEUE, {"filter": {"status": "PENDING"}, "first": 2, "after": cursor}
+        )
+        paged += [e["node"]["inputText"] for e in found["annotationQueue"]["edges"]]
+        if not found["annotationQueue"]["pageInfo"]["hasNextPage"]:
+            break
+        cursor = found["annotationQueue"]["pageInfo"]["endCursor"]
+    assert paged == texts
     stale = await manager.raw(QUEUE, {"first": 2, "after": after})
     assert stale["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
