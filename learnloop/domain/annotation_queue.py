@@ -26,6 +26,12 @@ DEFAULT_ROUTING: dict[str, int] = {
 }
 
 
+# MOST_NEGATIVE_FIRST counts the feedback on an example's execution that is one of these
+# types or rates it at most NEGATIVE_MAX_RATING (of 5).
+NEGATIVE_FEEDBACK_TYPES = ("THUMBS_DOWN", "REPORT_ISSUE", "CORRECTION")
+NEGATIVE_MAX_RATING = 2
+
+
 @dataclass(frozen=True)
 class QueuePolicy:
     order: QueueOrder = QueueOrder.PRIORITY_OLDEST_FIRST

@@ -72,6 +72,13 @@ def quality_score(scores: Sequence[float]) -> float:
     return round(sum(scores) / len(scores), 4)
 
 
+def combined_quality(per_annotation: Sequence[Sequence[float]]) -> float | None:
+    """An example's quality from all its annotations: the mean of their quality scores."""
+    if not per_annotation:
+        return None
+    return round(sum(quality_score(s) for s in per_annotation) / len(per_annotation), 4)
+
+
 class Decision(StrEnum):
     APPROVED = "APPROVED"
     REJECTED = "REJECTED"

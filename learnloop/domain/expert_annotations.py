@@ -21,3 +21,6 @@ class ExpertAnnotationRecord:
     notes: str | None
     improvement_suggestions: str | None
     created_at: datetime
+
+    def scores(self) -> tuple[float, float, float, float]:
+        return (self.technical_accuracy, self.professional_quality, self.completeness, self.clarity)

@@ -21,7 +21,12 @@ from learnloop.domain.executions import (
     check_ref,
     check_text,
 )
-from learnloop.domain.learning_examples import NewLearningExample, correction_example
+from learnloop.domain.learning_examples import (
+    NewLearningExample,
+    RoutingSource,
+    correction_example,
+    prioritise,
+)
 from learnloop.domain.principal import Principal, PrincipalKind, end_user_actor_key
 
 RATING_MIN, RATING_MAX = 1, 5
@@ -160,7 +165,7 @@ class BatchResult:
     problems: list[Problem]
 
 
-class FeedbackStore(Protocol):
+class FeedbackStore(RoutingSource, Protocol):
     async def find_by_idempotency_keys(self, keys: Sequence[str]) -> Mapping[str, FeedbackRecord]:
         """Feedback stored under these keys; holds a lock per key until the transaction ends."""
         ...
@@ -338,17 +343,46 @@ async def _store(
         opinion_of[index] = write.opinion
         if key is not None:
             claimed[key] = write.opinion
-    stored = {r.opinion: r for r in await store.upsert(list(writes.values()))} if writes else {}
+    stored = (
+        {r.opinion: r for r in await store.upsert(await _routed(store, writes))} if writes else {}
+    )
     return [
         stored[opinion_of[i]] if i in opinion_of else known[s.idempotency_key or ""]
         for i, (s, _) in enumerate(items)
     ]
 
 
+async def _routed(
+    store: FeedbackStore, writes: Mapping[tuple[UUID, str, TypeGroup], FeedbackWrite]
+) -> list[FeedbackWrite]:
+    """Give the batch's new examples their queue priority; the batch's own feedback on the same
+    execution counts as a signal too (a THUMBS_DOWN sent with the correction)."""
+    batch_signals: dict[UUID, set[str]] = {}
+    for w in writes.values():
+        batch_signals.setdefault(w.execution.id, set()).update(_signals(w.submission))
+    with_examples = [w for w in writes.values() if w.example is not None]
+    examples = [
+        replace(ex, signals=ex.signals | batch_signals[w.execution.id])
+        for w in with_examples
+        if (ex := w.example) is not None
+    ]
+    routed = iter(await prioritise(store, examples))
+    return [
+        replace(w, example=next(routed)) if w.example is not None else w for w in writes.values()
+    ]
+
+
+def _signals(s: FeedbackSubmission) -> set[str]:
+    """What a submission says for routing: its type and its issue categories."""
+    return {s.feedback_type.value, *(c.value for c in s.issue_categories)}
+
+
 def _write(execution: ExecutionRecord, author: Author, s: FeedbackSubmission) -> FeedbackWrite:
     example = None
     if s.feedback_type is FeedbackType.CORRECTION and s.correction_text:
-        example = correction_example(s.correction_text, execution, author.key, author.user_id)
+        example = correction_example(
+            s.correction_text, execution, author.key, author.user_id, _signals(s)
+        )
     return FeedbackWrite(
         execution=execution,
         author=author,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
+from learnloop.domain.annotation_queue import policy_from_settings, routing_priority
 from learnloop.domain.errors import ErrorCode, Problem, UserInputError
 from learnloop.domain.executions import (
     ExecutionRef,
@@ -76,6 +77,32 @@ class LearningExampleRecord:
     priority: int
     created_at: datetime
     updated_at: datetime
+    # The annotation workflow's state (F4; see domain/annotation_queue.py).
+    is_gold: bool = False
+    gold_verdict: bool | None = None
+    lease_holder_user_id: UUID | None = None
+    lease_expires_at: datetime | None = None
+    assigned_to_user_id: UUID | None = None
+    annotations_count: int = 0
+    decided_at: datetime | None = None
+    needs_adjudication: bool = False
+
+    @property
+    def decided(self) -> bool:
+        """Reviewed for good: APPROVED or REJECTED (a gold item's status is the manager's)."""
+        return self.review_status in (ReviewStatus.APPROVED, ReviewStatus.REJECTED)
+
+
+@dataclass(frozen=True)
+class ExampleHistoryRecord:
+    """A previous value of an example's field (an annotation's correction replaced it)."""
+
+    id: UUID
+    example_id: UUID
+    field: str
+    previous_value: str | None
+    changed_by_user_id: UUID | None
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -93,6 +120,10 @@ class NewLearningExample:
     domain: str | None = None
     task_type: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    # Routing: what the example was born from (feedback type, issue categories), and the
+    # queue priority prioritise() derives from it and the org's policy.
+    signals: frozenset[str] = frozenset()
+    priority: int = 0
 
 
 @dataclass(frozen=True)
@@ -134,11 +165,16 @@ def example_context(execution: ExecutionRecord) -> tuple[str, str | None]:
 
 
 def correction_example(
-    correction_text: str, execution: ExecutionRecord, author_key: str, author_user_id: UUID | None
+    correction_text: str,
+    execution: ExecutionRecord,
+    author_key: str,
+    author_user_id: UUID | None,
+    signals: Iterable[str] = (),
 ) -> NewLearningExample:
     """The one rule for corrections: a CORRECTION example, pending review, in the same transaction.
 
     input = the execution's input, original = its output, expected = the correction.
+    `signals` (the feedback's type and issue categories) feed its queue priority.
     """
     input_text, original_output = example_context(execution)
     return NewLearningExample(
@@ -150,7 +186,45 @@ def correction_example(
         author_user_id=author_user_id,
         agent_id=execution.agent_id,
         execution_id=execution.id,
+        signals=frozenset(signals),
     )
+
+
+@dataclass(frozen=True)
+class RoutingFacts:
+    """What routing needs to know: the org's settings and the feedback signals per execution."""
+
+    settings: Mapping[str, Any]
+    execution_signals: Mapping[UUID, frozenset[str]]
+
+
+class RoutingSource(Protocol):
+    async def routing_facts(self, execution_ids: Sequence[UUID]) -> RoutingFacts:
+        """The org's settings, and the feedback types / issue categories already on each execution."""
+        ...
+
+
+async def prioritise(
+    source: RoutingSource, examples: Sequence[NewLearningExample]
+) -> list[NewLearningExample]:
+    """The one routing rule: every new example's queue priority comes from the org's policy.
+
+    priority = routing_priority(policy, its own signals | the signals of the feedback already
+    recorded on its execution). Called by every path that creates examples (corrections in
+    submitFeedback(Batch), createLearningExample). Priority is fixed at creation.
+    """
+    if not examples:
+        return []
+    execution_ids = sorted({e.execution_id for e in examples if e.execution_id is not None})
+    facts = await source.routing_facts(execution_ids)
+    policy = policy_from_settings(facts.settings)
+    routed = []
+    for example in examples:
+        signals = set(example.signals)
+        if example.execution_id is not None:
+            signals |= facts.execution_signals.get(example.execution_id, frozenset())
+        routed.append(replace(example, priority=routing_priority(policy, signals)))
+    return routed
 
 
 def _check_label(raw: str | None, path: tuple[str, ...], problems: list[Problem]) -> str | None:
@@ -207,7 +281,7 @@ def validate_draft(draft: ExampleDraft) -> tuple[ExampleDraft, dict[str, Any]]:
     return cleaned, metadata
 
 
-class LearningExampleStore(Protocol):
+class LearningExampleStore(RoutingSource, Protocol):
     async def create(self, example: NewLearningExample) -> LearningExampleRecord: ...
 
     async def agent_ids(self, keys: Sequence[str]) -> Mapping[str, UUID]:
@@ -230,18 +304,18 @@ async def create_learning_example(
         agent_id, execution_id = execution.agent_id, execution.id
     elif cleaned.agent_key is not None:
         agent_id = (await store.agent_ids([cleaned.agent_key]))[cleaned.agent_key]
-    return await store.create(
-        NewLearningExample(
-            example_type=cleaned.example_type,
-            input_text=cleaned.input_text,
-            expected_output=cleaned.expected_output,
-            original_output=cleaned.original_output,
-            author_key=principal.actor_key,
-            author_user_id=principal.user_id,
-            agent_id=agent_id,
-            execution_id=execution_id,
-            domain=cleaned.domain,
-            task_type=cleaned.task_type,
-            metadata=metadata,
-        )
+    new = NewLearningExample(
+        example_type=cleaned.example_type,
+        input_text=cleaned.input_text,
+        expected_output=cleaned.expected_output,
+        original_output=cleaned.original_output,
+        author_key=principal.actor_key,
+        author_user_id=principal.user_id,
+        agent_id=agent_id,
+        execution_id=execution_id,
+        domain=cleaned.domain,
+        task_type=cleaned.task_type,
+        metadata=metadata,
     )
+    (routed,) = await prioritise(store, [new])
+    return await store.create(routed)

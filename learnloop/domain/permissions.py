@@ -28,6 +28,9 @@ OPERATION_ROLES: dict[str, Role | None] = {
     "trainingRun": Role.VIEWER,
     "trainingRuns": Role.VIEWER,
     "deployments": Role.VIEWER,
+    "annotationQueue": Role.VIEWER,
+    "annotationStats": Role.VIEWER,
+    "annotationSettings": Role.VIEWER,
     # mutations
     "createApiKey": Role.ADMIN,
     "revokeApiKey": Role.ADMIN,
@@ -50,6 +53,13 @@ OPERATION_ROLES: dict[str, Role | None] = {
     # subscriptions
     "trainingRunUpdated": Role.VIEWER,
     "trainingRunsUpdated": Role.VIEWER,
+    "claimAnnotationTask": Role.EXPERT,
+    "releaseAnnotationTask": Role.EXPERT,
+    "submitAnnotation": Role.EXPERT,
+    "adjudicateExample": Role.MANAGER,
+    "assignAnnotationTasks": Role.MANAGER,
+    "markGoldExample": Role.MANAGER,
+    "updateAnnotationSettings": Role.MANAGER,
 }
 
 # The only operations an end user's feedback token may call; the resolver checks its scope.

@@ -87,7 +87,10 @@ class FeedbackTrendPoint:
 
 @strawberry.type
 class LearningStats:
-    pending_annotations: int = strawberry.field(description="Examples waiting for review.")
+    pending_annotations: int = strawberry.field(
+        description="Examples waiting for an annotator: PENDING, or IN_REVIEW with an expired "
+        "lease (gold items and examples awaiting adjudication are not counted)."
+    )
     annotated_today: int = strawberry.field(description="Annotations written since 00:00 UTC.")
     total_examples: int
     active_experiments: int = strawberry.field(description="Experiments RUNNING.")

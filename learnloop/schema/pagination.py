@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
@@ -11,7 +11,12 @@ from graphql import GraphQLError
 from strawberry import relay
 
 from learnloop.domain.pagination import InvalidPageRequest, Page, PageRequest
-from learnloop.resolvers.loaders.children import ChildCountLoader, ChildPageLoader
+from learnloop.resolvers.loaders.children import (
+    ChildCountLoader,
+    ChildPageLoader,
+    ScopedChildCountLoader,
+    ScopedChildPageLoader,
+)
 
 NodeType = TypeVar("NodeType", bound=relay.Node)
 
@@ -73,19 +78,25 @@ async def load_page(pending: Awaitable[Page]) -> Page:
 
 async def child_connection(
     info: Any,
-    pages: type[ChildPageLoader],
-    counts: type[ChildCountLoader],
+    pages: type[ChildPageLoader] | type[ScopedChildPageLoader],
+    counts: type[ChildCountLoader] | type[ScopedChildCountLoader],
     parent_id: UUID,
     first: int | None,
     after: str | None,
     convert: Callable[[Any], NodeType],
+    scope: Hashable | None = None,
 ) -> Connection[NodeType]:
-    """A nested connection (an agent's executions, ...) loaded with every sibling's in one batch."""
+    """A nested connection (an agent's executions, ...) loaded with every sibling's in one batch.
+
+    With `scope`, the scoped loaders list only the rows of that scope (blind annotations).
+    """
     request = page_request(first, after)
     try:
         key = pages.key(parent_id, request)
     except InvalidPageRequest as exc:
         raise _bad_cursor(exc) from None
     loaders = info.context.loaders
-    page = await loaders.get(pages).load(key)
-    return Connection.from_page(page, convert, lambda: loaders.get(counts).load(parent_id))
+    page_key: Any = key if scope is None else (scope, key)
+    count_key: Any = parent_id if scope is None else (scope, parent_id)
+    page = await loaders.get(pages).load(page_key)
+    return Connection.from_page(page, convert, lambda: loaders.get(counts).load(count_key))

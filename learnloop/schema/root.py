@@ -19,6 +19,7 @@ from learnloop.resolvers.errors import ErrorReporting
 from learnloop.resolvers.transaction import CommitUnitOfWork
 from learnloop.schema.agent import Agent
 from learnloop.schema.agents_root import AgentsMutation, AgentsQuery
+from learnloop.schema.annotation_tasks_root import AnnotationsMutation, AnnotationsQuery
 from learnloop.schema.api_key import ApiKey
 from learnloop.schema.dataset import DatasetExample, TrainingDataset
 from learnloop.schema.dataset_root import DatasetMutation, DatasetQuery
@@ -29,7 +30,7 @@ from learnloop.schema.feedback import Feedback
 from learnloop.schema.feedback_root import FeedbackMutation, FeedbackQuery
 from learnloop.schema.identity import Organization, User
 from learnloop.schema.identity_root import IdentityMutation, IdentityQuery
-from learnloop.schema.learning_example import LearningExample
+from learnloop.schema.learning_example import ExampleHistoryEntry, LearningExample
 from learnloop.schema.learning_examples_root import (
     LearningExamplesMutation,
     LearningExamplesQuery,
@@ -48,6 +49,7 @@ Query = merge_types(
         LearningExamplesQuery,
         DatasetQuery,
         TrainingQuery,
+        AnnotationsQuery,
     ),
 )
 Mutation = merge_types(
@@ -59,6 +61,7 @@ Mutation = merge_types(
         LearningExamplesMutation,
         DatasetMutation,
         TrainingMutation,
+        AnnotationsMutation,
     ),
 )
 Subscription = merge_types("Subscription", (TrainingSubscription,))
@@ -87,6 +90,7 @@ def _build(max_depth: int) -> strawberry.Schema:
             Feedback,
             LearningExample,
             ExpertAnnotation,
+            ExampleHistoryEntry,
             TrainingDataset,
             DatasetExample,
             TrainingRun,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any, cast
 from uuid import UUID
 
@@ -34,6 +35,12 @@ def _record(r: Any) -> ExpertAnnotationRecord:
 
 
 BY_EXAMPLE = ChildList(_T, "example_id", _record)
+record = _record  # for the annotation workflow's storage
+
+
+def by_example_of(annotator_user_id: UUID) -> ChildList:
+    """One annotator's annotations per example (what blind mode shows an expert)."""
+    return replace(BY_EXAMPLE, where=_T.c.annotator_user_id == annotator_user_id)
 
 
 async def by_ids(uow: UnitOfWork, ids: Sequence[UUID]) -> Mapping[UUID, ExpertAnnotationRecord]:

@@ -18,7 +18,8 @@ from learnloop.domain.feedback import (
     FeedbackWrite,
     IssueCategory,
 )
-from learnloop.storage.learning_examples import EXAMPLE_COLUMNS, columns_of
+from learnloop.domain.learning_examples import RoutingFacts
+from learnloop.storage.learning_examples import EXAMPLE_COLUMNS, columns_of, routing_facts
 from learnloop.storage.models import AgentFeedback, FeedbackIdempotencyKey, LearningExample
 from learnloop.storage.pagination import ChildList
 from learnloop.storage.unit_of_work import UnitOfWork
@@ -49,8 +50,9 @@ _OPINION = [
     "author_user_id",
 ]
 _IDENTITY = ["execution_id", "agent_id", "author_key", "type_group", "idempotency_key"]
-# A correction edited while its example still waits for review updates the example too.
-_EXAMPLE_REFRESHED = ["input_text", "expected_output", "original_output"]
+# A correction edited while its example still waits for review (no annotation yet) updates
+# the example too, its routing priority included.
+_EXAMPLE_REFRESHED = ["input_text", "expected_output", "original_output", "priority"]
 
 
 def _record(r: Any) -> FeedbackRecord:
@@ -135,7 +137,7 @@ def _upsert_statement() -> Any:
 
     input (jsonb_to_recordset) -> f: INSERT feedback ON CONFLICT (one person, one opinion)
     DO UPDATE -> x: INSERT the correction examples of f ON CONFLICT (source feedback) DO
-    UPDATE while still PENDING -> k: remember every idempotency key -> SELECT f.
+    UPDATE while still PENDING and unannotated -> k: remember every idempotency key -> SELECT f.
     """
     typed: list[Any] = [column("ord", Integer()), column("idempotency_keys", ARRAY(Text()))]
     typed += [column(n, _T.c[n].type) for n in [*_IDENTITY, *_OPINION]]
@@ -174,7 +176,8 @@ def _upsert_statement() -> Any:
         index_elements=["org_id", "source_feedback_id"],
         index_where=_X.c.source_feedback_id.is_not(None),
         set_={**{n: x_insert.excluded[n] for n in _EXAMPLE_REFRESHED}, "updated_at": func.now()},
-        where=_X.c.review_status == "PENDING",
+        # Not once an expert annotated it (several annotators): they judged that output.
+        where=and_(_X.c.review_status == "PENDING", _X.c.annotations_count == 0),
     ).cte("x")
     k = (
         insert(_K)
@@ -211,3 +214,6 @@ class FeedbackRepository:
 
     async def upsert(self, writes: Sequence[FeedbackWrite]) -> Sequence[FeedbackRecord]:
         return await upsert(self.uow, writes)
+
+    async def routing_facts(self, execution_ids: Sequence[UUID]) -> RoutingFacts:
+        return await routing_facts(self.uow, execution_ids)

@@ -19,6 +19,7 @@ from learnloop.domain.feedback_stats import (
     TrendWindow,
     feedback_stats,
 )
+from learnloop.storage.annotation_tasks import awaiting_annotation
 from learnloop.storage.models import (
     Agent,
     AgentFeedback,
@@ -158,7 +159,7 @@ async def learning_stats(uow: UnitOfWork) -> LearningStats:
 
     row = await uow.first(
         select(
-            n(ex, ex.c.review_status == "PENDING").label("pending"),
+            n(ex, awaiting_annotation(ex)).label("pending"),
             n(ExpertAnnotation.__table__, ExpertAnnotation.created_at >= today).label("today"),
             n(ex).label("examples"),
             n(LearningExperiment.__table__, LearningExperiment.status == "RUNNING").label("exps"),

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import Select, Table, func, insert, select, update
+from sqlalchemy import Select, Table, distinct, func, insert, select, true, update
 
 from learnloop.domain.learning_examples import (
     ExampleFilter,
@@ -15,15 +15,18 @@ from learnloop.domain.learning_examples import (
     LearningExampleRecord,
     NewLearningExample,
     ReviewStatus,
+    RoutingFacts,
 )
 from learnloop.domain.pagination import Page, PageRequest
 from learnloop.storage import agents
-from learnloop.storage.models import Agent, LearningExample
+from learnloop.storage.models import Agent, AgentFeedback, LearningExample, Organization
 from learnloop.storage.pagination import ChildList, count, keyset_page
 from learnloop.storage.unit_of_work import UnitOfWork
 
 _T = cast(Table, LearningExample.__table__)
 _A = cast(Table, Agent.__table__)
+_F = cast(Table, AgentFeedback.__table__)
+_O = cast(Table, Organization.__table__)
 
 
 def _record(r: Any) -> LearningExampleRecord:
@@ -46,10 +49,19 @@ def _record(r: Any) -> LearningExampleRecord:
         priority=r.priority,
         created_at=r.created_at,
         updated_at=r.updated_at,
+        is_gold=r.is_gold,
+        gold_verdict=r.gold_verdict,
+        lease_holder_user_id=r.lease_holder_user_id,
+        lease_expires_at=r.lease_expires_at,
+        assigned_to_user_id=r.assigned_to_user_id,
+        annotations_count=r.annotations_count,
+        decided_at=r.decided_at,
+        needs_adjudication=r.needs_adjudication,
     )
 
 
 BY_AGENT = ChildList(_T, "agent_id", _record)
+record = _record  # for the annotation workflow's storage
 
 
 EXAMPLE_COLUMNS = (
@@ -64,6 +76,7 @@ EXAMPLE_COLUMNS = (
     "expected_output",
     "original_output",
     "metadata",
+    "priority",
 )
 
 
@@ -81,6 +94,7 @@ def columns_of(example: NewLearningExample) -> dict[str, Any]:
         "expected_output": example.expected_output,
         "original_output": example.original_output,
         "metadata": example.metadata,
+        "priority": example.priority,
     }
     assert tuple(values) == EXAMPLE_COLUMNS
     return values
@@ -119,6 +133,32 @@ async def complete_from_execution(
         .values(input_text=input_text, original_output=original_output, updated_at=func.now())
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def routing_facts(uow: UnitOfWork, execution_ids: Sequence[UUID]) -> RoutingFacts:
+    """The org's settings and each execution's feedback signals (types, categories), one statement."""
+    signal = (
+        func.unnest(func.array_append(_F.c.issue_categories, _F.c.feedback_type))
+        .table_valued("signal")
+        .render_derived("s")
+    )
+    signals = (
+        select(_F.c.execution_id, func.array_agg(distinct(signal.c.signal)).label("signals"))
+        .select_from(_F)
+        .join(signal, true())
+        .where(_F.c.execution_id.in_(execution_ids))
+        .group_by(_F.c.execution_id)
+        .subquery("f")
+    )
+    rows = await uow.all(
+        select(_O.c.settings, signals.c.execution_id, signals.c.signals)
+        .select_from(_O)
+        .outerjoin(signals, true())
+        .where(_O.c.id == uow.org_id)
+    )
+    settings = dict(rows[0].settings or {}) if rows else {}
+    found = {r.execution_id: frozenset(r.signals) for r in rows if r.execution_id is not None}
+    return RoutingFacts(settings=settings, execution_signals=found)
 
 
 def _listing(f: ExampleFilter) -> Select[Any]:
@@ -168,3 +208,6 @@ class LearningExampleRepository:
 
     async def agent_ids(self, keys: Sequence[str]) -> Mapping[str, UUID]:
         return await agents.ensure(self.uow, keys)
+
+    async def routing_facts(self, execution_ids: Sequence[UUID]) -> RoutingFacts:
+        return await routing_facts(self.uow, execution_ids)

@@ -98,6 +98,8 @@ class ChildList:
     table: Table
     parent: str
     convert: Callable[[Any], Any]
+    # Extra condition on the children (e.g. only one annotator's annotations under blind mode).
+    where: ColumnElement[bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,7 @@ def _child_page_statement(rel: ChildList) -> Any:
     page = (
         select(t)
         .where(
+            *([rel.where] if rel.where is not None else []),
             t.c[rel.parent] == p.c.parent_id,
             or_(
                 p.c.after_at.is_(None),
@@ -186,7 +189,8 @@ async def child_counts(
 ) -> dict[UUID, int]:
     """How many rows each parent has, in one GROUP BY."""
     parent = rel.table.c[rel.parent]
+    extra = [rel.where] if rel.where is not None else []
     rows = await uow.all(
-        select(parent, func.count()).where(parent.in_(parent_ids)).group_by(parent)
+        select(parent, func.count()).where(*extra, parent.in_(parent_ids)).group_by(parent)
     )
     return {r[0]: int(r[1]) for r in rows}

@@ -26,6 +26,9 @@ QUERY_PROBES: dict[str, str] = {
     "commonIssues": '{ commonIssues(agentId: "agent-shared", limit: 10) { category count } }',
     "feedbackTrend": '{ feedbackTrend(agentId: "agent-shared", bucket: DAY) { bucketStart stats { totalFeedback } } }',
     "learningStats": "{ learningStats { pendingAnnotations totalExamples } }",
+    "annotationQueue": "{ annotationQueue(first: 100) { totalCount edges { node { id inputText expectedOutput originalOutput reviewStatus execution { key input } sourceFeedback { id feedbackText } annotations(first: 10) { edges { node { id notes } } } history(first: 10) { edges { node { previousValue } } } } } } }",
+    "annotationStats": "{ annotationStats { pending queueDepth { domain pending } annotatedToday annotators { annotator { id email } annotations } agreement { clarity } } }",
+    "annotationSettings": "{ annotationSettings { annotationsRequired queueOrder leaseSeconds routingPriorities { signal priority } } }",
     # Fields that take an id are probed with the other org's ids (ID_PROBES, test_isolation.py).
     "node": "",
     "nodes": "",

@@ -6,10 +6,21 @@ from collections.abc import Mapping, Sequence
 from uuid import UUID
 
 from learnloop.domain.expert_annotations import ExpertAnnotationRecord
-from learnloop.domain.learning_examples import LearningExampleRecord
+from learnloop.domain.learning_examples import ExampleHistoryRecord, LearningExampleRecord
 from learnloop.resolvers.loaders.base import ByKeyLoader
-from learnloop.resolvers.loaders.children import ChildCountLoader, ChildPageLoader
-from learnloop.storage import dataset_examples, expert_annotations, learning_examples
+from learnloop.resolvers.loaders.children import (
+    ChildCountLoader,
+    ChildPageLoader,
+    ScopedChildCountLoader,
+    ScopedChildPageLoader,
+)
+from learnloop.storage import (
+    annotation_tasks,
+    dataset_examples,
+    expert_annotations,
+    learning_examples,
+)
+from learnloop.storage.pagination import ChildList
 
 
 class LearningExampleByIdLoader(ByKeyLoader[UUID, LearningExampleRecord | None]):
@@ -41,6 +52,33 @@ class AnnotationPageByExampleLoader(ChildPageLoader):
 
 class AnnotationCountByExampleLoader(ChildCountLoader):
     relation = expert_annotations.BY_EXAMPLE
+
+
+class AnnotationPageByExampleAndAnnotatorLoader(ScopedChildPageLoader):
+    """Blind mode: one annotator's annotations of each example (scope = the annotator's id)."""
+
+    @staticmethod
+    def relation_for(scope: UUID) -> ChildList:
+        return expert_annotations.by_example_of(scope)
+
+
+class AnnotationCountByExampleAndAnnotatorLoader(ScopedChildCountLoader):
+    @staticmethod
+    def relation_for(scope: UUID) -> ChildList:
+        return expert_annotations.by_example_of(scope)
+
+
+class ExampleHistoryByIdLoader(ByKeyLoader[UUID, ExampleHistoryRecord | None]):
+    async def fetch(self, keys: Sequence[UUID]) -> Mapping[UUID, ExampleHistoryRecord | None]:
+        return await annotation_tasks.history_by_ids(self.uow, keys)
+
+
+class HistoryPageByExampleLoader(ChildPageLoader):
+    relation = annotation_tasks.HISTORY_BY_EXAMPLE
+
+
+class HistoryCountByExampleLoader(ChildCountLoader):
+    relation = annotation_tasks.HISTORY_BY_EXAMPLE
 
 
 class DatasetExamplePageByExampleLoader(ChildPageLoader):

@@ -27,6 +27,9 @@ EXAMPLE_TYPES = (
     "PREFERENCE",
 )
 REVIEW_STATUSES = ("PENDING", "IN_REVIEW", "APPROVED", "REJECTED")
+# The annotation queue's rows: undecided work, and gold items (which keep their own status).
+# Written as PostgreSQL stores it; storage.annotation_tasks.open_rows() is the same predicate.
+OPEN = "review_status = ANY (ARRAY['PENDING'::text, 'IN_REVIEW'::text]) OR is_gold"
 
 
 class LearningExample(IdMixin, OrgMixin, UpdatedAtMixin, Base):
@@ -50,14 +53,46 @@ class LearningExample(IdMixin, OrgMixin, UpdatedAtMixin, Base):
             postgresql_where=text("source_feedback_id IS NOT NULL"),
         ),
         Index("ix_learning_examples_org_id_created_at_id", "org_id", "created_at", "id"),
-        # The annotation queue: next PENDING example by priority, then age.
+        # The annotation queue (migration 0005): claimable rows in each queue order.
         Index(
-            "ix_learning_examples_queue",
+            "ix_learning_examples_claim",
             "org_id",
-            "review_status",
             text("priority DESC"),
             "created_at",
             "id",
+            postgresql_where=text(OPEN),
+        ),
+        Index(
+            "ix_learning_examples_claim_quality",
+            "org_id",
+            text("quality_score NULLS FIRST"),
+            text("priority DESC"),
+            "created_at",
+            "id",
+            postgresql_where=text(OPEN),
+        ),
+        Index(
+            "ix_learning_examples_assigned",
+            "org_id",
+            "assigned_to_user_id",
+            text("priority DESC"),
+            "created_at",
+            "id",
+            postgresql_where=text(f"assigned_to_user_id IS NOT NULL AND ({OPEN})"),
+        ),
+        Index(
+            "ix_learning_examples_lease_holder",
+            "org_id",
+            "lease_holder_user_id",
+            postgresql_where=text("lease_holder_user_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_learning_examples_adjudication",
+            "org_id",
+            text("priority DESC"),
+            "created_at",
+            "id",
+            postgresql_where=text("needs_adjudication"),
         ),
         Index(
             "ix_learning_examples_org_id_agent_id_created_at_id",
@@ -114,6 +149,8 @@ class LearningExample(IdMixin, OrgMixin, UpdatedAtMixin, Base):
     )
     annotations_count: Mapped[int] = mapped_column(server_default=text("0"))
     decided_at: Mapped[datetime | None]
+    # Enough annotations that disagree: a MANAGER decides (adjudicateExample).
+    needs_adjudication: Mapped[bool] = mapped_column(server_default=text("false"))
 
 
 class ExampleHistory(IdMixin, OrgMixin, Base):

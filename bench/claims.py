@@ -1,0 +1,161 @@
+"""Annotation claims: 50 concurrent experts claiming until the queue is empty; zero double claims.
+
+Run alone: `.venv/bin/python -m bench.claims` (BENCH_EXAMPLES, default 5000).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import json
+import os
+import time
+import uuid
+
+import asyncpg
+import httpx
+
+from bench.harness import Table, ratio
+from bench.servers import BenchDb, bench_database, floor_server, learnloop_server
+from learnloop.domain.roles import Role
+from learnloop.domain.tokens import issue_user_token
+
+EXPERTS = int(os.environ.get("BENCH_EXPERTS", "50"))
+EXAMPLES = int(os.environ.get("BENCH_EXAMPLES", "5000"))
+CLAIM = "mutation { claimAnnotationTask(input: {}) { example { id } leaseExpiresAt userErrors { code message } } }"
+FLOOR_CLAIM = """
+UPDATE learning_examples SET review_status = 'IN_REVIEW', lease_holder_user_id = $1,
+       lease_expires_at = now() + interval '15 minutes'
+WHERE id = (SELECT id FROM learning_examples WHERE review_status = 'PENDING'
+            ORDER BY priority DESC, created_at, id FOR UPDATE SKIP LOCKED LIMIT 1)
+RETURNING id
+"""
+
+
+async def setup(db: BenchDb) -> tuple[str, list[tuple[uuid.UUID, str]]]:
+    conn = await asyncpg.connect(db.asyncpg_dsn(app_role=False))
+    try:
+        org = await conn.fetchval(
+            "INSERT INTO organizations (slug, name, settings) VALUES ($1, 'claims', $2::jsonb) RETURNING id",
+            f"claims-{uuid.uuid4().hex[:6]}",
+            json.dumps({"maxLeasesPerExpert": 100_000}),
+        )
+        experts = []
+        for i in range(EXPERTS):
+            uid = await conn.fetchval(
+                "INSERT INTO users (email) VALUES ($1) RETURNING id",
+                f"e{i}-{uuid.uuid4().hex[:6]}@x.example",
+            )
+            await conn.execute(
+                "INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, 'EXPERT')",
+                org,
+                uid,
+            )
+            experts.append(
+                (
+                    uid,
+                    issue_user_token(
+                        db.tokens, user_id=uid, org_id=org, role=Role.EXPERT, ttl=3600
+                    ),
+                )
+            )
+    finally:
+        await conn.close()
+    return str(org), experts
+
+
+async def refill(db: BenchDb, org: str) -> None:
+    conn = await asyncpg.connect(db.asyncpg_dsn(app_role=False))
+    try:
+        await conn.execute("DELETE FROM learning_examples WHERE org_id = $1::uuid", org)
+        await conn.execute(
+            "INSERT INTO learning_examples (org_id, example_type, input_text, expected_output, priority, created_at) "
+            "SELECT $1::uuid, 'CORRECTION', 'q' || g, 'a' || g, (g % 7), now() - g * interval '1 second' "
+            "FROM generate_series(1, $2) g",
+            org,
+            EXAMPLES,
+        )
+        await conn.execute("ANALYZE learning_examples")
+    finally:
+        await conn.close()
+
+
+async def claim_over_http(
+    url: str, experts: list[tuple[uuid.UUID, str]]
+) -> tuple[float, list[str]]:
+    claimed: list[str] = []
+    limits = httpx.Limits(max_connections=EXPERTS)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
+
+        async def expert(token: str) -> None:
+            while True:
+                r = await client.post(
+                    "/graphql", json={"query": CLAIM}, headers={"authorization": f"Bearer {token}"}
+                )
+                payload = r.json()["data"]["claimAnnotationTask"]
+                assert not payload["userErrors"], payload
+                if payload["example"] is None:
+                    return
+                claimed.append(payload["example"]["id"])
+
+        started = time.perf_counter()
+        await asyncio.gather(*(expert(t) for _, t in experts))
+    return len(claimed) / (time.perf_counter() - started), claimed
+
+
+async def claim_raw(
+    db: BenchDb, org: str, experts: list[tuple[uuid.UUID, str]]
+) -> tuple[float, list[uuid.UUID]]:
+    pool = await asyncpg.create_pool(db.asyncpg_dsn(), min_size=10, max_size=10)
+    claimed: list[uuid.UUID] = []
+
+    async def expert(uid: uuid.UUID) -> None:
+        while True:
+            async with pool.acquire() as conn, conn.transaction():
+                await conn.execute("SELECT set_config('app.org_id', $1, true)", org)
+                got = await conn.fetchval(FLOOR_CLAIM, uid)
+            if got is None:
+                return
+            claimed.append(got)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(expert(uid) for uid, _ in experts))
+    rate = len(claimed) / (time.perf_counter() - started)
+    await pool.close()
+    return rate, claimed
+
+
+def doubles(ids: list[object]) -> int:
+    return sum(n - 1 for n in collections.Counter(ids).values() if n > 1)
+
+
+async def main() -> None:
+    async with bench_database() as db:
+        org, experts = await setup(db)
+        with learnloop_server(db) as url, floor_server(db):
+            await refill(db, org)
+            ours_rate, ours_ids = await claim_over_http(url, experts)
+            await refill(db, org)
+            raw_rate, raw_ids = await claim_raw(db, org, experts)
+    table = Table(
+        f"Annotation claims: {EXPERTS} concurrent experts draining {EXAMPLES:,} pending examples",
+        ["path", "claims/s", "claimed", "double claims", "vs raw floor"],
+    )
+    table.add(
+        "learnloop claimAnnotationTask over HTTP",
+        ours_rate,
+        len(ours_ids),
+        doubles(ours_ids),
+        ratio(ours_rate, raw_rate),
+    )
+    table.add(
+        "raw asyncpg SKIP LOCKED claim (pool 10)", raw_rate, len(raw_ids), doubles(raw_ids), 1.0
+    )
+    table.notes.append(
+        "Target: zero double claims; claims/s ≥ 0.5 of the floor doing the same claim."
+    )
+    table.publish()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
