@@ -15,6 +15,7 @@ import uuid
 import asyncpg
 import httpx
 
+from bench import floor_sql
 from bench.harness import Table, ratio
 from bench.servers import BenchDb, bench_database, floor_server, learnloop_server
 from learnloop.domain.roles import Role
@@ -23,13 +24,6 @@ from learnloop.domain.tokens import issue_user_token
 EXPERTS = int(os.environ.get("BENCH_EXPERTS", "50"))
 EXAMPLES = int(os.environ.get("BENCH_EXAMPLES", "5000"))
 CLAIM = "mutation { claimAnnotationTask(input: {}) { example { id } leaseExpiresAt userErrors { code message } } }"
-FLOOR_CLAIM = """
-UPDATE learning_examples SET review_status = 'IN_REVIEW', lease_holder_user_id = $1,
-       lease_expires_at = now() + interval '15 minutes'
-WHERE id = (SELECT id FROM learning_examples WHERE review_status = 'PENDING'
-            ORDER BY priority DESC, created_at, id FOR UPDATE SKIP LOCKED LIMIT 1)
-RETURNING id
-"""
 
 
 async def setup(db: BenchDb) -> tuple[str, list[tuple[uuid.UUID, str]]]:
@@ -81,17 +75,25 @@ async def refill(db: BenchDb, org: str) -> None:
 
 
 async def claim_over_http(
-    url: str, experts: list[tuple[uuid.UUID, str]]
+    url: str, experts: list[tuple[uuid.UUID, str]], org: str | None = None
 ) -> tuple[float, list[str]]:
+    """Each expert claims until nothing is left; with `org`, through the HTTP floor instead."""
     claimed: list[str] = []
     limits = httpx.Limits(max_connections=EXPERTS)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
 
-        async def expert(token: str) -> None:
+        async def expert(uid: uuid.UUID, token: str) -> None:
             while True:
-                r = await client.post(
-                    "/graphql", json={"query": CLAIM}, headers={"authorization": f"Bearer {token}"}
-                )
+                if org is None:
+                    r = await client.post(
+                        "/graphql",
+                        json={"query": CLAIM},
+                        headers={"authorization": f"Bearer {token}"},
+                    )
+                else:
+                    r = await client.post(
+                        "/floor/claim", headers={"x-org": org, "x-user": str(uid)}
+                    )
                 payload = r.json()["data"]["claimAnnotationTask"]
                 assert not payload["userErrors"], payload
                 if payload["example"] is None:
@@ -99,7 +101,7 @@ async def claim_over_http(
                 claimed.append(payload["example"]["id"])
 
         started = time.perf_counter()
-        await asyncio.gather(*(expert(t) for _, t in experts))
+        await asyncio.gather(*(expert(uid, t) for uid, t in experts))
     return len(claimed) / (time.perf_counter() - started), claimed
 
 
@@ -113,7 +115,7 @@ async def claim_raw(
         while True:
             async with pool.acquire() as conn, conn.transaction():
                 await conn.execute("SELECT set_config('app.org_id', $1, true)", org)
-                got = await conn.fetchval(FLOOR_CLAIM, uid)
+                got = await conn.fetchval(floor_sql.CLAIM, uid)
             if got is None:
                 return
             claimed.append(got)
@@ -132,25 +134,24 @@ def doubles(ids: list[object]) -> int:
 async def main() -> None:
     async with bench_database() as db:
         org, experts = await setup(db)
-        with learnloop_server(db) as url, floor_server(db):
+        with learnloop_server(db) as url, floor_server(db) as floor_url:
             await refill(db, org)
             ours_rate, ours_ids = await claim_over_http(url, experts)
+            await refill(db, org)
+            http_rate, http_ids = await claim_over_http(floor_url, experts, org)
             await refill(db, org)
             raw_rate, raw_ids = await claim_raw(db, org, experts)
     table = Table(
         f"Annotation claims: {EXPERTS} concurrent experts draining {EXAMPLES:,} pending examples",
-        ["path", "claims/s", "claimed", "double claims", "vs raw floor"],
+        ["path", "claims/s", "claimed", "double claims", "vs HTTP floor", "vs raw floor"],
     )
-    table.add(
-        "learnloop claimAnnotationTask over HTTP",
-        ours_rate,
-        len(ours_ids),
-        doubles(ours_ids),
-        ratio(ours_rate, raw_rate),
-    )
-    table.add(
-        "raw asyncpg SKIP LOCKED claim (pool 10)", raw_rate, len(raw_ids), doubles(raw_ids), 1.0
-    )
+    rows = [
+        ("learnloop claimAnnotationTask over HTTP", ours_rate, ours_ids),
+        ("HTTP floor (same claim SQL, Starlette + asyncpg)", http_rate, http_ids),
+        ("raw asyncpg SKIP LOCKED claim (pool 10)", raw_rate, raw_ids),
+    ]
+    for name, rate, ids in rows:
+        table.add(name, rate, len(ids), doubles(ids), ratio(rate, http_rate), ratio(rate, raw_rate))
     table.notes.append(
         "Target: zero double claims; claims/s ≥ 0.5 of the floor doing the same claim."
     )

@@ -74,6 +74,13 @@ async def stats(request: Request) -> Response:
     return JSONResponse({"data": data})
 
 
+async def claim(request: Request) -> Response:
+    async with _pool.acquire() as conn:
+        got = await floor_sql.claim(conn, request.headers["x-org"], request.headers["x-user"])
+    example = {"id": str(got)} if got else None
+    return JSONResponse({"data": {"claimAnnotationTask": {"example": example, "userErrors": []}}})
+
+
 app = Starlette(
     routes=[
         Route("/healthz", healthz),
@@ -82,6 +89,7 @@ app = Starlette(
         Route("/floor/nested", nested),
         Route("/floor/examples", examples),
         Route("/floor/stats", stats),
+        Route("/floor/claim", claim, methods=["POST"]),
     ],
     lifespan=lifespan,
 )

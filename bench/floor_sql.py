@@ -205,3 +205,18 @@ async def stats(conn: Any, org: str, agent: str) -> dict[str, Any]:
         "commonIssues": [{"category": r["category"], "count": r["n"]} for r in issues],
         "feedbackTrend": [{"bucket": r["bucket"].isoformat(), "count": r["n"]} for r in trend],
     }
+
+
+CLAIM = """
+UPDATE learning_examples SET review_status = 'IN_REVIEW', lease_holder_user_id = $1,
+       lease_expires_at = now() + interval '15 minutes'
+WHERE id = (SELECT id FROM learning_examples WHERE review_status = 'PENDING'
+            ORDER BY priority DESC, created_at, id FOR UPDATE SKIP LOCKED LIMIT 1)
+RETURNING id
+"""
+
+
+async def claim(conn: Any, org: str, user: str) -> Any:
+    async with conn.transaction():
+        await conn.execute(SET_ORG, org)
+        return await conn.fetchval(CLAIM, user)

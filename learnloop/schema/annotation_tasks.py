@@ -23,6 +23,7 @@ from learnloop.schema.errors import UserError
 from learnloop.schema.expert_annotation import ExpertAnnotation
 from learnloop.schema.identity import User
 from learnloop.schema.learning_example import LearningExample
+from learnloop.schema.node import load_one
 
 QueueOrder = strawberry.enum(
     DomainQueueOrder,
@@ -320,8 +321,7 @@ class AnnotatorStats:
 
     @strawberry.field
     async def annotator(self, info: Info) -> User | None:
-        found = await info.context.loaders.get(UserByIdLoader).load(self.annotator_user_id)
-        return User.from_record(found) if found else None
+        return await load_one(info, UserByIdLoader, self.annotator_user_id, User.from_record)
 
 
 @strawberry.type

@@ -20,7 +20,7 @@ from learnloop.resolvers.context import Info
 from learnloop.resolvers.loaders.datasets import DatasetByIdLoader, DatasetExampleByIdLoader
 from learnloop.resolvers.loaders.learning_examples import LearningExampleByIdLoader
 from learnloop.schema.enums import ExampleType, ReviewStatus
-from learnloop.schema.node import LoadableNode
+from learnloop.schema.node import LoadableNode, load_one
 from learnloop.schema.pagination import Connection, page_request
 
 if TYPE_CHECKING:
@@ -104,13 +104,15 @@ class DatasetExample(LoadableNode, relay.Node):  # type: ignore[misc]
     ) -> Annotated[LearningExample, strawberry.lazy("learnloop.schema.learning_example")] | None:
         from learnloop.schema.learning_example import LearningExample
 
-        record = await info.context.loaders.get(LearningExampleByIdLoader).load(self.example_uuid)
-        return LearningExample.from_record(record) if record else None
+        return await load_one(
+            info, LearningExampleByIdLoader, self.example_uuid, LearningExample.from_record
+        )
 
     @strawberry.field
     async def dataset(self, info: Info) -> TrainingDataset | None:
-        record = await info.context.loaders.get(DatasetByIdLoader).load(self.dataset_uuid)
-        return TrainingDataset.from_record(record) if record else None
+        return await load_one(
+            info, DatasetByIdLoader, self.dataset_uuid, TrainingDataset.from_record
+        )
 
 
 @strawberry.type

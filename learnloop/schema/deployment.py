@@ -14,7 +14,7 @@ from learnloop.resolvers.context import Info
 from learnloop.resolvers.loaders.identity import UserByIdLoader
 from learnloop.resolvers.loaders.training_runs import DeploymentByIdLoader, TrainingRunByIdLoader
 from learnloop.schema.identity import User
-from learnloop.schema.node import LoadableNode
+from learnloop.schema.node import LoadableNode, load_one
 from learnloop.schema.training_run import TrainingRun
 
 
@@ -41,8 +41,9 @@ class Deployment(LoadableNode, relay.Node):
     async def deployed_by(self, info: Info) -> User | None:
         if self.record.deployed_by_user_id is None:
             return None
-        user = await info.context.loaders.get(UserByIdLoader).load(self.record.deployed_by_user_id)
-        return User.from_record(user) if user else None
+        return await load_one(
+            info, UserByIdLoader, self.record.deployed_by_user_id, User.from_record
+        )
 
     @classmethod
     def from_record(cls, r: DeploymentRecord) -> Self:

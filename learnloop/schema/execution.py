@@ -19,7 +19,7 @@ from learnloop.resolvers.loaders.feedback import (
 )
 from learnloop.schema.errors import UserError
 from learnloop.schema.feedback import Feedback
-from learnloop.schema.node import LoadableNode
+from learnloop.schema.node import LoadableNode, load_one
 from learnloop.schema.pagination import Connection, child_connection
 
 if TYPE_CHECKING:
@@ -71,8 +71,7 @@ class Execution(LoadableNode, relay.Node):
     ) -> Annotated[Agent, strawberry.lazy("learnloop.schema.agent")] | None:
         from learnloop.schema.agent import Agent
 
-        found = await info.context.loaders.get(AgentByIdLoader).load(self.record.agent_id)
-        return Agent.from_record(found) if found else None
+        return await load_one(info, AgentByIdLoader, self.record.agent_id, Agent.from_record)
 
     @strawberry.field(description="Feedback on this execution, newest first.")
     async def feedback(

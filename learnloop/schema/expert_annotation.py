@@ -17,7 +17,7 @@ from learnloop.resolvers.loaders.learning_examples import (
     LearningExampleByIdLoader,
 )
 from learnloop.schema.identity import User
-from learnloop.schema.node import LoadableNode
+from learnloop.schema.node import LoadableNode, load_one
 
 if TYPE_CHECKING:
     from learnloop.schema.learning_example import LearningExample
@@ -60,8 +60,7 @@ class ExpertAnnotation(LoadableNode, relay.Node):
 
     @strawberry.field
     async def annotator(self, info: Info) -> User | None:
-        record = await info.context.loaders.get(UserByIdLoader).load(self.annotator_user_id)
-        return User.from_record(record) if record else None
+        return await load_one(info, UserByIdLoader, self.annotator_user_id, User.from_record)
 
     @strawberry.field
     async def example(
@@ -69,5 +68,6 @@ class ExpertAnnotation(LoadableNode, relay.Node):
     ) -> Annotated[LearningExample, strawberry.lazy("learnloop.schema.learning_example")] | None:
         from learnloop.schema.learning_example import LearningExample
 
-        record = await info.context.loaders.get(LearningExampleByIdLoader).load(self.example_id)
-        return LearningExample.from_record(record) if record else None
+        return await load_one(
+            info, LearningExampleByIdLoader, self.example_id, LearningExample.from_record
+        )

@@ -20,7 +20,7 @@ from learnloop.resolvers.loaders.learning_examples import LearningExampleBySourc
 from learnloop.schema.errors import UserError
 from learnloop.schema.identity import User
 from learnloop.schema.learning_example import LearningExample
-from learnloop.schema.node import LoadableNode
+from learnloop.schema.node import LoadableNode, load_one
 
 if TYPE_CHECKING:
     from learnloop.schema.agent import Agent
@@ -49,8 +49,9 @@ class FeedbackDimensionsInput:
 
 
 async def example_of_feedback(info: Info, feedback_id: UUID) -> LearningExample | None:
-    found = await info.context.loaders.get(LearningExampleBySourceFeedbackLoader).load(feedback_id)
-    return LearningExample.from_record(found) if found else None
+    return await load_one(
+        info, LearningExampleBySourceFeedbackLoader, feedback_id, LearningExample.from_record
+    )
 
 
 @strawberry.type
@@ -96,10 +97,7 @@ class Feedback(LoadableNode, relay.Node):
 
     @strawberry.field(description="The signed-in user who gave it (null for keys and end users).")
     async def author(self, info: Info) -> User | None:
-        if self.record.author_user_id is None:
-            return None
-        found = await info.context.loaders.get(UserByIdLoader).load(self.record.author_user_id)
-        return User.from_record(found) if found else None
+        return await load_one(info, UserByIdLoader, self.record.author_user_id, User.from_record)
 
     @strawberry.field
     async def execution(
@@ -107,8 +105,9 @@ class Feedback(LoadableNode, relay.Node):
     ) -> Annotated[Execution, strawberry.lazy("learnloop.schema.execution")] | None:
         from learnloop.schema.execution import Execution
 
-        found = await info.context.loaders.get(ExecutionByIdLoader).load(self.record.execution_id)
-        return Execution.from_record(found) if found else None
+        return await load_one(
+            info, ExecutionByIdLoader, self.record.execution_id, Execution.from_record
+        )
 
     @strawberry.field
     async def agent(
@@ -116,8 +115,7 @@ class Feedback(LoadableNode, relay.Node):
     ) -> Annotated[Agent, strawberry.lazy("learnloop.schema.agent")] | None:
         from learnloop.schema.agent import Agent
 
-        found = await info.context.loaders.get(AgentByIdLoader).load(self.record.agent_id)
-        return Agent.from_record(found) if found else None
+        return await load_one(info, AgentByIdLoader, self.record.agent_id, Agent.from_record)
 
     @strawberry.field(description="The example this feedback created (corrections only).")
     async def learning_example(self, info: Info) -> LearningExample | None:

@@ -13,7 +13,7 @@ from learnloop.domain.principal import Principal
 from learnloop.resolvers.context import Info
 from learnloop.resolvers.loaders.identity import OrganizationByIdLoader, UserByIdLoader
 from learnloop.schema.enums import Role, ViewerKind
-from learnloop.schema.node import LoadableNode
+from learnloop.schema.node import LoadableNode, load_one
 
 
 @strawberry.type
@@ -80,15 +80,15 @@ class Viewer:
     async def organization(self, info: Info) -> Organization | None:
         if self.principal.org_id is None:
             return None
-        record = await info.context.loaders.get(OrganizationByIdLoader).load(self.principal.org_id)
-        return Organization.from_record(record) if record else None
+        return await load_one(
+            info, OrganizationByIdLoader, self.principal.org_id, Organization.from_record
+        )
 
     @strawberry.field
     async def user(self, info: Info) -> User | None:
         if self.principal.user_id is None:
             return None
-        record = await info.context.loaders.get(UserByIdLoader).load(self.principal.user_id)
-        return User.from_record(record) if record else None
+        return await load_one(info, UserByIdLoader, self.principal.user_id, User.from_record)
 
     @strawberry.field(description="Global id of the API key, when the caller is one.")
     def api_key_id(self) -> relay.GlobalID | None:

@@ -40,7 +40,7 @@ from learnloop.schema.enums import ExampleType, ReviewStatus
 from learnloop.schema.errors import UserError
 from learnloop.schema.expert_annotation import ExpertAnnotation
 from learnloop.schema.identity import User
-from learnloop.schema.node import LoadableNode
+from learnloop.schema.node import LoadableNode, load_one
 from learnloop.schema.pagination import Connection, child_connection
 
 if TYPE_CHECKING:
@@ -76,10 +76,7 @@ class ExampleHistoryEntry(LoadableNode, relay.Node):
 
     @strawberry.field(description="Who replaced it (the annotator or adjudicating manager).")
     async def changed_by(self, info: Info) -> User | None:
-        if self.changed_by_user_id is None:
-            return None
-        found = await info.context.loaders.get(UserByIdLoader).load(self.changed_by_user_id)
-        return User.from_record(found) if found else None
+        return await load_one(info, UserByIdLoader, self.changed_by_user_id, User.from_record)
 
 
 @strawberry.type
@@ -184,10 +181,7 @@ class LearningExample(LoadableNode, relay.Node):
         return self.record.gold_verdict if annotation_rules.is_manager(principal) else None
 
     async def _user(self, info: Info, user_id: UUID | None) -> User | None:
-        if user_id is None:
-            return None
-        found = await info.context.loaders.get(UserByIdLoader).load(user_id)
-        return User.from_record(found) if found else None
+        return await load_one(info, UserByIdLoader, user_id, User.from_record)
 
     @strawberry.field(
         description="Previous values of its fields (e.g. expected output), newest first."
@@ -207,10 +201,7 @@ class LearningExample(LoadableNode, relay.Node):
 
     @strawberry.field(description="The person who made it, when it was a signed-in user.")
     async def author(self, info: Info) -> User | None:
-        if self.record.author_user_id is None:
-            return None
-        found = await info.context.loaders.get(UserByIdLoader).load(self.record.author_user_id)
-        return User.from_record(found) if found else None
+        return await load_one(info, UserByIdLoader, self.record.author_user_id, User.from_record)
 
     @strawberry.field
     async def agent(
@@ -218,10 +209,7 @@ class LearningExample(LoadableNode, relay.Node):
     ) -> Annotated[Agent, strawberry.lazy("learnloop.schema.agent")] | None:
         from learnloop.schema.agent import Agent
 
-        if self.record.agent_id is None:
-            return None
-        found = await info.context.loaders.get(AgentByIdLoader).load(self.record.agent_id)
-        return Agent.from_record(found) if found else None
+        return await load_one(info, AgentByIdLoader, self.record.agent_id, Agent.from_record)
 
     @strawberry.field(description="The execution it was taken from, if any.")
     async def execution(
@@ -229,10 +217,9 @@ class LearningExample(LoadableNode, relay.Node):
     ) -> Annotated[Execution, strawberry.lazy("learnloop.schema.execution")] | None:
         from learnloop.schema.execution import Execution
 
-        if self.record.execution_id is None:
-            return None
-        found = await info.context.loaders.get(ExecutionByIdLoader).load(self.record.execution_id)
-        return Execution.from_record(found) if found else None
+        return await load_one(
+            info, ExecutionByIdLoader, self.record.execution_id, Execution.from_record
+        )
 
     @strawberry.field(description="The feedback (a correction) that created it, if any.")
     async def source_feedback(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 from uuid import UUID
 
 from graphql import GraphQLError
 from strawberry import relay
+
+T = TypeVar("T")
 
 
 def parse_uuid(raw: str) -> UUID | None:
@@ -74,3 +76,13 @@ async def resolve_node(info: Any, global_id: relay.GlobalID) -> relay.Node | Non
         return None
     node: relay.Node | None = await global_id.resolve_node(info, required=False)
     return node
+
+
+async def load_one(
+    info: Any, loader: type[Any], key: UUID | None, convert: Callable[[Any], T]
+) -> T | None:
+    """A related object through its per-request dataloader; None when unset or not visible."""
+    if key is None:
+        return None
+    found = await info.context.loaders.get(loader).load(key)
+    return convert(found) if found else None

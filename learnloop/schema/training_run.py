@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Self
 from urllib.parse import quote
+from uuid import UUID
 
 import strawberry
 from strawberry import relay
@@ -19,7 +20,7 @@ from learnloop.resolvers.loaders.executions import AgentByIdLoader
 from learnloop.resolvers.loaders.identity import UserByIdLoader
 from learnloop.resolvers.loaders.training_runs import ArtifactsByRunIdLoader, TrainingRunByIdLoader
 from learnloop.schema.identity import User
-from learnloop.schema.node import LoadableNode
+from learnloop.schema.node import LoadableNode, load_one
 from learnloop.schema.pagination import Connection, page_request
 
 if TYPE_CHECKING:
@@ -127,10 +128,7 @@ class TrainingRun(LoadableNode, relay.Node):
     ) -> Annotated[Agent, strawberry.lazy("learnloop.schema.agent")] | None:
         from learnloop.schema.agent import Agent
 
-        if self.record.agent_id is None:
-            return None
-        found = await info.context.loaders.get(AgentByIdLoader).load(self.record.agent_id)
-        return Agent.from_record(found) if found else None
+        return await load_one(info, AgentByIdLoader, self.record.agent_id, Agent.from_record)
 
     @strawberry.field(description="The frozen dataset version the run trains on.")
     async def dataset(
@@ -138,8 +136,9 @@ class TrainingRun(LoadableNode, relay.Node):
     ) -> Annotated[TrainingDataset, strawberry.lazy("learnloop.schema.dataset")] | None:
         from learnloop.schema.dataset import TrainingDataset
 
-        found = await info.context.loaders.get(DatasetByIdLoader).load(self.record.dataset_id)
-        return TrainingDataset.from_record(found) if found else None
+        return await load_one(
+            info, DatasetByIdLoader, self.record.dataset_id, TrainingDataset.from_record
+        )
 
     @strawberry.field
     async def created_by(self, info: Info) -> User | None:
@@ -187,8 +186,5 @@ class TrainingRun(LoadableNode, relay.Node):
         )
 
 
-async def _user(info: Info, user_id: object) -> User | None:
-    if user_id is None:
-        return None
-    record = await info.context.loaders.get(UserByIdLoader).load(user_id)
-    return User.from_record(record) if record else None
+async def _user(info: Info, user_id: UUID | None) -> User | None:
+    return await load_one(info, UserByIdLoader, user_id, User.from_record)

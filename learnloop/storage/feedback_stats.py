@@ -129,19 +129,40 @@ async def common_issues(
 
 
 def trend_query(agent_key: str | None, window: TrendWindow) -> Select[Any]:
-    """One row per bucket in the window, empty buckets included (generate_series, outer join)."""
+    """One row per bucket in the window, empty buckets included.
+
+    Rows are aggregated once, by bucket number, in a single index range scan over the window;
+    the generated buckets are then outer-joined to those few aggregate rows. (Joining each
+    bucket to the table by a time range cost one index probe per bucket and grew with the table.)
+    """
     width = window.bucket.width
+    seconds = width.total_seconds()
+
+    def bucket_number(at: Any) -> Any:
+        return func.floor(func.extract("epoch", at - window.start) / seconds)
+
+    number = bucket_number(_T.c.created_at)
+    sums = _sums()
+    agg = (
+        select(number.label("i"), *sums)
+        .where(
+            *_scope(agent_key, None), _T.c.created_at >= window.start, _T.c.created_at < window.end
+        )
+        .group_by(number)
+        .subquery("agg")
+    )
     buckets = (
         func.generate_series(window.start, window.end - width, width)
         .table_valued("bucket_start")
         .render_derived("b")
     )
     start = buckets.c.bucket_start
-    joined = buckets.outerjoin(
-        _T,
-        and_(_T.c.created_at >= start, _T.c.created_at < start + width, *_scope(agent_key, None)),
+    filled = [func.coalesce(agg.c[c.name], 0).label(c.name) for c in sums]
+    return (
+        select(start, *filled)
+        .select_from(buckets.outerjoin(agg, agg.c.i == bucket_number(start)))
+        .order_by(start)
     )
-    return select(start, *_sums()).select_from(joined).group_by(start).order_by(start)
 
 
 async def trend(uow: UnitOfWork, agent_key: str | None, window: TrendWindow) -> list[TrendPoint]:

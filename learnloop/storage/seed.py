@@ -146,7 +146,8 @@ async def seed_org(
                 users.append((uid, role))
             experts = [u for u, r in users if r is Role.EXPERT]
 
-            n_agents = max(3, min(50, scale // 20_000))
+            # At least 20 agents, so an agents(first: 20) page has the same shape at every scale.
+            n_agents = max(20, min(50, scale // 20_000))
             agents = [(uuid.uuid4(), f"agent-{i}") for i in range(n_agents)]
             await conn.copy_records_to_table(
                 "agents",
