@@ -83,7 +83,14 @@ async def resolve(
         _insert_stubs(),
         {"org_id": uow.org_id, "agent_ids": [a for a, _ in rows], "keys": [k for _, k in rows]},
     )
-    found.update(await by_refs(uow, missing))
+    # The rows we inserted come back whole; only those a concurrent request created need a
+    # fresh lookup (its snapshot sees them once their inserter committed).
+    key_of = {agent_id: key for key, agent_id in agent_ids.items()}
+    for r in created:
+        found[ExecutionRef(key_of[r.agent_id], r.key)] = _record(r)
+    raced = [r for r in missing if r not in found]
+    if raced:
+        found.update(await by_refs(uow, raced))
     return await _hold_stubs(uow, found, {r.id for r in created})
 
 
@@ -103,7 +110,7 @@ def _insert_stubs() -> Any:
             ),
         )
         .on_conflict_do_nothing(index_elements=["org_id", "agent_id", "key"])
-        .returning(_T.c.id)
+        .returning(*_T.c)
     )
 
 
