@@ -72,6 +72,10 @@ class Settings(BaseSettings):
         default="", description="Comma-separated modules whose register(registry) adds engines."
     )
 
+    experiments_per_agent: int = Field(
+        default=1, ge=1, le=100, description="RUNNING experiments allowed per agent at once."
+    )
+
     llm_base_url: str | None = None
     llm_model: str = "gpt-4o-mini"
     llm_api_key: SecretStr | None = None

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from learnloop.domain.errors import ErrorCode, Problem, UserInputError
+from learnloop.domain.experiments.assignment import AssignmentStore, tag_with_arm
 
 MAX_KEY_LENGTH = 200
 # An execution's input and output are kept whole, up to this many characters each.
@@ -64,6 +65,8 @@ class NewExecution:
     output: str | None
     metadata: dict[str, Any] = field(default_factory=dict)
     experiment_id: UUID | None = None
+    unit_id: str | None = None  # defaults to the execution key when an experiment is named
+    variant: str | None = None  # the unit's arm, set by the experiment's assignment
 
 
 def check_key(raw: str | None, path: tuple[str, ...], problems: list[Problem]) -> str:
@@ -117,6 +120,7 @@ def new_execution(
     output: str | None,
     metadata: object,
     experiment_id: UUID | None,
+    unit_id: str | None = None,
 ) -> NewExecution:
     problems: list[Problem] = []
     ref = check_ref(agent_key, execution_key, problems)
@@ -131,6 +135,7 @@ def new_execution(
         output=output,
         metadata=meta,
         experiment_id=experiment_id,
+        unit_id=unit_id,
     )
 
 
@@ -153,7 +158,7 @@ class ExecutionStore(Protocol):
 
 
 async def record_execution(
-    store: ExecutionStore, execution: NewExecution
+    store: ExecutionStore, execution: NewExecution, arms: AssignmentStore | None = None
 ) -> tuple[ExecutionRecord, Recorded]:
     """Idempotent on (agent key, execution key): a repeat returns the first execution unchanged.
 
@@ -162,7 +167,10 @@ async def record_execution(
     """
     from learnloop.domain.learning_examples import example_context
 
-    if execution.experiment_id is not None and not await store.experiment_exists(
+    if execution.experiment_id is not None and arms is not None:
+        # Tagged with its unit's arm, feedback on this execution counts as an outcome.
+        execution = await tag_with_arm(arms, execution)
+    elif execution.experiment_id is not None and not await store.experiment_exists(
         execution.experiment_id
     ):
         raise UserInputError.single(

@@ -70,6 +70,7 @@ class AgentsMutation:
             output=input.output,
             metadata=input.metadata,
             experiment_id=experiment_uuid(input.experiment_id),
+            unit_id=input.unit_id,
         )
         record, outcome = result if result else (None, None)
         return RecordExecutionPayload(

@@ -140,6 +140,8 @@ async def record(uow: UnitOfWork, new: NewExecution) -> tuple[ExecutionRecord, R
         "output": new.output,
         "metadata": new.metadata,
         "experiment_id": new.experiment_id,
+        "unit_id": new.unit_id,
+        "variant": new.variant,
         "is_stub": False,
     }
     stmt = insert(_T).values(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from dataclasses import dataclass, replace
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from learnloop.domain.audit import AuditSink
@@ -80,6 +80,36 @@ async def expose(store: AssignmentStore, experiment: ExperimentRecord, unit_id: 
     if variant is None:
         return None
     return await store.expose(experiment.org_id, experiment.id, unit_id, variant)
+
+
+class _Taggable(Protocol):
+    """An execution about to be recorded (domain.executions.NewExecution)."""
+
+    @property
+    def experiment_id(self) -> UUID | None: ...
+    @property
+    def unit_id(self) -> str | None: ...
+    @property
+    def ref(self) -> Any: ...
+
+
+T = TypeVar("T", bound=_Taggable)
+
+
+async def tag_with_arm(store: AssignmentStore, execution: T) -> T:
+    """The execution with its unit and that unit's arm (no arm outside coverage or when the
+    experiment is not RUNNING: such executions are kept but never counted)."""
+    assert execution.experiment_id is not None
+    experiment = await store.get(execution.experiment_id)
+    if experiment is None:
+        raise UserInputError.single(
+            ("experimentId",), "no such experiment in this organisation", ErrorCode.NOT_FOUND
+        )
+    unit = check_unit(execution.unit_id or execution.ref.execution_key)
+    variant = None
+    if experiment.status is ExperimentStatus.RUNNING:
+        variant = await expose(store, experiment, unit)
+    return replace(execution, unit_id=unit, variant=variant.value if variant else None)  # type: ignore[type-var]
 
 
 async def assign_variant(

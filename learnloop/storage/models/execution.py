@@ -45,5 +45,6 @@ class Execution(IdMixin, OrgMixin, UpdatedAtMixin, Base):
         ForeignKey("learning_experiments.id", ondelete="SET NULL")
     )
     variant: Mapped[str | None]
+    unit_id: Mapped[str | None]  # the unit (user, session) the arm was chosen for
     # Created by feedback that arrived before the agent reported the execution.
     is_stub: Mapped[bool] = mapped_column(server_default=text("false"))
