@@ -30,8 +30,8 @@ from learnloop.resolvers.loaders.experiments import ExperimentByIdLoader, Experi
 from learnloop.resolvers.mutations import run_mutation
 from learnloop.storage import experiments
 from learnloop.storage.audit import AuditLog
-from learnloop.storage.event_bus import EXPERIMENTS, Inbox
 from learnloop.storage.deployments import DeploymentRepository
+from learnloop.storage.event_bus import EXPERIMENTS, Inbox
 from learnloop.storage.experiments import ExperimentRepository
 from learnloop.storage.training_runs import TrainingRunRepository
 
@@ -41,9 +41,7 @@ def _parts(ctx: RequestContext) -> tuple[ExperimentRepository, AuditLog]:
 
 
 async def experiment(ctx: RequestContext, experiment_id: UUID) -> ExperimentRecord | None:
-    found: ExperimentRecord | None = await ctx.loaders.get(ExperimentByIdLoader).load(
-        experiment_id
-    )
+    found: ExperimentRecord | None = await ctx.loaders.get(ExperimentByIdLoader).load(experiment_id)
     return found
 
 

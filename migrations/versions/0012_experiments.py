@@ -35,9 +35,7 @@ def _columns() -> None:
         T,
         sa.Column("coverage", sa.Double(), server_default=sa.text("1"), nullable=False),
     )
-    op.create_check_constraint(
-        f"ck_{T}_coverage_range", T, "coverage > 0 AND coverage <= 1"
-    )
+    op.create_check_constraint(f"ck_{T}_coverage_range", T, "coverage > 0 AND coverage <= 1")
     op.add_column(
         T, sa.Column("guardrails", sa.Boolean(), server_default=sa.text("true"), nullable=False)
     )

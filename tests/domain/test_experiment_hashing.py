@@ -18,7 +18,9 @@ from learnloop.domain.experiments.statistics import srm_p_value
         ("experiment", "1", 2, 0.4413),
     ],
 )
-def test_hash_matches_growthbook_cases(seed: str, value: str, version: int, expected: float) -> None:
+def test_hash_matches_growthbook_cases(
+    seed: str, value: str, version: int, expected: float
+) -> None:
     assert bucket(seed, value, version) == expected
 
 

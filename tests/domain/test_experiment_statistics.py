@@ -86,7 +86,7 @@ def test_power_and_sample_needed() -> None:
     a, b = _binary(480, 1000), _binary(530, 1000)
     result = power(a, b, 0.05)
     assert 0.5 < result.power_at_observed < 0.7
-    # Textbook n per arm for 0.48 vs 0.53 at α=0.05, 80 % power is about 1,560.
+    # Textbook n per arm for 0.48 vs 0.53 at alpha 0.05, 80 % power is about 1,560.
     assert result.units_per_arm_needed == pytest.approx(1565, rel=0.02)
     assert result.minimum_detectable_effect == pytest.approx(2.8 * 0.0223, rel=0.01)
 
@@ -105,6 +105,8 @@ def test_sequential_interval_keeps_false_positives_under_alpha_when_peeking() ->
     half = sequential_halfwidth(se, 2 * n)
     fixed_rate = float((p < 0.05).any(axis=1).mean())
     sequential_rate = float((np.abs(diff) > half).any(axis=1).mean())
-    print(f"A/A peeking every 100 units: fixed-horizon {fixed_rate:.3f}, sequential {sequential_rate:.3f}")
+    print(
+        f"A/A peeking every 100 units: fixed-horizon {fixed_rate:.3f}, sequential {sequential_rate:.3f}"
+    )
     assert sequential_rate <= 0.05
     assert fixed_rate > 0.15

@@ -75,7 +75,9 @@ def arm(experiment: ExperimentRecord, unit_id: str) -> Variant | None:
     return Variant(found) if found else None
 
 
-async def expose(store: AssignmentStore, experiment: ExperimentRecord, unit_id: str) -> Variant | None:
+async def expose(
+    store: AssignmentStore, experiment: ExperimentRecord, unit_id: str
+) -> Variant | None:
     variant = arm(experiment, unit_id)
     if variant is None:
         return None
@@ -159,10 +161,16 @@ async def record_outcome(
     """A custom metric value for an exposed unit (task success, latency, cost...)."""
     problems: list[Problem] = []
     if not CUSTOM_METRIC.match(metric):
-        problems.append(Problem(("metric",), "lowercase letters, digits, _ . - (≤ 64)", ErrorCode.INVALID))
+        problems.append(
+            Problem(("metric",), "lowercase letters, digits, _ . - (≤ 64)", ErrorCode.INVALID)
+        )
     elif metric in FEEDBACK_METRICS:
         problems.append(
-            Problem(("metric",), f"'{metric}' is computed from feedback; name a custom metric", ErrorCode.INVALID)
+            Problem(
+                ("metric",),
+                f"'{metric}' is computed from feedback; name a custom metric",
+                ErrorCode.INVALID,
+            )
         )
     if not math.isfinite(value):
         problems.append(Problem(("value",), "must be a finite number", ErrorCode.INVALID))

@@ -52,7 +52,9 @@ async def start_canary(
     assert run.agent_id is not None and run.agent_key is not None
     if not 0 < treatment_percentage < 100:
         raise UserInputError.single(
-            ("canary", "treatmentPercentage"), "between 0 and 100 (exclusive)", ErrorCode.OUT_OF_RANGE
+            ("canary", "treatmentPercentage"),
+            "between 0 and 100 (exclusive)",
+            ErrorCode.OUT_OF_RANGE,
         )
     new = NewExperiment(
         name=f"canary: {run.training_type.value.lower()} run {str(run.id)[:8]}",

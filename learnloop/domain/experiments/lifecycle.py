@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -56,8 +56,13 @@ def _check_fields(values: ExperimentChanges | NewExperiment) -> list[Problem]:
     if values.name is not None and not (0 < len(values.name.strip()) <= MAX_NAME):
         problems.append(Problem(("name",), f"1 to {MAX_NAME} characters", ErrorCode.INVALID))
     if values.hypothesis is not None and len(values.hypothesis) > MAX_TEXT:
-        problems.append(Problem(("hypothesis",), f"at most {MAX_TEXT} characters", ErrorCode.TOO_LONG))
-    for name, config in (("controlConfig", values.control_config), ("treatmentConfig", values.treatment_config)):
+        problems.append(
+            Problem(("hypothesis",), f"at most {MAX_TEXT} characters", ErrorCode.TOO_LONG)
+        )
+    for name, config in (
+        ("controlConfig", values.control_config),
+        ("treatmentConfig", values.treatment_config),
+    ):
         if config is not None and not isinstance(config, dict):
             problems.append(Problem((name,), "must be a JSON object", ErrorCode.INVALID))
     for name, pct in (
@@ -79,7 +84,9 @@ def _check_fields(values: ExperimentChanges | NewExperiment) -> list[Problem]:
         problems.append(Problem(("minimumSampleSize",), "at least 1", ErrorCode.OUT_OF_RANGE))
     if values.hash_seed is not None and not (0 < len(values.hash_seed) <= MAX_SEED):
         problems.append(Problem(("hashSeed",), f"1 to {MAX_SEED} characters", ErrorCode.INVALID))
-    if values.coverage is not None and not (math.isfinite(values.coverage) and 0 < values.coverage <= 1):
+    if values.coverage is not None and not (
+        math.isfinite(values.coverage) and 0 < values.coverage <= 1
+    ):
         problems.append(Problem(("coverage",), "a share in (0, 1]", ErrorCode.OUT_OF_RANGE))
     return problems
 
@@ -192,7 +199,10 @@ async def update_experiment(
             "experiment.update",
             "Experiment",
             experiment_id,
-            {"fields": sorted(values), **({"coverage": updated.coverage} if "coverage" in values else {})},
+            {
+                "fields": sorted(values),
+                **({"coverage": updated.coverage} if "coverage" in values else {}),
+            },
         ),
     )
     return updated

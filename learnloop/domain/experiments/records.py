@@ -104,8 +104,9 @@ class NewExperiment:
     name: str
     agent_key: str
     hypothesis: str | None = None
-    control_config: dict[str, Any] = field(default_factory=dict)
-    treatment_config: dict[str, Any] = field(default_factory=dict)
+    # JSON from the caller; the lifecycle rules check that each is an object.
+    control_config: Any = field(default_factory=dict)
+    treatment_config: Any = field(default_factory=dict)
     control_percentage: float = 50.0
     treatment_percentage: float = 50.0
     primary_metric: str = "thumbs_up_rate"
@@ -122,8 +123,8 @@ class ExperimentChanges:
 
     name: str | None = None
     hypothesis: str | None = None
-    control_config: dict[str, Any] | None = None
-    treatment_config: dict[str, Any] | None = None
+    control_config: Any = None
+    treatment_config: Any = None
     control_percentage: float | None = None
     treatment_percentage: float | None = None
     primary_metric: str | None = None

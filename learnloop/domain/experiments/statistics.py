@@ -65,7 +65,7 @@ class ArmMoments:
             return math.nan
         if not self.is_ratio:
             return max(self.sum_yy - self.sum_y**2 / n, 0.0) / (n - 1)
-        # Delta method: Var(Σy/Σx) ≈ (σ²y - 2Rσxy + R²σ²x) / (n μx²); report n·Var.
+        # Delta method: Var(sum y / sum x) ~ (var_y - 2 R cov_xy + R^2 var_x) / (n mu_x^2); report n Var.
         r = self.mean
         var_y = (self.sum_yy - self.sum_y**2 / n) / (n - 1)
         var_x = (self.sum_xx - self.sum_x**2 / n) / (n - 1)
@@ -111,7 +111,9 @@ def sequential_halfwidth(
     rho_sq = (-2 * math.log(alpha) + math.log(-2 * math.log(alpha) + 1)) / tuning_units
     # Per-unit standard deviation of the estimate: se·√n.
     scale = se * np.sqrt(n)
-    width = np.sqrt(2 * (n * rho_sq + 1) / (n * n * rho_sq) * np.log(np.sqrt(n * rho_sq + 1) / alpha))
+    width = np.sqrt(
+        2 * (n * rho_sq + 1) / (n * n * rho_sq) * np.log(np.sqrt(n * rho_sq + 1) / alpha)
+    )
     result: NDArray[np.float64] = scale * width
     return result
 
@@ -148,8 +150,8 @@ def _fixed_horizon(a: ArmMoments, b: ArmMoments) -> tuple[str, float, float]:
             table = [[int(a.sum_y), int(a.units - a.sum_y)], [int(b.sum_y), int(b.units - b.sum_y)]]
             odds, p = stats.fisher_exact(table)
             return "FISHER_EXACT", float(odds), float(p)
-        _, z, p = two_proportion_z(a.sum_y, a.units, b.sum_y, b.units)
-        return "TWO_PROPORTION_Z", float(z), float(p)
+        _, z_arr, p_arr = two_proportion_z(a.sum_y, a.units, b.sum_y, b.units)
+        return "TWO_PROPORTION_Z", float(z_arr), float(p_arr)
     if a.is_ratio or b.is_ratio:
         se = math.sqrt(a.variance_of_mean + b.variance_of_mean)
         z = (b.mean - a.mean) / se if se > 0 else 0.0

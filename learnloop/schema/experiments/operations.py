@@ -155,7 +155,6 @@ class PromoteExperimentWinnerPayload:
     user_errors: list[UserError]
 
 
-
 def _payload(record: domain.ExperimentRecord | None, problems: list) -> ExperimentPayload:  # type: ignore[type-arg]
     return ExperimentPayload(
         experiment=Experiment.from_record(record) if record else None,

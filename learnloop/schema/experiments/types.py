@@ -53,7 +53,7 @@ class SequentialInterval:
 @strawberry.type(description="Power analysis of the primary metric at the current sample.")
 class ExperimentPower:
     minimum_detectable_effect: float | None = strawberry.field(
-        description="Smallest absolute lift detectable with 80 % power at α = 0.05 now."
+        description="Smallest absolute lift detectable with 80 % power at alpha = 0.05 now."
     )
     power_at_observed_lift: float | None
     units_per_arm_needed: int | None = strawberry.field(
@@ -155,7 +155,10 @@ class ExperimentResults(ExperimentMetricResult):
             )
             if power
             else None,
-            secondary=[ExperimentMetricResult(**ExperimentMetricResult.fields_from(m)) for m in doc["secondary"]],
+            secondary=[
+                ExperimentMetricResult(**ExperimentMetricResult.fields_from(m))
+                for m in doc["secondary"]
+            ],
             guardrail_breaches=list(doc["guardrailBreaches"]),
         )
 
