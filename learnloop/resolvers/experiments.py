@@ -58,13 +58,17 @@ async def results(ctx: RequestContext, record: ExperimentRecord) -> dict[str, An
     if record.status is ExperimentStatus.COMPLETED and record.results:
         return record.results
     data = await ctx.loaders.get(ExperimentDataByIdLoader).load(record.id)
-    if not (record.guardrails and record.status is ExperimentStatus.RUNNING):
-        return analyse(record, data).as_json()
+    live = analyse(record, data)
+    if not (
+        live.guardrail_breaches and record.guardrails and record.status is ExperimentStatus.RUNNING
+    ):
+        return live.as_json()
+    # Rare: a guardrail is breached; pause it (all-or-nothing, audited) before answering.
     store, sink = _parts(ctx)
     done, _ = await run_mutation(
         ctx, lambda p: assignment.enforce_guardrails(store, sink, p, record, data)
     )
-    outcome: Results = done[1] if done else analyse(record, data)
+    outcome: Results = done[1] if done else live
     return outcome.as_json()
 
 

@@ -16,7 +16,6 @@ from tests.experiments.ops import (
     errors,
     get,
     start,
-    uuid_of,
 )
 from tests.training.ops import count_rows
 
