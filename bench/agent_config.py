@@ -35,7 +35,7 @@ async def seed_experiment(db: BenchDb, org: str) -> None:
         "INSERT INTO learning_experiments (org_id, agent_id, name, status, primary_metric,"
         " hash_seed, control_config, treatment_config, started_at)"
         " VALUES ($1::uuid, $2, 'bench', 'RUNNING', 'thumbs_up_rate', 'bench-seed',"
-        " '{\"prompt\": \"a\"}', '{\"prompt\": \"b\"}', now())",
+        ' \'{"prompt": "a"}\', \'{"prompt": "b"}\', now())',
         org,
         agent,
     )

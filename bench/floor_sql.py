@@ -248,7 +248,11 @@ async def agent_config(conn: Any, org: str, agent: str, unit: str) -> dict[str, 
             if r["id"] is None:
                 continue
             arm = assign(
-                r["hash_seed"], unit, r["coverage"], r["control_percentage"], r["treatment_percentage"]
+                r["hash_seed"] or str(r["id"]),
+                unit,
+                r["coverage"],
+                r["control_percentage"],
+                r["treatment_percentage"],
             )
             if arm:
                 await conn.execute(EXPOSE, org, r["id"], unit, arm)

@@ -52,7 +52,7 @@ def record(r: Any) -> ExperimentRecord:
         name=r.name,
         hypothesis=r.hypothesis,
         status=ExperimentStatus(r.status),
-        hash_seed=r.hash_seed,
+        hash_seed=r.hash_seed or str(r.id),
         coverage=float(r.coverage),
         control_percentage=float(r.control_percentage),
         treatment_percentage=float(r.treatment_percentage),

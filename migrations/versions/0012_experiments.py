@@ -28,9 +28,8 @@ T = "learning_experiments"
 
 
 def _columns() -> None:
+    # NULL means the default seed: the experiment's id (rows written before this migration).
     op.add_column(T, sa.Column("hash_seed", sa.Text(), nullable=True))
-    op.execute(f"UPDATE {T} SET hash_seed = id::text")
-    op.alter_column(T, "hash_seed", nullable=False)
     op.add_column(
         T,
         sa.Column("coverage", sa.Double(), server_default=sa.text("1"), nullable=False),

@@ -132,8 +132,14 @@ async def seed_thumbs(
                         " experiment_id, variant, unit_id)"
                         " VALUES (:o, :a, :k, 'q', 'a', :e, :v, :u)"
                     ),
-                    {"o": org.org_id, "a": agent_id, "k": f"exec-{unit}", "e": experiment_id,
-                     "v": variant, "u": unit},
+                    {
+                        "o": org.org_id,
+                        "a": agent_id,
+                        "k": f"exec-{unit}",
+                        "e": experiment_id,
+                        "v": variant,
+                        "u": unit,
+                    },
                 )
     items = []
     for variant, members in arms.items():

@@ -103,7 +103,7 @@ async def test_feedback_on_tagged_executions_and_custom_outcomes_become_results(
     org = await api.org(Role.MANAGER)
     experiment = await create(org, minimumSampleSize=2)
     eid = experiment["id"]
-    untagged = (await org.gql(RECORD, {"a": "support-bot", "e": "before", "x": eid}))
+    untagged = await org.gql(RECORD, {"a": "support-bot", "e": "before", "x": eid})
     assert untagged["recordExecution"]["execution"]["variant"] is None  # DRAFT: not counted
     await start(org, eid)
     arms: dict[str, list[str]] = {"CONTROL": [], "TREATMENT": []}
@@ -118,11 +118,11 @@ async def test_feedback_on_tagged_executions_and_custom_outcomes_become_results(
             kind = "THUMBS_UP" if (variant == "TREATMENT" or n == 0) else "THUMBS_DOWN"
             await org.gql(THUMB, {"a": "support-bot", "e": f"x-{i}-{n}", "t": kind})
         arms[variant].append(unit)
-        outcome = (await org.gql(OUTCOME, {"id": eid, "u": unit, "m": "task_success", "v": 1.0}))
+        outcome = await org.gql(OUTCOME, {"id": eid, "u": unit, "m": "task_success", "v": 1.0})
         assert outcome["recordExperimentOutcome"]["variant"] == variant
-    stranger = (await org.gql(OUTCOME, {"id": eid, "u": "never-seen", "m": "x", "v": 1}))
+    stranger = await org.gql(OUTCOME, {"id": eid, "u": "never-seen", "m": "x", "v": 1})
     assert errors(stranger["recordExperimentOutcome"]) == [(["input", "unitId"], "NOT_FOUND")]
-    reserved = (await org.gql(OUTCOME, {"id": eid, "u": "user-1", "m": "mean_rating", "v": 1}))
+    reserved = await org.gql(OUTCOME, {"id": eid, "u": "user-1", "m": "mean_rating", "v": 1})
     assert errors(reserved["recordExperimentOutcome"]) == [(["input", "metric"], "INVALID")]
 
     results = (await get(org, eid))["results"]

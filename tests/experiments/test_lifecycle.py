@@ -79,7 +79,10 @@ async def test_running_experiments_freeze_arms_and_only_ramp_coverage_up(api: Ap
     experiment = await create(org, coverage=0.2, treatmentConfig={"prompt": "b"})
     eid = experiment["id"]
     draft_edit = (
-        await org.gql(UPDATE, {"input": {"experimentId": eid, "controlPercentage": 20, "treatmentPercentage": 80}})
+        await org.gql(
+            UPDATE,
+            {"input": {"experimentId": eid, "controlPercentage": 20, "treatmentPercentage": 80}},
+        )
     )["updateExperiment"]
     assert draft_edit["userErrors"] == []
     await start(org, eid)
@@ -108,9 +111,7 @@ async def test_running_experiments_freeze_arms_and_only_ramp_coverage_up(api: Ap
 async def test_one_running_experiment_per_agent_even_when_started_concurrently(api: Api) -> None:
     org = await api.org(Role.MANAGER)
     ids = [(await create(org, name=f"e{i}"))["id"] for i in range(4)]
-    results = await asyncio.gather(
-        *(org.gql(STATUS, {"id": i, "s": "RUNNING"}) for i in ids)
-    )
+    results = await asyncio.gather(*(org.gql(STATUS, {"id": i, "s": "RUNNING"}) for i in ids))
     started = [r for r in results if not r["updateExperimentStatus"]["userErrors"]]
     refused = [r for r in results if r["updateExperimentStatus"]["userErrors"]]
     assert len(started) == 1 and len(refused) == 3

@@ -63,8 +63,8 @@ class LearningExperiment(IdMixin, OrgMixin, UpdatedAtMixin, Base):
     created_by_user_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
-    # GrowthBook hash seed; the experiment's id unless given (a stable key of the experiment).
-    hash_seed: Mapped[str]
+    # GrowthBook hash seed; NULL: the experiment's id (a stable key of the experiment).
+    hash_seed: Mapped[str | None]
     coverage: Mapped[float] = mapped_column(server_default=text("1"))
     guardrails: Mapped[bool] = mapped_column(server_default=text("true"))
     # A canary: the approved run under test, and the deployment made when its winner was promoted.
