@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import Select, Table, Uuid, bindparam, func, insert, select, text, update
+from sqlalchemy import Select, Table, Text, Uuid, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -164,15 +164,33 @@ async def running_for_agent(uow: UnitOfWork, agent_id: UUID) -> list[UUID]:
     return [r.id for r in rows]
 
 
+@cache
+def _expose_statement() -> Any:
+    return (
+        pg_insert(ExperimentAssignment)
+        .values(
+            org_id=bindparam("org_id", type_=Uuid()),
+            experiment_id=bindparam("experiment_id", type_=Uuid()),
+            unit_id=bindparam("unit_id", type_=Text()),
+            variant=bindparam("variant", type_=Text()),
+        )
+        .on_conflict_do_nothing(index_elements=["experiment_id", "unit_id"])
+    )
+
+
 async def expose(
     uow: UnitOfWork, org_id: UUID, experiment_id: UUID, unit_id: str, variant: Variant
 ) -> Variant:
     """First exposure, once per unit: concurrent first calls insert one row between them. The arm
     is a pure function of settings that cannot change while running, so it needs no read back."""
     await uow.execute(
-        pg_insert(ExperimentAssignment)
-        .values(org_id=org_id, experiment_id=experiment_id, unit_id=unit_id, variant=variant.value)
-        .on_conflict_do_nothing(index_elements=["experiment_id", "unit_id"])
+        _expose_statement(),
+        {
+            "org_id": org_id,
+            "experiment_id": experiment_id,
+            "unit_id": unit_id,
+            "variant": variant.value,
+        },
     )
     return variant
 
@@ -269,10 +287,11 @@ async def data_by_ids(uow: UnitOfWork, ids: Sequence[UUID]) -> dict[UUID, Experi
     return {i: ExperimentData(units[i], metrics[i]) for i in ids}
 
 
-async def agent_snapshot(uow: UnitOfWork, agent_key: str) -> AgentSnapshot | None:
-    """The agent, its active deployment and its RUNNING experiments in one indexed statement."""
+@cache
+def _snapshot_statement() -> Any:
+    """Built once: an aliased table and its labelled columns cost more to build than to run."""
     x = _T.alias("x")
-    stmt = (
+    return (
         select(
             _AGENTS.c.key.label("agent_key"),
             _D.c.version.label("deployment_version"),
@@ -285,10 +304,15 @@ async def agent_snapshot(uow: UnitOfWork, agent_key: str) -> AgentSnapshot | Non
                 (x.c.agent_id == _AGENTS.c.id) & (x.c.status == ExperimentStatus.RUNNING.value),
             )
         )
-        .where(_AGENTS.c.key == agent_key)
+        .where(_AGENTS.c.key == bindparam("agent_key", type_=Text()))
         .order_by(x.c.started_at, x.c.id)
     )
-    rows = await uow.all(stmt)
+
+
+async def agent_snapshot(uow: UnitOfWork, agent_key: str) -> AgentSnapshot | None:
+    """The agent, its active deployment and its RUNNING experiments in one indexed statement."""
+    stmt = _snapshot_statement()
+    rows = await uow.all(stmt, {"agent_key": agent_key})
     if not rows:
         return None
     first = rows[0]
