@@ -10,6 +10,7 @@ from learnloop.domain.deployments import (
     DeploymentRecord,
     DeploymentStore,
     check_deployable,
+    deploy_training_run,
     deployment_config,
 )
 from learnloop.domain.errors import ErrorCode, UserInputError
@@ -123,24 +124,11 @@ async def promote_winner(
     if problem:
         raise UserInputError.single(("experimentId",), problem, ErrorCode.INVALID_STATE)
     assert experiment.training_run_id is not None
-    run = await runs.get_for_update(experiment.training_run_id)
-    if run is None:
-        raise UserInputError.single(
-            ("experimentId",), "the experiment's training run no longer exists", ErrorCode.NOT_FOUND
-        )
-    check_deployable(run)
-    assert run.agent_id is not None
-    deployment = await deployments.create(
-        run.org_id, run.agent_id, run.id, deployment_config(run), principal.user_id
+    # The same rules and records as a plain deploy (its run event, deployment.create audit).
+    deployment, _ = await deploy_training_run(
+        runs, deployments, audit, principal, experiment.training_run_id
     )
     promoted = await store.update(experiment.id, {"promoted_deployment_id": deployment.id})
-    await runs.add_event(
-        run.org_id,
-        run.id,
-        "log",
-        f"canary winner promoted: version {deployment.version} is active",
-        {"deploymentId": str(deployment.id), "experimentId": str(experiment.id)},
-    )
     await audit(
         principal,
         AuditEntry(

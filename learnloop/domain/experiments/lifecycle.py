@@ -114,7 +114,13 @@ async def create_experiment(
     problems += _check_split(new.control_percentage, new.treatment_percentage)
     if problems:
         raise UserInputError(problems)
-    cleaned = replace(new, name=new.name.strip(), agent_key=new.agent_key.strip())
+    cleaned = replace(
+        new,
+        name=new.name.strip(),
+        agent_key=new.agent_key.strip(),
+        control_config=new.control_config if new.control_config is not None else {},
+        treatment_config=new.treatment_config if new.treatment_config is not None else {},
+    )
     agent_id = await store.ensure_agent(cleaned.agent_key)
     record = await store.insert(principal.org_id, cleaned, agent_id, principal.user_id)
     await audit(

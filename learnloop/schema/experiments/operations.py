@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
+from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -24,6 +25,24 @@ from learnloop.schema.pagination import Connection, page_request
 class ExperimentFilter:
     agent_id: str | None = strawberry.field(default=None, description="The agent's own id.")
     status: ExperimentStatus | None = None  # type: ignore[valid-type]
+
+
+_SETTINGS = (
+    "hypothesis",
+    "control_config",
+    "treatment_config",
+    "control_percentage",
+    "treatment_percentage",
+    "primary_metric",
+    "minimum_sample_size",
+    "hash_seed",
+    "coverage",
+)
+
+
+def _settings(source: object, **extra: Any) -> dict[str, Any]:
+    """The experiment settings both inputs carry, by their shared field names."""
+    return {**{name: getattr(source, name) for name in _SETTINGS}, **extra}
 
 
 @strawberry.input
@@ -53,18 +72,8 @@ class CreateExperimentInput:
 
     def to_domain(self) -> domain.NewExperiment:
         return domain.NewExperiment(
-            name=self.name,
             agent_key=self.agent_id,
-            hypothesis=self.hypothesis,
-            control_config=self.control_config if self.control_config is not None else {},
-            treatment_config=self.treatment_config if self.treatment_config is not None else {},
-            control_percentage=self.control_percentage,
-            treatment_percentage=self.treatment_percentage,
-            primary_metric=self.primary_metric,
-            minimum_sample_size=self.minimum_sample_size,
-            hash_seed=self.hash_seed,
-            coverage=self.coverage,
-            guardrails=self.guardrails,
+            **_settings(self, name=self.name, guardrails=self.guardrails),
         )
 
 
@@ -93,17 +102,7 @@ class UpdateExperimentInput:
 
     def to_domain(self) -> domain.ExperimentChanges:
         return domain.ExperimentChanges(
-            name=self.name,
-            hypothesis=self.hypothesis,
-            control_config=self.control_config,
-            treatment_config=self.treatment_config,
-            control_percentage=self.control_percentage,
-            treatment_percentage=self.treatment_percentage,
-            primary_metric=self.primary_metric,
-            minimum_sample_size=self.minimum_sample_size,
-            hash_seed=self.hash_seed,
-            coverage=self.coverage,
-            guardrails=self.guardrails,
+            **_settings(self, name=self.name, guardrails=self.guardrails)
         )
 
 
