@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from learnloop.domain.roles import Role
 from tests.conftest import Api, OrgHandle
-from tests.experiments.ops import AGENT_CONFIG, OUTCOME, ASSIGN, create, start
+from tests.experiments.ops import AGENT_CONFIG, ASSIGN, OUTCOME, create, start
 
 LIST = """{ experiments(first: 50) { edges { node { id status trainingRun { id }
   promotedDeployment { id } results { winner arms { n mean } secondary { metric pValue } } } } } }"""
