@@ -121,3 +121,5 @@ async def test_one_running_experiment_per_agent_even_when_started_concurrently(a
     )
     other = await create(org, agentId="other-bot")
     await start(org, other["id"])  # another agent is not limited
+    stats = await org.gql("{ learningStats { activeExperiments } }")
+    assert stats["learningStats"]["activeExperiments"] == 2
