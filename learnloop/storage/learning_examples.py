@@ -8,6 +8,7 @@ from uuid import UUID
 
 from sqlalchemy import Select, Table, distinct, func, insert, select, true, update
 
+from learnloop.domain.executions import ExampleContext
 from learnloop.domain.learning_examples import (
     ExampleFilter,
     ExampleOrder,
@@ -120,9 +121,12 @@ async def by_source_feedback_ids(
 
 
 async def complete_from_execution(
-    uow: UnitOfWork, execution_id: UUID, input_text: str, original_output: str | None
+    uow: UnitOfWork, execution_id: UUID, context: ExampleContext
 ) -> int:
-    """Examples from feedback on a stub had no input yet: give them the execution's."""
+    """Examples from feedback on a stub had no input yet: give them the execution's context.
+
+    A label the reported execution carries replaces the stub's (its agent's defaults).
+    """
     result = await uow.execute(
         update(_T)
         .where(
@@ -130,7 +134,13 @@ async def complete_from_execution(
             _T.c.source_feedback_id.is_not(None),
             _T.c.input_text == "",
         )
-        .values(input_text=input_text, original_output=original_output, updated_at=func.now())
+        .values(
+            input_text=context.input_text,
+            original_output=context.original_output,
+            domain=func.coalesce(context.domain, _T.c.domain),
+            task_type=func.coalesce(context.task_type, _T.c.task_type),
+            updated_at=func.now(),
+        )
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
