@@ -270,6 +270,48 @@ def validate_draft(draft: ExampleDraft) -> tuple[ExampleDraft, dict[str, Any]]:
     return cleaned, metadata
 
 
+@dataclass(frozen=True)
+class DomainsInUse:
+    """Which of some named domains any learning example has, and a sample of those that exist."""
+
+    present: frozenset[str]
+    sample: tuple[str, ...]
+
+
+class DomainSource(Protocol):
+    async def domains_in_use(self, named: Sequence[str]) -> DomainsInUse:
+        """The named domains some example of the org has, and the org's domains (a few)."""
+        ...
+
+
+async def require_known_domains(
+    source: DomainSource, named: Sequence[str], path: tuple[str, ...]
+) -> None:
+    """A filter that matched nothing because no example has its domain says so (UNKNOWN_DOMAIN).
+
+    Called by the paths that filter on domains when they found nothing (claimAnnotationTask,
+    addExamplesToDataset), so an empty result is never silent about a misspelt or unused domain.
+    """
+    if not named:
+        return
+    found = await source.domains_in_use(named)
+    unknown = [d for d in named if d not in found.present]
+    if not unknown:
+        return
+    in_use = (
+        f"the domains in use are {', '.join(repr(d) for d in found.sample)}"
+        if found.sample
+        else "no example has a domain yet"
+    )
+    raise UserInputError.single(
+        path,
+        f"no learning example has the domain {', '.join(repr(d) for d in unknown)}; {in_use} "
+        "(examples take the domain of their execution: recordExecution(input: {domain}) "
+        "or setAgentDefaults)",
+        ErrorCode.UNKNOWN_DOMAIN,
+    )
+
+
 class LearningExampleStore(RoutingSource, Protocol):
     async def create(self, example: NewLearningExample) -> LearningExampleRecord: ...
 

@@ -8,10 +8,10 @@ import strawberry
 from graphql import GraphQLError
 from strawberry import relay
 
+from learnloop.domain.executions import AgentDefaults
 from learnloop.resolvers import executions as resolve
 from learnloop.resolvers.context import Info
 from learnloop.schema import fields
-from learnloop.domain.executions import AgentDefaults
 from learnloop.schema.agent import Agent, SetAgentDefaultsInput, SetAgentDefaultsPayload
 from learnloop.schema.errors import UserError
 from learnloop.schema.execution import Execution, RecordExecutionInput, RecordExecutionPayload

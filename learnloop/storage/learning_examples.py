@@ -10,6 +10,7 @@ from sqlalchemy import Select, Table, distinct, func, insert, select, true, upda
 
 from learnloop.domain.executions import ExampleContext
 from learnloop.domain.learning_examples import (
+    DomainsInUse,
     ExampleFilter,
     ExampleOrder,
     ExampleType,
@@ -169,6 +170,27 @@ async def routing_facts(uow: UnitOfWork, execution_ids: Sequence[UUID]) -> Routi
     settings = dict(rows[0].settings or {}) if rows else {}
     found = {r.execution_id: frozenset(r.signals) for r in rows if r.execution_id is not None}
     return RoutingFacts(settings=settings, execution_signals=found)
+
+
+DOMAIN_SAMPLE = 20
+
+
+async def domains_in_use(uow: UnitOfWork, named: Sequence[str]) -> DomainsInUse:
+    """Which named domains some example has, and the first DOMAIN_SAMPLE domains by name.
+
+    Both read ix_learning_examples_org_id_domain; only asked when a filter found nothing.
+    """
+    present = await uow.all(select(_T.c.domain).where(_T.c.domain.in_(list(named))).distinct())
+    sample = await uow.all(
+        select(_T.c.domain)
+        .where(_T.c.domain.is_not(None))
+        .group_by(_T.c.domain)
+        .order_by(_T.c.domain)
+        .limit(DOMAIN_SAMPLE)
+    )
+    return DomainsInUse(
+        present=frozenset(r[0] for r in present), sample=tuple(r[0] for r in sample)
+    )
 
 
 def _listing(f: ExampleFilter) -> Select[Any]:

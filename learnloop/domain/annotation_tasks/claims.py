@@ -11,7 +11,7 @@ from learnloop.domain.annotation_tasks.records import AnnotationStore, Claimed, 
 from learnloop.domain.annotation_tasks.visibility import leased
 from learnloop.domain.errors import ErrorCode, Forbidden, Problem, UserInputError
 from learnloop.domain.executions import check_key, check_label
-from learnloop.domain.learning_examples import LearningExampleRecord
+from learnloop.domain.learning_examples import LearningExampleRecord, require_known_domains
 from learnloop.domain.principal import Principal, PrincipalKind
 
 # --- claiming and releasing ------------------------------------------------------------------
@@ -36,6 +36,8 @@ def validate_claim_filter(f: ClaimFilter) -> ClaimFilter:
 async def claim_task(store: AnnotationStore, principal: Principal, f: ClaimFilter) -> Claimed:
     """Lease the next example to the caller; `example` is None when nothing is left for them.
 
+    Nothing left in a domain no example has is UNKNOWN_DOMAIN, not silence.
+
     Expired leases are returned to the queue first. An expert holds at most
     `maxLeasesPerExpert` live leases (LIMIT_EXCEEDED beyond); their claims take turns, so
     concurrent claims of one expert cannot overshoot the bound.
@@ -54,6 +56,8 @@ async def claim_task(store: AnnotationStore, principal: Principal, f: ClaimFilte
             ErrorCode.LIMIT_EXCEEDED,
         )
     example = await store.claim(user, cleaned, policy)
+    if example is None and cleaned.domain is not None:
+        await require_known_domains(store, [cleaned.domain], ("domain",))
     return Claimed(example, example.lease_expires_at if example else None)
 
 
