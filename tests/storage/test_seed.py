@@ -36,3 +36,47 @@ async def test_seeded_org_is_consistent_through_the_api(api: Api) -> None:
     assert data["learningExamples"]["totalCount"] == report.examples
     frozen = data["datasets"]["edges"]
     assert [d["node"]["status"] for d in frozen] == ["FROZEN"] * report.datasets
+
+
+async def test_seeded_reviews_feed_agreement_gold_and_domains(api: Api) -> None:
+    """Several experts per example, gold items, and each example in its execution's domain."""
+    report = await seed_org(api.target.owner_url, scale=400, seed=5)
+    async with api.owner_engine.connect() as conn:
+        from sqlalchemy import text
+
+        mismatched = (
+            await conn.execute(
+                text(
+                    "SELECT count(*) FROM learning_examples l JOIN executions e"
+                    " ON e.id = l.execution_id WHERE l.org_id = :o"
+                    " AND (l.domain IS DISTINCT FROM e.domain"
+                    " OR l.task_type IS DISTINCT FROM e.task_type OR e.domain IS NULL)"
+                ),
+                {"o": report.org_id},
+            )
+        ).scalar_one()
+        manager = (
+            await conn.execute(
+                text("SELECT user_id FROM memberships WHERE org_id = :o AND role = 'MANAGER'"),
+                {"o": report.org_id},
+            )
+        ).scalar_one()
+    assert mismatched == 0
+    token = issue_user_token(
+        api.tokens, user_id=manager, org_id=report.org_id, role=Role.MANAGER, ttl=600
+    )
+    data = await api.gql(
+        """{ annotationStats { goldItems agreementExamples
+               agreement { technicalAccuracy clarity }
+               annotators { goldAnnotations goldAccuracy } }
+             agents(first: 1) { edges { node { defaultDomain defaultTaskType } } } }""",
+        token=token,
+    )
+    stats = data["annotationStats"]
+    assert stats["goldItems"] > 0 and stats["agreementExamples"] > 0
+    assert stats["agreement"]["technicalAccuracy"] is not None
+    assert stats["agreement"]["clarity"] is not None
+    assert all(a["goldAnnotations"] > 0 for a in stats["annotators"])
+    assert all(a["goldAccuracy"] is not None for a in stats["annotators"])
+    (agent,) = data["agents"]["edges"]
+    assert agent["node"]["defaultDomain"] and agent["node"]["defaultTaskType"]
