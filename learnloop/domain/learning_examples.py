@@ -329,10 +329,14 @@ async def create_learning_example(
     """Store an example written by hand (a demonstration, an edge case...) with its provenance."""
     cleaned, metadata = validate_draft(draft)
     agent_id = execution_id = None
+    domain, task_type = cleaned.domain, cleaned.task_type
     if cleaned.agent_key is not None and cleaned.execution_key is not None:
         ref = ExecutionRef(cleaned.agent_key, cleaned.execution_key)
         execution = (await executions.resolve([ref]))[ref]
         agent_id, execution_id = execution.agent_id, execution.id
+        # Labels it does not give come from its execution, as for examples made by feedback.
+        context = example_context(execution)
+        domain, task_type = domain or context.domain, task_type or context.task_type
     elif cleaned.agent_key is not None:
         agent_id = (await store.agent_ids([cleaned.agent_key]))[cleaned.agent_key]
     new = NewLearningExample(
@@ -344,8 +348,8 @@ async def create_learning_example(
         author_user_id=principal.user_id,
         agent_id=agent_id,
         execution_id=execution_id,
-        domain=cleaned.domain,
-        task_type=cleaned.task_type,
+        domain=domain,
+        task_type=task_type,
         metadata=metadata,
     )
     (routed,) = await prioritise(store, [new])

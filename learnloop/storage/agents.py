@@ -74,7 +74,15 @@ async def ensure_one(uow: UnitOfWork, key: str) -> AgentRecord:
     """The agent with this key, whole (one SELECT when it exists), created on first use."""
     row = await uow.first(select(_T).where(_T.c.key == key))
     if row is None:
-        await ensure(uow, [key])
+        row = await uow.first(
+            insert(_T)
+            .values(org_id=uow.org_id, key=key)
+            .on_conflict_do_nothing(index_elements=["org_id", "key"])
+            .returning(*_T.c)
+        )
+    if row is None:
+        # A concurrent request created it; ON CONFLICT waited for it to commit, so a fresh
+        # statement sees it.
         row = await uow.first(select(_T).where(_T.c.key == key))
     return _record(row)
 

@@ -3,13 +3,14 @@ examples its feedback creates, and filters that find nothing because no example 
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 from typing import Any
 
 from learnloop.domain.roles import Role
 from tests.conftest import Api, OrgHandle
-from tests.feedback.ops import SEED, record, submit_ok
+from tests.feedback.ops import CREATE_EXAMPLE, SEED, count_rows, record, submit_ok
 
 LABELS = "domain taskType"
 RECORD_LABELS = f"""
@@ -171,6 +172,23 @@ async def test_stub_examples_take_defaults_then_the_reported_labels(api: Api) ->
     )
 
 
+async def test_hand_written_example_on_an_execution_inherits_its_labels(api: Api) -> None:
+    org = await api.org(Role.MEMBER)
+    await record(org, "bot", "r1", input="q", output="a", domain="billing", taskType="qa")
+    base = {"exampleType": "DEMONSTRATION", "inputText": "q", "expectedOutput": "good"}
+    inherited = await org.gql(
+        CREATE_EXAMPLE, {"input": {**base, "agentId": "bot", "executionId": "r1"}}
+    )
+    example = inherited["createLearningExample"]["learningExample"]
+    assert (example["domain"], example["taskType"]) == ("billing", "qa")
+    own = await org.gql(
+        CREATE_EXAMPLE,
+        {"input": {**base, "agentId": "bot", "executionId": "r1", "domain": "legal"}},
+    )
+    example = own["createLearningExample"]["learningExample"]
+    assert (example["domain"], example["taskType"]) == ("legal", "qa")
+
+
 async def test_batch_returns_the_examples_it_created_with_their_labels(api: Api) -> None:
     org = await api.org(Role.MEMBER)
     await record(org, "bot", "r1", input="q1", output="a1", domain="billing", taskType="qa")
@@ -270,3 +288,21 @@ async def test_readme_feedback_examples_run_as_written(api: Api) -> None:
     claim = readme_block("claimAnnotationTask(").split("\n\n")[0]
     claimed = (await org.gql(claim))["claimAnnotationTask"]
     assert claimed["userErrors"] == [] and claimed["example"] is not None
+
+
+async def test_concurrent_first_reports_of_a_new_agent_create_it_once(api: Api) -> None:
+    org = await api.org(Role.MEMBER)
+    await set_defaults(org, agentId="old", domain="support")  # an agent made by the defaults
+
+    async def report(i: int) -> dict[str, Any]:
+        body = await org.raw(
+            RECORD_LABELS, {"input": {"agentId": "new-bot", "executionId": f"r{i}"}}
+        )
+        assert not body.get("errors"), body
+        payload: dict[str, Any] = body["data"]["recordExecution"]
+        return payload
+
+    payloads = await asyncio.gather(*(report(i) for i in range(20)))
+    assert all(p["userErrors"] == [] and p["outcome"] == "CREATED" for p in payloads)
+    assert await count_rows(org, "agents") == 2
+    assert await count_rows(org, "executions") == 20
