@@ -9,6 +9,7 @@ disagree and wait for adjudication, and a few gold items measure the experts.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import uuid
 from collections.abc import Mapping, Sequence
@@ -22,6 +23,7 @@ from learnloop.domain.learning_examples import (
     correction_example,
     prioritise,
 )
+from learnloop.storage import learning_examples
 
 # The demo org's policy: two agreeing experts decide an example (so agreement can be measured).
 SETTINGS = {"annotationsRequired": 2}
@@ -29,22 +31,14 @@ GOLD_ITEMS = 12
 SCORE_NOISE = 0.05  # one expert's deviation from the example's true scores
 VERDICT_ACCURACY = 0.9  # how often an expert gives the right verdict
 
+# The row an example becomes (storage.learning_examples.columns_of), plus its review state.
 EXAMPLE_COLUMNS = [
     "id",
     "org_id",
-    "agent_id",
-    "execution_id",
     "source_feedback_id",
-    "author_key",
-    "example_type",
-    "domain",
-    "task_type",
-    "input_text",
-    "expected_output",
-    "original_output",
+    *learning_examples.EXAMPLE_COLUMNS,
     "quality_score",
     "review_status",
-    "priority",
     "annotations_count",
     "decided_at",
     "needs_adjudication",
@@ -163,10 +157,10 @@ async def reviews(
         if status == "APPROVED":
             approved_ids.append(eid)
         annotations.extend(a.row(org_id, eid, reviewed_at) for a in given)
+        # COPY sends jsonb as text.
+        columns = {**learning_examples.columns_of(ex), "metadata": json.dumps(ex.metadata)}
         examples.append(
-            (eid, org_id, ex.agent_id, ex.execution_id, c.feedback_id, ex.author_key,
-             ex.example_type.value, ex.domain, ex.task_type, ex.input_text, ex.expected_output,
-             ex.original_output, quality_score, status, ex.priority, len(given), decided_at,
-             adjudicate, gold, verdict if gold else None, c.created_at, c.created_at)
+            (eid, org_id, c.feedback_id, *columns.values(), quality_score, status, len(given),
+             decided_at, adjudicate, gold, verdict if gold else None, c.created_at, c.created_at)
         )  # fmt: skip
     return Reviews(examples, annotations, approved_ids, GOLD_ITEMS - gold_left)
