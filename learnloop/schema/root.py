@@ -11,11 +11,12 @@ from strawberry.extensions import (
     ParserCache,
     ValidationCache,
 )
-from strawberry.extensions.query_depth_limiter import create_validator
 from strawberry.tools import merge_types
 
 from learnloop.config import get_settings
 from learnloop.resolvers.errors import ErrorReporting
+from learnloop.resolvers.query_limits import PageBudget, validation_rules
+from learnloop.resolvers.rate_limits import RateLimiting
 from learnloop.resolvers.transaction import CommitUnitOfWork
 from learnloop.schema.agent import Agent
 from learnloop.schema.agents_root import AgentsMutation, AgentsQuery
@@ -70,13 +71,14 @@ Subscription = merge_types("Subscription", (TrainingSubscription,))
 @lru_cache(maxsize=1)
 def get_schema() -> strawberry.Schema:
     """The one Schema of the process (strawberry's relay fields cannot be built twice)."""
-    return _build(get_settings().max_query_depth)
+    settings = get_settings()
+    return _build(settings.max_query_depth, settings.max_aliases)
 
 
-def _build(max_depth: int) -> strawberry.Schema:
-    # One rule class for the process: the validation cache keys on the rules, so a class made
-    # per request (as QueryDepthLimiter does) would make every validation a miss.
-    depth_rule = create_validator(max_depth, None, None)
+def _build(max_depth: int, max_aliases: int) -> strawberry.Schema:
+    # One rule class each for the process: the validation cache keys on the rules, so a class
+    # made per request (as QueryDepthLimiter does) would make every validation a miss.
+    rules = validation_rules(max_depth, max_aliases)
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
@@ -102,7 +104,10 @@ def _build(max_depth: int) -> strawberry.Schema:
             # Clients send the same documents over and over: parse and validate each once.
             lambda: ParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),
-            lambda: AddValidationRules([depth_rule]),
+            lambda: AddValidationRules(rules),
             lambda: MaxTokensLimiter(max_token_count=20_000),
+            # Both run after validation and before any resolver (any SQL).
+            PageBudget,
+            RateLimiting,
         ],
     )
