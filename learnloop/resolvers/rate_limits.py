@@ -100,8 +100,6 @@ class RateLimiting(SchemaExtension):
         self.execution_context.result = GraphQLExecutionResult(
             data=None,
             errors=[
-                GraphQLError(
-                    message, extensions={"code": RATE_LIMITED, "retryAfter": retry_after}
-                )
+                GraphQLError(message, extensions={"code": RATE_LIMITED, "retryAfter": retry_after})
             ],
         )

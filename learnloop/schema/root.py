@@ -9,13 +9,12 @@ from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
-    ValidationCache,
 )
 from strawberry.tools import merge_types
 
 from learnloop.config import get_settings
 from learnloop.resolvers.errors import ErrorReporting
-from learnloop.resolvers.query_limits import PageBudget, validation_rules
+from learnloop.resolvers.query_limits import LimitedValidation, PageBudget, validation_rules
 from learnloop.resolvers.rate_limits import RateLimiting
 from learnloop.resolvers.transaction import CommitUnitOfWork
 from learnloop.schema.agent import Agent
@@ -78,7 +77,7 @@ def get_schema() -> strawberry.Schema:
 def _build(max_depth: int, max_aliases: int) -> strawberry.Schema:
     # One rule class each for the process: the validation cache keys on the rules, so a class
     # made per request (as QueryDepthLimiter does) would make every validation a miss.
-    rules = validation_rules(max_depth, max_aliases)
+    rules = validation_rules(max_depth)
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
@@ -103,7 +102,7 @@ def _build(max_depth: int, max_aliases: int) -> strawberry.Schema:
             ErrorReporting,
             # Clients send the same documents over and over: parse and validate each once.
             lambda: ParserCache(maxsize=512),
-            lambda: ValidationCache(maxsize=512),
+            lambda: LimitedValidation(maxsize=512, max_aliases=max_aliases),
             lambda: AddValidationRules(rules),
             lambda: MaxTokensLimiter(max_token_count=20_000),
             # Both run after validation and before any resolver (any SQL).

@@ -10,9 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from learnloop.domain.rate_limits import RateLimit
 
-_TAKE = text(
-    "SELECT learnloop_take_rate_tokens(:org, :principal, :cost, :interval, :window)"
-)
+_TAKE = text("SELECT learnloop_take_rate_tokens(:org, :principal, :cost, :interval, :window)")
 
 
 class RateLimitStore:
