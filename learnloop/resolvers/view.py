@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from cross_web import HTTPException
@@ -85,6 +86,13 @@ class LearnloopGraphQL(GraphQL[RequestContext, None]):
             ):
                 raise HTTPException(405, exc.reason) from exc
             raise
+
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            return super().decode_json(data)
+        except RecursionError:
+            # Nested deeper than the parser's stack: a 400 (HTTP) or 4400 (WebSocket), not a 500.
+            raise json.JSONDecodeError("JSON nested too deeply", "", 0) from None
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
         authorization = (

@@ -14,6 +14,7 @@ from strawberry.tools import merge_types
 
 from learnloop.config import get_settings
 from learnloop.resolvers.errors import ErrorReporting
+from learnloop.resolvers.input_limits import guard_root_fields
 from learnloop.resolvers.query_limits import LimitedValidation, PageBudget, validation_rules
 from learnloop.resolvers.rate_limits import RateLimiting
 from learnloop.resolvers.transaction import CommitUnitOfWork
@@ -24,6 +25,7 @@ from learnloop.schema.api_key import ApiKey
 from learnloop.schema.dataset import DatasetExample, TrainingDataset
 from learnloop.schema.dataset_root import DatasetMutation, DatasetQuery
 from learnloop.schema.deployment import Deployment
+from learnloop.schema.errors import UserError
 from learnloop.schema.execution import Execution
 from learnloop.schema.expert_annotation import ExpertAnnotation
 from learnloop.schema.feedback import Feedback
@@ -78,7 +80,7 @@ def _build(max_depth: int, max_aliases: int) -> strawberry.Schema:
     # One rule class each for the process: the validation cache keys on the rules, so a class
     # made per request (as QueryDepthLimiter does) would make every validation a miss.
     rules = validation_rules(max_depth)
-    return strawberry.Schema(
+    schema = strawberry.Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -110,3 +112,5 @@ def _build(max_depth: int, max_aliases: int) -> strawberry.Schema:
             RateLimiting,
         ],
     )
+    guard_root_fields(schema._schema.query_type, schema._schema.mutation_type, UserError)
+    return schema
