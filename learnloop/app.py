@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         state,
         schema=get_schema(),
         graphql_ide="graphiql" if settings.graphiql else None,
+        max_subscriptions_per_connection=settings.max_subscriptions_per_socket,
     )
 
     async def healthz(_: Request) -> Response:

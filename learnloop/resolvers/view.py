@@ -16,6 +16,7 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 
 from learnloop.resolvers.context import RequestContext
 from learnloop.resolvers.state import AppState
+from learnloop.resolvers.websocket_protocols import LegacyWSHandler, TransportWSHandler
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -54,6 +55,9 @@ def _is_request_error(result: Any) -> bool:
 
 
 class LearnloopGraphQL(GraphQL[RequestContext, None]):
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+
     def __init__(self, state: AppState, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.state = state
