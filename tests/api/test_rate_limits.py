@@ -61,9 +61,7 @@ async def test_two_processes_share_one_bucket_and_refusals_write_nothing(
 
     async def call(i: int) -> dict:
         api = (first, second)[i % 2]
-        response = await api.post(
-            RECORD, {"input": record_input(agent, f"e{i}")}, token=org.token
-        )
+        response = await api.post(RECORD, {"input": record_input(agent, f"e{i}")}, token=org.token)
         assert response.status_code == 200
         return {"body": response.json(), "retry": response.headers.get("retry-after")}
 

@@ -110,7 +110,11 @@ async def test_syntax_error_is_an_error_message_and_the_socket_lives_on(api: Api
     assert closed is None
     assert received[0]["type"] == "error" and received[0]["id"] == "bad"
     assert "Syntax Error" in received[0]["payload"][0]["message"]
-    assert received[1] == {"id": "ok", "type": "next", "payload": {"data": {"viewer": {"role": "VIEWER"}}}}
+    assert received[1] == {
+        "id": "ok",
+        "type": "next",
+        "payload": {"data": {"viewer": {"role": "VIEWER"}}},
+    }
 
 
 async def test_a_socket_holds_at_most_n_subscriptions(ws_api: Api) -> None:
