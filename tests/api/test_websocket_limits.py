@@ -8,13 +8,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from httpx import AsyncClient
-from httpx_ws import AsyncWebSocketSession, WebSocketDisconnect, aconnect_ws
-from httpx_ws.transport import ASGIWebSocketTransport
+from httpx_ws import AsyncWebSocketSession, WebSocketDisconnect
 
 from learnloop.domain.roles import Role
 from learnloop.storage.database import DatabaseTarget
 from tests.conftest import Api, close_api, make_api
+from tests.training.ws import graphql_ws
 
 RUNS = "subscription { trainingRunsUpdated { id } }"
 
@@ -33,17 +32,9 @@ async def _session(
     received: list[dict[str, Any]] = []
     closed: int | None = None
     try:
-        async with (
-            AsyncClient(
-                transport=ASGIWebSocketTransport(api.app), base_url="http://testserver"
-            ) as client,
-            aconnect_ws("/graphql", client, subprotocols=[protocol]) as ws,
-        ):
-            init = {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
-            await ws.send_text(json.dumps(init))
-            assert json.loads(await ws.receive_text(timeout=5))["type"] == "connection_ack"
+        async with graphql_ws(api.app, token, protocol) as session:
             try:
-                await script(ws, received)
+                await script(session.ws, received)
             except WebSocketDisconnect as exc:
                 closed = exc.code
     except* WebSocketDisconnect as group:
