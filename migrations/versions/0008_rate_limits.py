@@ -27,9 +27,7 @@ depends_on: str | Sequence[str] | None = None
 APP_ROLE = "learnloop_app"
 CURRENT_ORG = "nullif(current_setting('app.org_id', true), '')::uuid"
 T = "rate_limits"
-SIGNATURE = (
-    "learnloop_take_rate_tokens(uuid, text, integer, double precision, double precision)"
-)
+SIGNATURE = "learnloop_take_rate_tokens(uuid, text, integer, double precision, double precision)"
 
 
 def upgrade() -> None:
