@@ -57,7 +57,7 @@ class Settings(BaseSettings):
         default=100, ge=1, description="Most aliased fields one GraphQL document may hold."
     )
     max_page_budget: int = Field(
-        default=10_000,
+        default=25_000,
         ge=100,
         description="Most connection nodes one query may ask for: each connection's `first` "
         "times the `first` of every connection around it, summed.",

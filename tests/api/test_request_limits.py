@@ -82,7 +82,7 @@ async def test_1100_aliases_are_refused_fast_before_any_sql(api: Api) -> None:
     assert body.get("data") is None
     assert body["errors"][0]["extensions"]["code"] == "TOO_MANY_ALIASES"
     assert api.statements.count == 0
-    assert elapsed < 1.0, elapsed
+    assert elapsed < 2.0, elapsed  # 4 s and 6 MB before the limit
     assert len(response.content) < 2000
 
 
