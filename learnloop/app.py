@@ -18,6 +18,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from learnloop.config import Settings, get_settings
+from learnloop.http.limits import RequestLimits
 from learnloop.logging import configure_logging
 from learnloop.resolvers.context import request_id_from
 from learnloop.resolvers.downloads import download_artifact
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         state,
         schema=get_schema(),
         graphql_ide="graphiql" if settings.graphiql else None,
+        max_subscriptions_per_connection=settings.max_subscriptions_per_socket,
     )
 
     async def healthz(_: Request) -> Response:
@@ -134,6 +136,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
                 worker.stop()
                 await task
             await state.bus.stop()
+            await state.close()
             if owns_engine:
                 await state.engine.dispose()
 
@@ -148,7 +151,10 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             Route("/exports/datasets/{filename:path}", export_dataset, methods=["GET"]),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(RequestLogging, state=state)],
+        middleware=[
+            Middleware(RequestLogging, state=state),
+            Middleware(RequestLimits, max_body_bytes=settings.max_body_bytes),
+        ],
     )
     app.state.learnloop = state
     return app

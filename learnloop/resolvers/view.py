@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from cross_web import HTTPException
@@ -15,6 +16,7 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 
 from learnloop.resolvers.context import RequestContext
 from learnloop.resolvers.state import AppState
+from learnloop.resolvers.websocket_protocols import LegacyWSHandler, TransportWSHandler
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -53,6 +55,9 @@ def _is_request_error(result: Any) -> bool:
 
 
 class LearnloopGraphQL(GraphQL[RequestContext, None]):
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+
     def __init__(self, state: AppState, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.state = state
@@ -85,6 +90,13 @@ class LearnloopGraphQL(GraphQL[RequestContext, None]):
             ):
                 raise HTTPException(405, exc.reason) from exc
             raise
+
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            return super().decode_json(data)
+        except RecursionError:
+            # Nested deeper than the parser's stack: a 400 (HTTP) or 4400 (WebSocket), not a 500.
+            raise json.JSONDecodeError("JSON nested too deeply", "", 0) from None
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
         authorization = (

@@ -1,0 +1,1 @@
+"""Routes and middleware that are not GraphQL: request limits, exports, downloads, health."""
