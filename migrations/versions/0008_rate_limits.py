@@ -8,7 +8,7 @@
   tokens were taken, else the seconds until they would be. Runs as the caller (the app
   role) and scopes itself to the organisation for RLS. Now and then it removes a few of the
   organisation's full buckets (a bucket whose tat has passed is the same as no row).
-  See docs/decisions/0007-rate-limits.md.
+  See docs/decisions/0008-rate-limits.md.
 
 Revision ID: 0008_rate_limits
 Revises: 0006_annotations
