@@ -15,7 +15,7 @@ from strawberry.extensions.query_depth_limiter import create_validator
 from strawberry.tools import merge_types
 
 from learnloop.config import get_settings
-from learnloop.resolvers.errors import ErrorReporting
+from learnloop.resolvers.errors import ErrorReporting, LearnloopSchema
 from learnloop.resolvers.transaction import CommitUnitOfWork
 from learnloop.schema.agent import Agent
 from learnloop.schema.agents_root import AgentsMutation, AgentsQuery
@@ -77,7 +77,7 @@ def _build(max_depth: int) -> strawberry.Schema:
     # One rule class for the process: the validation cache keys on the rules, so a class made
     # per request (as QueryDepthLimiter does) would make every validation a miss.
     depth_rule = create_validator(max_depth, None, None)
-    return strawberry.Schema(
+    return LearnloopSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
