@@ -87,6 +87,7 @@ _UNAVAILABLE = (
     TimeoutError,
     DisconnectionError,
     asyncpg.exceptions.PostgresConnectionError,  # cannot connect now (starting up), gone
+    asyncpg.exceptions.CannotConnectNowError,  # starting up / shutting down
     asyncpg.exceptions.AdminShutdownError,
     asyncpg.exceptions.CrashShutdownError,
     asyncpg.exceptions.TooManyConnectionsError,

@@ -130,6 +130,7 @@ async def test_writes_resume_after_a_restart_and_none_acknowledged_is_lost(
     # While it was away: only the retryable code, never a masked 500.
     assert set(codes) <= {"SERVICE_UNAVAILABLE"}, set(codes)
     assert statuses == {200}
+    await api.owner_engine.dispose()  # its pooled connections died with the server
     async with api.owner_engine.connect() as conn:
         stored = set((await conn.execute(text("SELECT id::text FROM feedback"))).scalars().all())
     ids = {relay.GlobalID.from_id(g).node_id for g in acknowledged}
