@@ -132,6 +132,8 @@ async def test_writes_resume_after_a_restart_and_none_acknowledged_is_lost(
     assert statuses == {200}
     await api.owner_engine.dispose()  # its pooled connections died with the server
     async with api.owner_engine.connect() as conn:
-        stored = set((await conn.execute(text("SELECT id::text FROM agent_feedback"))).scalars().all())
+        stored = set(
+            (await conn.execute(text("SELECT id::text FROM agent_feedback"))).scalars().all()
+        )
     ids = {relay.GlobalID.from_id(g).node_id for g in acknowledged}
     assert ids <= stored, f"{len(ids - stored)} acknowledged feedback rows are missing"
