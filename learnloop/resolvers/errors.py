@@ -47,8 +47,8 @@ class LearnloopSchema(strawberry.Schema):
     ) -> None:
         for error in errors:
             code = (error.extensions or {}).get("code")
-            if code in (INTERNAL, UNAVAILABLE):
-                continue  # already logged (with the traceback, for INTERNAL) when masked
+            if code in (INTERNAL, UNAVAILABLE) or not is_expected(error):
+                continue  # ErrorReporting logs these (with the traceback when unexpected)
             # Refusals, validation errors: the caller's problem, worth a line but no traceback.
             log.info("graphql.refused", code=code, message=error.message, path=error.path)
 
