@@ -117,7 +117,8 @@ def configure_logging(level: str = "INFO", json: bool = False) -> None:
         processors=[*processors, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]
-        cache_logger_on_first_use=True,
+        # Not cached: a later configure_logging (CLI, tests) must apply to existing loggers.
+        cache_logger_on_first_use=False,
     )
     logging.setLogRecordFactory(_RedactingRecord)
     logging.basicConfig(

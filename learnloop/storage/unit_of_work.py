@@ -149,10 +149,10 @@ class UnitOfWork:
             try:
                 if tx is not None and tx.is_active:
                     await (tx.commit() if commit else tx.rollback())
-                elif commit and conn.invalidated:
-                    # The connection died mid-transaction: whatever it wrote is gone, and the
-                    # caller must not acknowledge it.
-                    raise DisconnectionError("the database connection was lost before commit")
+                elif commit and tx is not None:
+                    # The transaction died (connection lost, or a failed statement): whatever
+                    # it wrote is gone, and the caller must not acknowledge it.
+                    raise DisconnectionError("the transaction ended before it could commit")
             finally:
                 await conn.close()
 
