@@ -162,5 +162,6 @@ async def test_errors_do_not_stall_the_event_loop(
     await work
     total = time.perf_counter() - started
     print(f"16 failing requests: {total * 1000:.0f} ms; slowest /healthz {slowest * 1000:.0f} ms")
-    # Rich tracebacks with locals blocked the loop 0.3-1.7 s per error; plain ones take ms.
-    assert slowest < 0.5 and total < 2.0
+    # Rich tracebacks blocked the loop 0.3-1.7 s per error (60 s for these 16 with locals);
+    # plain ones take milliseconds. The bounds leave room for a loaded 2-core CI machine.
+    assert slowest < 2.0 and total < 3.0
