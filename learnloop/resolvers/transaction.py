@@ -31,6 +31,12 @@ class CommitUnitOfWork(SchemaExtension):
                         raise
                     # The commit did not happen: nothing of this operation may be acknowledged.
                     log.warning("graphql.commit_failed", error=str(exc).splitlines()[0])
-                    self.execution_context.result = GraphQLExecutionResult(
-                        data=None, errors=[unavailable_error()]
-                    )
+                    # In place: strawberry already holds this result object.
+                    result = self.execution_context.result
+                    if result is None:
+                        self.execution_context.result = GraphQLExecutionResult(
+                            data=None, errors=[unavailable_error()]
+                        )
+                    else:
+                        result.data = None
+                        result.errors = [unavailable_error()]
