@@ -14,6 +14,7 @@ from learnloop.domain.errors import NotAuthenticated
 from learnloop.domain.roles import Role
 
 API_KEY_PREFIX = "ll_"
+INVALID_TOKEN = "invalid token: sign in again or ask for a new one"
 FEEDBACK_TOKEN_TYPE = "feedback"
 ALGORITHM = "HS256"
 
@@ -92,8 +93,9 @@ def _decode(cfg: TokenSettings, token: str) -> dict[str, object]:
         )
     except jwt.ExpiredSignatureError:
         raise NotAuthenticated("token expired: get a new one") from None
-    except jwt.InvalidTokenError as exc:
-        raise NotAuthenticated(f"invalid token: {exc}") from None
+    except jwt.InvalidTokenError:
+        # PyJWT's own words ("Invalid header padding") help attackers more than callers.
+        raise NotAuthenticated(INVALID_TOKEN) from None
 
 
 def verify_token(cfg: TokenSettings, token: str) -> UserClaims | FeedbackClaims:
@@ -113,9 +115,7 @@ def verify_token(cfg: TokenSettings, token: str) -> UserClaims | FeedbackClaims:
             user_id=UUID(str(claims["sub"])), org_id=org_id, role=Role.parse(str(claims["role"]))
         )
     except (KeyError, ValueError):
-        raise NotAuthenticated(
-            "invalid token: missing or malformed claims (sub, org, role)"
-        ) from None
+        raise NotAuthenticated(INVALID_TOKEN) from None
 
 
 def new_api_key_secret() -> str:

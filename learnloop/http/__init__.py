@@ -1,1 +1,1 @@
-"""Routes and middleware that are not GraphQL: request limits, exports, downloads, health."""
+"""Routes and middleware that are not GraphQL: GraphiQL, limits, metrics, the error envelope."""

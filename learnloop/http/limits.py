@@ -6,6 +6,8 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from learnloop.http.errors import error_body
+
 # Bodies of these types are text: they must decode as UTF-8 before a handler sees them.
 _TEXT_TYPES = (b"application/json", b"application/graphql", b"text/")
 
@@ -16,7 +18,7 @@ class BodyTooLarge(Exception):
 
 async def send_error(send: Send, status: int, code: str, message: str) -> None:
     """The plain-HTTP error envelope every non-GraphQL answer uses."""
-    body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}).encode()
+    body = json.dumps(error_body(message, code)).encode()
     await send(
         {
             "type": "http.response.start",

@@ -11,7 +11,7 @@ from uuid import UUID
 
 import structlog
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from strawberry import relay
 
 from learnloop.domain.dataset_card import dataset_card
@@ -20,6 +20,7 @@ from learnloop.domain.errors import Forbidden, NotAuthenticated
 from learnloop.domain.exports import ExportFormat, iter_lines
 from learnloop.domain.roles import Role
 from learnloop.domain.splits import Split
+from learnloop.http.errors import error_response
 from learnloop.resolvers.authentication import authenticate
 from learnloop.resolvers.datasets import card_path, export_path
 from learnloop.resolvers.state import AppState
@@ -40,10 +41,7 @@ class ExportRefused(Exception):
         self.status, self.code, self.message = status, code, message
 
     def response(self) -> Response:
-        headers = {"www-authenticate": "Bearer"} if self.status == 401 else None
-        return JSONResponse(
-            {"code": self.code, "message": self.message}, self.status, headers=headers
-        )
+        return error_response(self.status, self.message, self.code)
 
 
 @dataclass(frozen=True)

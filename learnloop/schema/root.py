@@ -13,7 +13,7 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from learnloop.config import get_settings
-from learnloop.resolvers.errors import ErrorReporting
+from learnloop.resolvers.errors import ErrorReporting, LearnloopSchema
 from learnloop.resolvers.input_limits import guard_root_fields
 from learnloop.resolvers.query_limits import LimitedValidation, PageBudget, validation_rules
 from learnloop.resolvers.rate_limits import RateLimiting
@@ -80,7 +80,7 @@ def _build(max_depth: int, max_aliases: int) -> strawberry.Schema:
     # One rule class each for the process: the validation cache keys on the rules, so a class
     # made per request (as QueryDepthLimiter does) would make every validation a miss.
     rules = validation_rules(max_depth)
-    schema = strawberry.Schema(
+    schema = LearnloopSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

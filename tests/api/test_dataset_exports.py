@@ -182,7 +182,10 @@ async def test_export_auth(api: Api) -> None:
     h, dataset_id, _ = await _dataset(api)
     url = (await h.gql(URL, {"id": dataset_id, "f": "JSONL"}))["dataset"]["exportUrl"]
     missing = await api.client.get(url)
-    assert missing.status_code == 401 and missing.json()["code"] == "UNAUTHENTICATED"
+    assert (
+        missing.status_code == 401
+        and missing.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    )
     forged = await api.client.get(url, headers={"authorization": "Bearer nope"})
     assert forged.status_code == 401
     stranger = await api.org(Role.ADMIN)
