@@ -19,6 +19,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from learnloop.domain.principal import Principal
 from learnloop.domain.roles import Role
+from learnloop.domain.scopes import ReadPolicy
 from learnloop.resolvers.authentication import authenticate
 from learnloop.resolvers.loaders import Loaders
 from learnloop.resolvers.state import AppState
@@ -65,6 +66,8 @@ class RequestContext:
         self.connection_params: dict[str, Any] | None = None
         self.request_id = request_id_from(request.headers)
         self._principal: Principal | None = None
+        # Set by the scope guard (resolvers/scopes.py) once it is known.
+        self.read_policy: ReadPolicy | None = None
         self._uow = UnitOfWork(state.engine, None)
         self._loaders = Loaders(self._uow)
 
@@ -82,6 +85,11 @@ class RequestContext:
     @property
     def settings(self) -> Any:
         return self.state.settings
+
+    @property
+    def known_principal(self) -> Principal | None:
+        """The principal if already authenticated (no I/O): the scope guard's fast path."""
+        return self._principal
 
     async def principal(self) -> Principal:
         if self._principal is None:

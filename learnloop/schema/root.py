@@ -16,6 +16,7 @@ from strawberry.tools import merge_types
 
 from learnloop.config import get_settings
 from learnloop.resolvers.errors import ErrorReporting
+from learnloop.resolvers.scopes import ScopeGuard
 from learnloop.resolvers.transaction import CommitUnitOfWork
 from learnloop.schema.agent import Agent
 from learnloop.schema.agents_root import AgentsMutation, AgentsQuery
@@ -99,6 +100,7 @@ def _build(max_depth: int) -> strawberry.Schema:
         extensions=[
             CommitUnitOfWork,
             ErrorReporting,
+            ScopeGuard,
             # Clients send the same documents over and over: parse and validate each once.
             lambda: ParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),
