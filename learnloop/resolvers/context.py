@@ -68,6 +68,8 @@ class RequestContext:
         self._principal: Principal | None = None
         # Set by the scope guard (resolvers/scopes.py) once it is known.
         self.read_policy: ReadPolicy | None = None
+        # True once the principal is known to read its whole organisation: the guard's fast path.
+        self.org_wide = False
         self._uow = UnitOfWork(state.engine, None)
         self._loaders = Loaders(self._uow)
 
@@ -86,14 +88,10 @@ class RequestContext:
     def settings(self) -> Any:
         return self.state.settings
 
-    @property
-    def known_principal(self) -> Principal | None:
-        """The principal if already authenticated (no I/O): the scope guard's fast path."""
-        return self._principal
-
     async def principal(self) -> Principal:
         if self._principal is None:
             self._principal = await authenticate(self.uow, self.state.tokens, self.authorization)
+            self.org_wide = self._principal.scope is None
             structlog.contextvars.bind_contextvars(
                 org=str(self._principal.org_id) if self._principal.org_id else None,
                 actor=self._principal.actor_key,

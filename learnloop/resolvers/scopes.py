@@ -22,7 +22,6 @@ from graphql import (
     GraphQLList,
     GraphQLNonNull,
     GraphQLOutputType,
-    GraphQLResolveInfo,
 )
 from strawberry import relay
 from strawberry.extensions import SchemaExtension
@@ -81,7 +80,7 @@ def _check(value: Any, policy: ReadPolicy, at_root: bool) -> Any:
     return value
 
 
-def _refusal(info: GraphQLResolveInfo) -> GraphQLError:
+def _refusal(info: Any) -> GraphQLError:
     return GraphQLError(
         "outside this credential's scope: a feedback token sees only its own execution "
         "and its own feedback on it",
@@ -108,14 +107,18 @@ class ScopeGuard(SchemaExtension):
     """Applies the caller's read policy to the value of every field (see the module docstring)."""
 
     def resolve(
-        self, _next: Callable[..., Any], root: Any, info: GraphQLResolveInfo, *args: Any, **kwargs: Any
+        self,
+        _next: Callable[..., Any],
+        root: Any,
+        info: Any,
+        *args: Any,
+        **kwargs: Any,
     ) -> Any:
-        principal = getattr(info.context, "known_principal", None)
-        if principal is not None and not principal.narrow:
+        if getattr(info.context, "org_wide", False):
             return _next(root, info, *args, **kwargs)  # organisation-wide: nothing to narrow
         return self._guarded(_next(root, info, *args, **kwargs), info)
 
-    async def _guarded(self, pending: Any, info: GraphQLResolveInfo) -> Any:
+    async def _guarded(self, pending: Any, info: Any) -> Any:
         value = await pending if isawaitable(pending) else pending
         ctx = info.context
         if ctx is None or not hasattr(ctx, "principal"):

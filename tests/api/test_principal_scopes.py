@@ -36,7 +36,10 @@ async def arrange(api: Api) -> tuple[OrgHandle, str, str]:
     await record(org, AGENT, OTHER["executionId"], input="OTHER-INPUT", output="OTHER-OUTPUT")
     for ref, text in ((OWN, "NEIGHBOUR-OPINION"), (OTHER, "FAR-OPINION")):
         await submit_ok(
-            neighbour, **ref, feedbackType="CORRECTION", feedbackText=text,
+            neighbour,
+            **ref,
+            feedbackType="CORRECTION",
+            feedbackText=text,
             correctionText="NEIGHBOUR-FIX",
         )
         await submit_ok(neighbour, **ref, feedbackType="THUMBS_DOWN", feedbackText=text)
@@ -108,7 +111,9 @@ class Walk:
             for field in self.children(type_name):
                 if field.connection:
                     inner = wrap(path, f"__typename {self.schema.connection(field)}")
-                    probes.append(f"c{len(connections)}: submitFeedback(input: $input) {{ {inner} }}")
+                    probes.append(
+                        f"c{len(connections)}: submitFeedback(input: $input) {{ {inner} }}"
+                    )
                     connections.append((*path, field))
         document = "mutation($input: SubmitFeedbackInput!) { " + " ".join(probes) + " }"
         return document, connections
@@ -130,7 +135,10 @@ class Walk:
 async def test_a_widget_token_reaches_only_its_execution_and_its_own_feedback(api: Api) -> None:
     neighbour, token, own_execution = await arrange(api)
     correction = {
-        **OWN, "feedbackType": "CORRECTION", "correctionText": "MY-FIX", "idempotencyKey": "w-1"
+        **OWN,
+        "feedbackType": "CORRECTION",
+        "correctionText": "MY-FIX",
+        "idempotencyKey": "w-1",
     }
     first = await api.gql(
         "mutation($input: SubmitFeedbackInput!) { submitFeedback(input: $input) {"
