@@ -317,6 +317,7 @@ async def submit_feedback_batch(
     for index, submission in enumerate(submissions):
         prefix = ("items", str(index))
         cleaned, found = validate_submission(submission, prefix)
+        authorize_submission(principal, cleaned)
         author, more = author_of(principal, cleaned, prefix)
         if found or more:
             problems.extend([*found, *more])

@@ -22,10 +22,11 @@ from graphql import (
     GraphQLList,
     GraphQLNonNull,
     GraphQLOutputType,
+    get_named_type,
+    is_leaf_type,
 )
 from strawberry import relay
 from strawberry.extensions import SchemaExtension
-from strawberry.types.base import has_object_definition
 
 from learnloop.domain.scopes import ReadPolicy, read_policy
 from learnloop.storage import executions
@@ -65,7 +66,11 @@ async def policy_of(ctx: Any) -> ReadPolicy:
 
 
 def _check(value: Any, policy: ReadPolicy, at_root: bool) -> Any:
-    """The value as a narrow principal may see it; raises _Refused for what it may not."""
+    """An object value as a narrow principal may see it; raises _Refused for what it may not.
+
+    Decided by the field's GraphQL type (the caller checks it is an object type), so a value
+    of any Python class is judged: only nodes the policy permits, parts and root payloads pass.
+    """
     if isinstance(value, relay.Connection):
         raise _Refused
     if isinstance(value, relay.Node):
@@ -73,14 +78,12 @@ def _check(value: Any, policy: ReadPolicy, at_root: bool) -> Any:
         if record is None or not policy.permits(record):
             raise _Refused
         return value
-    if has_object_definition(type(value)):
-        if at_root or getattr(type(value), _PART, False):
-            return value
-        raise _Refused
-    return value
+    if at_root or getattr(type(value), _PART, False):
+        return value
+    raise _Refused
 
 
-def _refusal(info: Any) -> GraphQLError:
+def _refusal() -> GraphQLError:
     return GraphQLError(
         "outside this credential's scope: a feedback token sees only its own execution "
         "and its own feedback on it",
@@ -88,19 +91,19 @@ def _refusal(info: Any) -> GraphQLError:
     )
 
 
-def _guard(value: Any, kind: GraphQLOutputType, policy: ReadPolicy, info: Any, root: bool) -> Any:
+def _guard(value: Any, kind: GraphQLOutputType, policy: ReadPolicy, root: bool) -> Any:
     nullable = not isinstance(kind, GraphQLNonNull)
     inner = kind.of_type if isinstance(kind, GraphQLNonNull) else kind
-    if value is None:
-        return None
-    if isinstance(inner, GraphQLList) and isinstance(value, list | tuple):
-        return [_guard(item, inner.of_type, policy, info, root) for item in value]
+    if value is None or is_leaf_type(get_named_type(inner)):
+        return value  # scalars and enums describe their (already permitted) holder
+    if isinstance(inner, GraphQLList):
+        return [_guard(item, inner.of_type, policy, root) for item in value]
     try:
         return _check(value, policy, root)
     except _Refused:
         if nullable:
             return None
-        raise _refusal(info) from None
+        raise _refusal() from None
 
 
 class ScopeGuard(SchemaExtension):
@@ -127,4 +130,4 @@ class ScopeGuard(SchemaExtension):
         if not principal.narrow:
             return value
         policy = await policy_of(ctx)
-        return _guard(value, info.return_type, policy, info, info.path.prev is None)
+        return _guard(value, info.return_type, policy, info.path.prev is None)
