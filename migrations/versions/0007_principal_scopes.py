@@ -8,7 +8,7 @@
   same key text, and the keys table is what retries look up.
 
 Revision ID: 0007_principal_scopes
-Revises: 0006_annotations
+Revises: 0010_execution_domains
 """
 
 from collections.abc import Sequence
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007_principal_scopes"
-down_revision: str | None = "0006_annotations"
+down_revision: str | None = "0010_execution_domains"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -40,7 +40,7 @@ async def test_stored_keys_are_scoped_to_their_authors_and_survive_a_downgrade(
     url = pg_server.url(name)
     engine = create_async_engine(url)
     try:
-        await migrations.upgrade(url, "0006_annotations")
+        await migrations.upgrade(url, "0010_execution_domains")
         async with engine.begin() as conn:
             for statement in ARRANGE:
                 await conn.execute(text(statement))
@@ -53,7 +53,7 @@ async def test_stored_keys_are_scoped_to_their_authors_and_survive_a_downgrade(
         async with engine.begin() as conn:  # another author uses the same key text
             for statement in BOB:
                 await conn.execute(text(statement))
-        await migrations.downgrade(url, "0006_annotations")
+        await migrations.downgrade(url, "0010_execution_domains")
         async with engine.connect() as conn:
             kept = await conn.scalar(text("SELECT count(*) FROM feedback_idempotency_keys"))
         assert kept == 1
