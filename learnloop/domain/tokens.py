@@ -39,6 +39,8 @@ class FeedbackClaims:
     agent_key: str
     execution_key: str
     end_user_id: str | None
+    # Names this token among all tokens (its idempotency keys are its own).
+    token_id: str
 
 
 def issue_user_token(
@@ -73,6 +75,7 @@ def issue_feedback_token(
         "agt": agent_key,
         "exe": execution_key,
         "eu": end_user_id,
+        "jti": secrets.token_urlsafe(12),
         "iat": now,
         "exp": now + ttl,
         "iss": cfg.issuer,
@@ -110,12 +113,21 @@ def verify_token(cfg: TokenSettings, token: str) -> UserClaims | FeedbackClaims:
                 agent_key=str(claims["agt"]),
                 execution_key=str(claims["exe"]),
                 end_user_id=str(eu) if eu is not None else None,
+                token_id=_token_id(claims, token),
             )
         return UserClaims(
             user_id=UUID(str(claims["sub"])), org_id=org_id, role=Role.parse(str(claims["role"]))
         )
     except (KeyError, ValueError):
         raise NotAuthenticated(INVALID_TOKEN) from None
+
+
+def _token_id(claims: dict[str, object], token: str) -> str:
+    """The token's `jti`; tokens issued before it existed are named by their own hash."""
+    jti = claims.get("jti")
+    if isinstance(jti, str) and jti:
+        return jti
+    return hashlib.sha256(token.encode()).hexdigest()[:24]
 
 
 def new_api_key_secret() -> str:

@@ -17,6 +17,7 @@ from learnloop.resolvers.errors import ErrorReporting, LearnloopSchema
 from learnloop.resolvers.input_limits import guard_root_fields
 from learnloop.resolvers.query_limits import LimitedValidation, PageBudget, validation_rules
 from learnloop.resolvers.rate_limits import RateLimiting
+from learnloop.resolvers.scopes import ScopeGuard
 from learnloop.resolvers.transaction import CommitUnitOfWork
 from learnloop.schema.agent import Agent
 from learnloop.schema.agents_root import AgentsMutation, AgentsQuery
@@ -102,6 +103,7 @@ def _build(max_depth: int, max_aliases: int) -> strawberry.Schema:
         extensions=[
             CommitUnitOfWork,
             ErrorReporting,
+            ScopeGuard,
             # Clients send the same documents over and over: parse and validate each once.
             lambda: ParserCache(maxsize=512),
             lambda: LimitedValidation(maxsize=512, max_aliases=max_aliases),
