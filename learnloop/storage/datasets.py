@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -136,9 +137,45 @@ _SNAPSHOT = text(
 )
 
 
-async def freeze(uow: UnitOfWork, dataset_id: UUID) -> DatasetRecord:
-    """Snapshot every example's content, then the one UPDATE that makes the version FROZEN."""
+Scrub = Callable[[Mapping[str, Any]], dict[str, Any]]
+SCRUB_BATCH = 1000
+# One statement per batch: the statement-level triggers then refresh the stats once per batch.
+_REWRITE = text(
+    """
+    UPDATE dataset_examples de SET snapshot = v.snapshot
+      FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v(id uuid, snapshot jsonb)
+     WHERE de.id = v.id AND de.dataset_id = :dataset_id
+    """
+)
+
+
+async def _scrub_snapshots(uow: UnitOfWork, dataset_id: UUID, scrub: Scrub) -> int:
+    """Rewrite the snapshots `scrub` changes (keyset batches of the version); returns how many."""
+    changed, after = 0, None
+    while True:
+        stmt = select(_E.c.id, _E.c.snapshot).where(_E.c.dataset_id == dataset_id)
+        if after is not None:
+            stmt = stmt.where(_E.c.id > after)
+        rows = await uow.all(stmt.order_by(_E.c.id).limit(SCRUB_BATCH))
+        if not rows:
+            return changed
+        after = rows[-1].id
+        rewritten = [
+            {"id": str(r.id), "snapshot": new}
+            for r in rows
+            if (new := scrub(r.snapshot)) != r.snapshot
+        ]
+        if rewritten:
+            await uow.execute(_REWRITE, {"rows": json.dumps(rewritten), "dataset_id": dataset_id})
+            changed += len(rewritten)
+
+
+async def freeze(uow: UnitOfWork, dataset_id: UUID, scrub: Scrub | None = None) -> DatasetRecord:
+    """Snapshot every example's content (passed through `scrub`, e.g. PII redaction), then the
+    one UPDATE that makes the version FROZEN."""
     await uow.execute(_SNAPSHOT, {"dataset_id": dataset_id})
+    if scrub is not None:
+        await _scrub_snapshots(uow, dataset_id, scrub)
     row = (
         await uow.execute(
             update(TrainingDataset)
@@ -241,8 +278,8 @@ class DatasetRepository:
     ) -> tuple[int, list[UUID]]:
         return await examples.inadmissible(self.uow, dataset_id, admissible, limit)
 
-    async def freeze(self, dataset_id: UUID) -> DatasetRecord:
-        return await freeze(self.uow, dataset_id)
+    async def freeze(self, dataset_id: UUID, scrub: Scrub | None = None) -> DatasetRecord:
+        return await freeze(self.uow, dataset_id, scrub)
 
     async def fork(self, source: DatasetRecord, created_by: UUID | None) -> DatasetRecord:
         return await fork(self.uow, source, created_by)
