@@ -41,6 +41,14 @@ class RunStatus(StrEnum):
         return self in (RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED)
 
 
+class ResultKind(StrEnum):
+    """What a finished run produced (`result.kind`); only some of it can be deployed."""
+
+    FILES_ONLY = "FILES_ONLY"  # training files, no fine-tuning API configured
+    JOB_SUBMITTED = "JOB_SUBMITTED"  # a provider job was started but not followed to its model
+    FINE_TUNED_MODEL = "FINE_TUNED_MODEL"  # the provider's job succeeded: a model id to use
+
+
 class RunReviewStatus(StrEnum):
     UNREVIEWED = "UNREVIEWED"
     APPROVED = "APPROVED"
@@ -94,6 +102,7 @@ class TrainingRunRecord:
     updated_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    provider_job_id: str | None = None  # the fine-tuning job an attempt started, if any
 
 
 @dataclass(frozen=True)
@@ -211,6 +220,22 @@ def check_config(
         return {}, list(exc.problems)
 
 
+def check_agent_covered(dataset: DatasetRecord | None, agent_key: str) -> list[Problem]:
+    """A dataset scoped to some agents trains only those; another agent is a typo, not new."""
+    key = agent_key.strip()
+    if dataset is None or not dataset.agent_ids or not key or key in dataset.agent_ids:
+        return []
+    return [
+        Problem(
+            ("agentId",),
+            f"dataset '{dataset.name}' v{dataset.version} covers agents "
+            f"{', '.join(dataset.agent_ids)}, not '{key}'; pick one of those or a dataset "
+            "made for this agent",
+            ErrorCode.INVALID,
+        )
+    ]
+
+
 def check_dataset_trainable(dataset: DatasetRecord | None) -> list[Problem]:
     """Runs train on frozen versions only, so a result can always be traced to its exact data."""
     if dataset is None:
@@ -247,12 +272,14 @@ async def create_training_run(
     """Queue a run (PENDING) for a frozen dataset; every problem with the input is reported at once."""
     assert principal.org_id is not None
     config, config_problems = check_config(catalog, new.training_type, new.config)
+    dataset = await store.dataset(new.dataset_id)
     problems = [
         *check_engine_available(catalog, new.training_type),
         *check_agent_key(new.agent_key),
         *check_max_attempts(new.max_attempts),
         *config_problems,
-        *check_dataset_trainable(await store.dataset(new.dataset_id)),
+        *check_dataset_trainable(dataset),
+        *check_agent_covered(dataset, new.agent_key),
     ]
     if problems:
         raise UserInputError(problems)

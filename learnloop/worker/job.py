@@ -35,6 +35,26 @@ log = structlog.get_logger("learnloop.worker")
 PROGRESS_STEP = 0.005
 
 
+class RunReporter:
+    """The progress reporter engines get; it also records the provider job an attempt starts."""
+
+    def __init__(self, execution: RunExecution, previous_provider_job_id: str | None) -> None:
+        self.execution = execution
+        self.previous_provider_job_id = previous_provider_job_id
+
+    async def __call__(
+        self,
+        fraction: float,
+        *,
+        message: str | None = None,
+        metrics: Mapping[str, Any] | None = None,
+    ) -> None:
+        await self.execution._progress(fraction, message=message, metrics=metrics)
+
+    async def record_provider_job(self, job_id: str) -> None:
+        await self.execution._record_provider_job(job_id)
+
+
 class RunExecution:
     """Runs the engine while a heartbeat renews the lease; any stop request sets the cancel token."""
 
@@ -104,7 +124,8 @@ class RunExecution:
         self, engine: Engine, run: TrainingRunRecord, data: TrainingData
     ) -> EngineResult | BaseException:
         """The engine's result, or the exception that ended it (RunCancelled when stopped)."""
-        task = asyncio.create_task(engine.run(data, run.config, self._progress, self.token))
+        reporter = RunReporter(self, run.provider_job_id)
+        task = asyncio.create_task(engine.run(data, run.config, reporter, self.token))
         stopped = asyncio.create_task(self.token.wait())
         try:
             await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
@@ -141,6 +162,17 @@ class RunExecution:
             self.stop(StopReason.LEASE_LOST)
             self.token.raise_if_cancelled()
         self._written = value
+
+    async def _record_provider_job(self, job_id: str) -> None:
+        """Written before the job is followed, so a retry of this run finds it."""
+        # Already stopping: the engine cancels the job at once instead (no write in the way).
+        self.token.raise_if_cancelled()
+        if not await self.queue.record_provider_job(self.claimed, job_id):
+            # Another worker owns the run now and cannot know this job: the engine cancels it.
+            self.log.warning("worker.provider_job_not_recorded", provider_job=job_id)
+            self.stop(StopReason.LEASE_LOST)
+            self.token.raise_if_cancelled()
+        self.log.info("worker.provider_job_started", provider_job=job_id)
 
     async def _record(self, run: TrainingRunRecord, outcome: EngineResult | BaseException) -> None:
         if isinstance(outcome, EngineResult):
