@@ -36,11 +36,13 @@ PROGRESS_STEP = 0.005
 
 
 class RunReporter:
-    """The progress reporter engines get; it also records the provider job an attempt starts."""
+    """What engines report to: progress (a cancellation checkpoint) and the provider job an
+    attempt starts (ProviderJobLedger)."""
 
     def __init__(self, execution: RunExecution, previous_provider_job_id: str | None) -> None:
         self.execution = execution
         self.previous_provider_job_id = previous_provider_job_id
+        self._written = -1.0
 
     async def __call__(
         self,
@@ -49,10 +51,27 @@ class RunReporter:
         message: str | None = None,
         metrics: Mapping[str, Any] | None = None,
     ) -> None:
-        await self.execution._progress(fraction, message=message, metrics=metrics)
+        run = self.execution
+        run.token.raise_if_cancelled()
+        value = clamp_progress(fraction)
+        if not message and not metrics and abs(value - self._written) < PROGRESS_STEP:
+            return
+        if not await run.queue.progress(run.claimed, value, message, metrics):
+            run.stop(StopReason.LEASE_LOST)
+            run.token.raise_if_cancelled()
+        self._written = value
 
     async def record_provider_job(self, job_id: str) -> None:
-        await self.execution._record_provider_job(job_id)
+        """Written before the job is followed, so a retry of this run finds it."""
+        run = self.execution
+        # Already stopping: the engine cancels the job at once instead (no write in the way).
+        run.token.raise_if_cancelled()
+        if not await run.queue.record_provider_job(run.claimed, job_id):
+            # Another worker owns the run now and cannot know this job: the engine cancels it.
+            run.log.warning("worker.provider_job_not_recorded", provider_job=job_id)
+            run.stop(StopReason.LEASE_LOST)
+            run.token.raise_if_cancelled()
+        run.log.info("worker.provider_job_started", provider_job=job_id)
 
 
 class RunExecution:
@@ -70,7 +89,6 @@ class RunExecution:
         self.claimed = claimed
         self.heartbeat_seconds = heartbeat_seconds
         self.token = CancelToken()
-        self._written = -1.0
         self.log = log.bind(
             run_id=str(claimed.run_id), org=str(claimed.org_id), attempt=claimed.attempt
         )
@@ -145,34 +163,6 @@ class RunExecution:
                 return exc
         finally:
             stopped.cancel()
-
-    async def _progress(
-        self,
-        fraction: float,
-        *,
-        message: str | None = None,
-        metrics: Mapping[str, Any] | None = None,
-    ) -> None:
-        """Engines report here; it is also a cancellation checkpoint."""
-        self.token.raise_if_cancelled()
-        value = clamp_progress(fraction)
-        if not message and not metrics and abs(value - self._written) < PROGRESS_STEP:
-            return
-        if not await self.queue.progress(self.claimed, value, message, metrics):
-            self.stop(StopReason.LEASE_LOST)
-            self.token.raise_if_cancelled()
-        self._written = value
-
-    async def _record_provider_job(self, job_id: str) -> None:
-        """Written before the job is followed, so a retry of this run finds it."""
-        # Already stopping: the engine cancels the job at once instead (no write in the way).
-        self.token.raise_if_cancelled()
-        if not await self.queue.record_provider_job(self.claimed, job_id):
-            # Another worker owns the run now and cannot know this job: the engine cancels it.
-            self.log.warning("worker.provider_job_not_recorded", provider_job=job_id)
-            self.stop(StopReason.LEASE_LOST)
-            self.token.raise_if_cancelled()
-        self.log.info("worker.provider_job_started", provider_job=job_id)
 
     async def _record(self, run: TrainingRunRecord, outcome: EngineResult | BaseException) -> None:
         if isinstance(outcome, EngineResult):

@@ -8,6 +8,7 @@ configured, upload them and create (and optionally follow) a job.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -236,13 +237,7 @@ class FileTrainingEngine:
             await progress(0.6, message=f"uploading {len(uploads)} file(s) to the fine-tuning API")
             file_ids = [await self.provider.upload(a.name, a.content) for a in uploads]
             cancel.raise_if_cancelled()
-            job = await self.provider.create_job(
-                model=str(config["model"]),
-                training_file=file_ids[0],
-                validation_file=file_ids[1] if len(file_ids) > 1 else None,
-                method=self.method(config),
-                suffix=config.get("suffix"),
-            )
+            job = await self._create_job(file_ids, config)
         else:
             file_ids = [f for f in (job.get("training_file"), job.get("validation_file")) if f]
         try:
@@ -253,9 +248,10 @@ class FileTrainingEngine:
             )
             if config["waitForJob"]:
                 job = await self._follow(job, float(config["pollSeconds"]), progress, cancel)
-        except RunCancelled:
-            # Stopped at any point after the job exists: the provider's job must stop too.
-            await self.provider.cancel_job(job["id"])
+        except (RunCancelled, asyncio.CancelledError):
+            # Stopped at any point after the job exists, cooperatively or because the worker
+            # cancelled a slow engine task: the provider's job must stop too.
+            await self._stop_job(job)
             raise
         return {
             "jobId": job["id"],
@@ -263,6 +259,34 @@ class FileTrainingEngine:
             "fineTunedModel": job.get("fine_tuned_model"),
             "fileIds": file_ids,
         }
+
+    async def _create_job(self, file_ids: list[str], config: Mapping[str, Any]) -> dict[str, Any]:
+        """Create the job; if the engine task is cancelled meanwhile, cancel the job it made.
+
+        The request is shielded so its answer (the job id) still arrives after a cancellation.
+        """
+        assert self.provider is not None
+        creating = asyncio.ensure_future(
+            self.provider.create_job(
+                model=str(config["model"]),
+                training_file=file_ids[0],
+                validation_file=file_ids[1] if len(file_ids) > 1 else None,
+                method=self.method(config),
+                suffix=config.get("suffix"),
+            )
+        )
+        try:
+            return await asyncio.shield(creating)
+        except asyncio.CancelledError:
+            job = await creating
+            await self._stop_job(job)
+            raise
+
+    async def _stop_job(self, job: Mapping[str, Any]) -> None:
+        """Cancel the provider's job from a task of its own: this one may be being cancelled,
+        and HTTP clients abort their requests in a cancelled task."""
+        assert self.provider is not None
+        await asyncio.shield(asyncio.ensure_future(self.provider.cancel_job(str(job["id"]))))
 
     async def _earlier_job(
         self, ledger: ProviderJobLedger | None, progress: ProgressReporter
