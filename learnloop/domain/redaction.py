@@ -86,13 +86,41 @@ def _phone(match: re.Match[str]) -> str:
     return PHONE if 8 <= len(_digits(match.group(0))) <= 15 else match.group(0)
 
 
-Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
-_TEXT_RULES: tuple[Rule, ...] = (
-    (_SECRET_SHAPES, _secret),
-    (_PREFIXED_SECRET, _prefixed_secret),
-    (_EMAIL, lambda _m: EMAIL),
+# Cheap gates (substring tests, one simple character class) so that text without any hint of a
+# rule's target skips that rule's regular expression: most text has none of them.
+_SECRET_HINTS = (
+    "ll_",
+    "sk-",
+    "_live_",
+    "_test_",
+    "eyJ",
+    "AKIA",
+    "ASIA",
+    "gh",
+    "glpat-",
+    "xox",
+    "AIza",
 )
-_NUMBER_RULES: tuple[Rule, ...] = ((_CARD, _card), (_PHONE, _phone))
+_CREDENTIAL_WORDS = ("bearer", "key", "secret", "token", "passw")
+_NUMBERISH = re.compile(r"\d[\d ()/-]{5,}\d")
+
+
+def _has_secret_shape(text: str) -> bool:
+    return any(hint in text for hint in _SECRET_HINTS)
+
+
+def _has_credential_word(text: str) -> bool:
+    lowered = text.lower()
+    return any(word in lowered for word in _CREDENTIAL_WORDS)
+
+
+Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str], Callable[[str], bool]]
+_TEXT_RULES: tuple[Rule, ...] = (
+    (_SECRET_SHAPES, _secret, _has_secret_shape),
+    (_PREFIXED_SECRET, _prefixed_secret, _has_credential_word),
+    (_EMAIL, lambda _m: EMAIL, lambda text: "@" in text),
+)
+_NUMBER_RULES = ((_CARD, _card), (_PHONE, _phone))
 
 
 def _numbers(text: str) -> str:
@@ -101,13 +129,7 @@ def _numbers(text: str) -> str:
     return text
 
 
-def redact_text(text: str) -> str:
-    """The text with every recognised piece of PII or secret replaced by its placeholder.
-
-    Idempotent: placeholders match no rule, so redacting twice changes nothing.
-    """
-    for pattern, replace_match in _TEXT_RULES:
-        text = pattern.sub(replace_match, text)
+def _numbers_and_ibans(text: str) -> str:
     # IBAN-shaped strings are settled first, valid or not: the digits of one whose checksum
     # fails must not be read as a card or phone number by the rules after it.
     out, last = [], 0
@@ -116,6 +138,41 @@ def redact_text(text: str) -> str:
         out.append(IBAN if iban.is_valid(match.group(0)) else match.group(0))
         last = match.end()
     out.append(_numbers(text[last:]))
+    return "".join(out)
+
+
+# Characters of context kept around a run of digits: a whole IBAN (at most 34 characters, its
+# country code and bank letters come before the digits), a leading "+" or "(", and the
+# neighbours the rules' look-behinds and look-aheads inspect.
+_BEFORE, _AFTER = 40, 2
+
+
+def _digit_windows(text: str) -> list[tuple[int, int]]:
+    """Merged spans around every run of 7+ digits and separators: the only places numbers hide."""
+    windows: list[tuple[int, int]] = []
+    for match in _NUMBERISH.finditer(text):
+        start, end = max(0, match.start() - _BEFORE), min(len(text), match.end() + _AFTER)
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], end)
+        else:
+            windows.append((start, end))
+    return windows
+
+
+def redact_text(text: str) -> str:
+    """The text with every recognised piece of PII or secret replaced by its placeholder.
+
+    Idempotent: placeholders match no rule, so redacting twice changes nothing.
+    """
+    for pattern, replace_match, applies in _TEXT_RULES:
+        if applies(text):
+            text = pattern.sub(replace_match, text)
+    # Cards, IBANs and phones all hold 7+ digits: only the windows around such runs are read.
+    out, last = [], 0
+    for start, end in _digit_windows(text):
+        out += [text[last:start], _numbers_and_ibans(text[start:end])]
+        last = end
+    out.append(text[last:])
     return "".join(out)
 
 

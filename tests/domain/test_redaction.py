@@ -28,6 +28,7 @@ JWT = (
         ("number 378282246310005", "number <CARD>"),
         ("IBAN DE89 3704 0044 0532 0130 00 please", "IBAN <IBAN> please"),
         ("to GB82WEST12345698765432", "to <IBAN>"),
+        ("Konto NL91ABNA0417164300, danke", "Konto <IBAN>, danke"),
         ("my key is ll_Zx9kQ2mP7vR4tY8wE1uI3oA5sD6fG0hJ", "my key is <SECRET>"),
         ("OPENAI sk-proj-abcDEF1234567890ghijKLMN", "OPENAI <SECRET>"),
         (f"Authorization: Bearer {JWT}", "Authorization: Bearer <SECRET>"),
@@ -62,6 +63,12 @@ def test_real_looking_pii_is_replaced(text: str, expected: str) -> None:
 )
 def test_near_misses_stay(text: str) -> None:
     assert redact_text(text) == text
+
+
+def test_long_text_with_many_numbers_is_redacted_everywhere() -> None:
+    line = "Ticket 2024-03-15 v1.2.3: jane@example.com paid 4111 1111 1111 1111 from NL91ABNA0417164300. "
+    out = redact_text(line * 200)
+    assert out == "Ticket 2024-03-15 v1.2.3: <EMAIL> paid <CARD> from <IBAN>. " * 200
 
 
 def test_redaction_is_idempotent_and_walks_metadata() -> None:
