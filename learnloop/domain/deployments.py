@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -12,12 +13,19 @@ from learnloop.domain.errors import ErrorCode, UserInputError
 from learnloop.domain.global_ids import TRAINING_RUN, global_id
 from learnloop.domain.principal import Principal
 from learnloop.domain.training_runs import (
-    ResultKind,
     RunReviewStatus,
     RunStatus,
     TrainingRunRecord,
     TrainingRunStore,
 )
+
+
+class ResultKind(StrEnum):
+    """What a finished run produced (`result.kind`); only some of it can be deployed."""
+
+    FILES_ONLY = "FILES_ONLY"  # training files, no fine-tuning API configured
+    JOB_SUBMITTED = "JOB_SUBMITTED"  # a provider job was started but not followed to its model
+    FINE_TUNED_MODEL = "FINE_TUNED_MODEL"  # the provider's job succeeded: a model id to use
 
 
 @dataclass(frozen=True)

@@ -41,14 +41,6 @@ class RunStatus(StrEnum):
         return self in (RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED)
 
 
-class ResultKind(StrEnum):
-    """What a finished run produced (`result.kind`); only some of it can be deployed."""
-
-    FILES_ONLY = "FILES_ONLY"  # training files, no fine-tuning API configured
-    JOB_SUBMITTED = "JOB_SUBMITTED"  # a provider job was started but not followed to its model
-    FINE_TUNED_MODEL = "FINE_TUNED_MODEL"  # the provider's job succeeded: a model id to use
-
-
 class RunReviewStatus(StrEnum):
     UNREVIEWED = "UNREVIEWED"
     APPROVED = "APPROVED"
@@ -225,15 +217,9 @@ def check_agent_covered(dataset: DatasetRecord | None, agent_key: str) -> list[P
     key = agent_key.strip()
     if dataset is None or not dataset.agent_ids or not key or key in dataset.agent_ids:
         return []
-    return [
-        Problem(
-            ("agentId",),
-            f"dataset '{dataset.name}' v{dataset.version} covers agents "
-            f"{', '.join(dataset.agent_ids)}, not '{key}'; pick one of those or a dataset "
-            "made for this agent",
-            ErrorCode.INVALID,
-        )
-    ]
+    covered = ", ".join(dataset.agent_ids)
+    message = f"dataset '{dataset.name}' v{dataset.version} covers agents {covered}, not '{key}'"
+    return [Problem(("agentId",), f"{message}; pick one of those", ErrorCode.INVALID)]
 
 
 def check_dataset_trainable(dataset: DatasetRecord | None) -> list[Problem]:

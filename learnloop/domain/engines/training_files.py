@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from learnloop.domain.deployments import ResultKind
 from learnloop.domain.engines import config as checks
 from learnloop.domain.engines.base import (
     Artifact,
@@ -30,7 +31,7 @@ from learnloop.domain.engines.token_stats import TOKENIZER, summarize
 from learnloop.domain.errors import ErrorCode, Problem
 from learnloop.domain.exports import ExportFormat, iter_lines
 from learnloop.domain.splits import Split
-from learnloop.domain.training_runs import ResultKind, TrainingType
+from learnloop.domain.training_runs import TrainingType
 
 JSONL = "application/jsonl"
 COMMON_OPTIONS = {
