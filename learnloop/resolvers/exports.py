@@ -135,8 +135,6 @@ async def stream_lines(
     committed = False
     try:
         async for batch in dataset_examples.export_records(uow, dataset, split, BATCH_SIZE):
-            # A version frozen with redaction is already clean (redaction is idempotent); drafts
-            # and versions frozen without it are cleaned here.
             records = [redact_record(r) for r in batch] if redact else batch
             chunk = "".join(f"{line}\n" for line in iter_lines(fmt, records))
             if chunk:
@@ -163,15 +161,18 @@ async def export_dataset(request: Request) -> Response:
     if wanted.card:
         await uow.close(commit=True)
         urls = {s: base + export_path(wanted.global_id, ExportFormat.HF, s) for s in Split}
-        card = dataset_card(dataset, urls, pii_redacted=state.settings.pii_redaction)
+        redacted = dataset.pii_redacted or state.settings.pii_redaction
+        card = dataset_card(dataset, urls, pii_redacted=redacted)
         return PlainTextResponse(card, media_type="text/markdown", headers=headers)
     file_name = _file_name(dataset, wanted.format, wanted.split)
     headers["content-disposition"] = f'attachment; filename="{file_name}"'
     if wanted.format is ExportFormat.HF:
         headers["link"] = f'<{base}{card_path(wanted.global_id)}>; rel="describedby"'
+    # A version frozen with redaction is clean already; drafts and others are cleaned on the way.
+    redact = state.settings.pii_redaction and not dataset.pii_redacted
     log.info("export.start", dataset=str(dataset.id), format=wanted.format.value)
     return StreamingResponse(
-        stream_lines(uow, dataset, wanted.format, wanted.split, state.settings.pii_redaction),
+        stream_lines(uow, dataset, wanted.format, wanted.split, redact),
         media_type=NDJSON,
         headers=headers,
     )

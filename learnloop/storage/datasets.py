@@ -52,6 +52,7 @@ def _record(r: Any) -> DatasetRecord:
         created_by_user_id=r.created_by_user_id,
         created_at=r.created_at,
         updated_at=r.updated_at,
+        pii_redacted=r.pii_redacted,
     )
 
 
@@ -143,25 +144,41 @@ SCRUB_BATCH = 1000
 _REWRITE = text(
     """
     UPDATE dataset_examples de SET snapshot = v.snapshot
-      FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v(id uuid, snapshot jsonb)
-     WHERE de.id = v.id AND de.dataset_id = :dataset_id
+      FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v(example_id uuid, snapshot jsonb)
+     WHERE de.dataset_id = :dataset_id AND de.example_id = v.example_id
     """
 )
 
 
+# A superset of what the redaction rules can match (an "@", a run of 7+ digits, a key prefix or a
+# credential word), tested by PostgreSQL so Python reads only the snapshots that may change.
+_HINTS = r"@|[0-9][0-9 ()/-]{5,}[0-9]|ll_|sk-|_live_|_test_|eyJ|AKIA|ASIA|gh[pousr]_|github_pat_|glpat-|xox|AIza"
+_MAY_HOLD_PII = text(
+    "concat_ws(' ', dataset_examples.snapshot->>'input_text', "
+    "dataset_examples.snapshot->>'expected_output', dataset_examples.snapshot->>'original_output', "
+    "dataset_examples.snapshot->>'metadata') ~* :hints"
+).bindparams(hints=_HINTS + r"|bearer|key|secret|token|passw")
+
+
 async def _scrub_snapshots(uow: UnitOfWork, dataset_id: UUID, scrub: Scrub) -> int:
-    """Rewrite the snapshots `scrub` changes (keyset batches of the version); returns how many."""
+    """Rewrite the snapshots `scrub` changes; returns how many.
+
+    Keyset batches on the (dataset_id, example_id) unique index, so each batch reads only its
+    own rows however large the version.
+    """
     changed, after = 0, None
     while True:
-        stmt = select(_E.c.id, _E.c.snapshot).where(_E.c.dataset_id == dataset_id)
+        stmt = select(_E.c.example_id, _E.c.snapshot).where(
+            _E.c.dataset_id == dataset_id, _MAY_HOLD_PII
+        )
         if after is not None:
-            stmt = stmt.where(_E.c.id > after)
-        rows = await uow.all(stmt.order_by(_E.c.id).limit(SCRUB_BATCH))
+            stmt = stmt.where(_E.c.example_id > after)
+        rows = await uow.all(stmt.order_by(_E.c.example_id).limit(SCRUB_BATCH))
         if not rows:
             return changed
-        after = rows[-1].id
+        after = rows[-1].example_id
         rewritten = [
-            {"id": str(r.id), "snapshot": new}
+            {"example_id": str(r.example_id), "snapshot": new}
             for r in rows
             if (new := scrub(r.snapshot)) != r.snapshot
         ]
@@ -180,7 +197,12 @@ async def freeze(uow: UnitOfWork, dataset_id: UUID, scrub: Scrub | None = None) 
         await uow.execute(
             update(TrainingDataset)
             .where(_T.c.id == dataset_id)
-            .values(status=DatasetStatus.FROZEN.value, frozen_at=func.now(), updated_at=func.now())
+            .values(
+                status=DatasetStatus.FROZEN.value,
+                frozen_at=func.now(),
+                updated_at=func.now(),
+                pii_redacted=scrub is not None,
+            )
             .returning(_T)
         )
     ).one()
