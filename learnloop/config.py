@@ -100,6 +100,11 @@ class Settings(BaseSettings):
         default="", description="Comma-separated modules whose register(registry) adds engines."
     )
 
+    pii_redaction: bool = Field(
+        default=True,
+        description="Replace e-mails, phones, cards, IBANs and secrets in frozen versions and exports.",
+    )
+
     llm_base_url: str | None = None
     llm_model: str = "gpt-4o-mini"
     llm_api_key: SecretStr | None = None
