@@ -22,6 +22,11 @@ class ErrorCode(StrEnum):
     LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
     FROZEN = "FROZEN"
     NOT_ALLOWED = "NOT_ALLOWED"
+    # A filter named a domain no learning example has (the message lists those in use).
+    UNKNOWN_DOMAIN = "UNKNOWN_DOMAIN"
+    ALREADY_DEPLOYED = "ALREADY_DEPLOYED"
+    NOT_DEPLOYABLE = "NOT_DEPLOYABLE"
+    PROVIDER_REQUIRED = "PROVIDER_REQUIRED"
 
 
 @dataclass(frozen=True)

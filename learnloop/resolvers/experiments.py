@@ -152,6 +152,7 @@ async def start_canary(
         lambda p: canary.start_canary(
             runs,
             store,
+            DeploymentRepository(ctx.uow),
             sink,
             p,
             run_id,

@@ -5,16 +5,16 @@ from __future__ import annotations
 from uuid import UUID
 
 import strawberry
-from graphql import GraphQLError
 from strawberry import relay
 
+from learnloop.domain.executions import AgentDefaults
 from learnloop.resolvers import executions as resolve
 from learnloop.resolvers.context import Info
 from learnloop.schema import fields
-from learnloop.schema.agent import Agent
+from learnloop.schema.agent import Agent, SetAgentDefaultsInput, SetAgentDefaultsPayload
 from learnloop.schema.errors import UserError
 from learnloop.schema.execution import Execution, RecordExecutionInput, RecordExecutionPayload
-from learnloop.schema.node import parse_uuid
+from learnloop.schema.node import decode_global_id
 from learnloop.schema.pagination import Connection, load_page, page_request
 
 EXPERIMENT_TYPE = "Experiment"
@@ -24,12 +24,7 @@ def experiment_uuid(global_id: relay.GlobalID | None) -> UUID | None:
     """The experiment's UUID (its type is defined by the experiments feature)."""
     if global_id is None:
         return None
-    found = parse_uuid(global_id.node_id)
-    if global_id.type_name != EXPERIMENT_TYPE or found is None:
-        raise GraphQLError(
-            "`experimentId` is not the id of an Experiment", extensions={"code": "BAD_USER_INPUT"}
-        )
-    return found
+    return decode_global_id(global_id, EXPERIMENT_TYPE, "experimentId")
 
 
 @strawberry.type
@@ -71,10 +66,27 @@ class AgentsMutation:
             metadata=input.metadata,
             experiment_id=experiment_uuid(input.experiment_id),
             unit_id=input.unit_id,
+            domain=input.domain,
+            task_type=input.task_type,
         )
         record, outcome = result if result else (None, None)
         return RecordExecutionPayload(
             execution=Execution.from_record(record) if record else None,
             outcome=outcome,
+            user_errors=UserError.from_problems(problems),
+        )
+
+    @fields.mutation(
+        description="Set the domain and task type an agent's executions get when they report "
+        "none (MEMBER). Both are replaced; executions already recorded keep theirs."
+    )
+    async def set_agent_defaults(
+        self, info: Info, input: SetAgentDefaultsInput
+    ) -> SetAgentDefaultsPayload:
+        record, problems = await resolve.set_agent_defaults(
+            info.context, AgentDefaults(input.agent_id, input.domain, input.task_type)
+        )
+        return SetAgentDefaultsPayload(
+            agent=Agent.from_record(record) if record else None,
             user_errors=UserError.from_problems(problems),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Self
 from uuid import UUID
@@ -17,6 +18,7 @@ from learnloop.resolvers.loaders.executions import AgentByIdLoader, ExecutionByI
 from learnloop.resolvers.loaders.feedback import FeedbackByIdLoader
 from learnloop.resolvers.loaders.identity import UserByIdLoader
 from learnloop.resolvers.loaders.learning_examples import LearningExampleBySourceFeedbackLoader
+from learnloop.resolvers.scopes import scope_part
 from learnloop.schema.errors import UserError
 from learnloop.schema.identity import User
 from learnloop.schema.learning_example import LearningExample
@@ -30,6 +32,7 @@ FeedbackType = strawberry.enum(DomainFeedbackType, name="FeedbackType")
 IssueCategory = strawberry.enum(DomainIssueCategory, name="IssueCategory")
 
 
+@scope_part
 @strawberry.type
 class FeedbackDimensions:
     """1..5 scores of an answer's qualities (null: not scored)."""
@@ -183,6 +186,18 @@ class SubmitFeedbackBatchPayload:
     user_errors: list[UserError] = strawberry.field(
         description='Field paths start with ["input", "items", "<index>", ...].'
     )
+
+    @strawberry.field(
+        description="The CORRECTION examples the batch's corrections created (pending review), "
+        "in item order, each once; also on each item as feedback.learningExample."
+    )
+    async def learning_examples(self, info: Info) -> list[LearningExample]:
+        # One dataloader batch (one statement) for the whole list.
+        found = await asyncio.gather(
+            *(example_of_feedback(info, f.record.id) for f in self.feedback if f is not None)
+        )
+        unique = {e.record.id: e for e in found if e is not None}
+        return list(unique.values())
 
 
 @strawberry.input

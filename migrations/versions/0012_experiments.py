@@ -11,7 +11,7 @@
   carry ids only; subscribers re-read under their own organisation.
 
 Revision ID: 0012_experiments
-Revises: 0006_annotations
+Revises: 0009_run_provider_jobs
 """
 
 from collections.abc import Sequence
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012_experiments"
-down_revision: str | None = "0006_annotations"
+down_revision: str | None = "0009_run_provider_jobs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -10,6 +10,7 @@ from learnloop.domain.deployments import (
     DeploymentRecord,
     DeploymentStore,
     check_deployable,
+    check_not_deployed,
     deploy_training_run,
     deployment_config,
 )
@@ -34,6 +35,7 @@ class CanaryStore(ExperimentStore, Protocol):
 async def start_canary(
     runs: TrainingRunStore,
     store: CanaryStore,
+    deployments: DeploymentStore,
     audit: AuditSink,
     principal: Principal,
     run_id: UUID,
@@ -50,6 +52,7 @@ async def start_canary(
             ("runId",), "no such training run in this organisation", ErrorCode.NOT_FOUND
         )
     check_deployable(run)
+    check_not_deployed(await deployments.for_run(run.id))
     assert run.agent_id is not None and run.agent_key is not None
     if not 0 < treatment_percentage < 100:
         raise UserInputError.single(

@@ -20,6 +20,9 @@ class Agent(IdMixin, OrgMixin, UpdatedAtMixin, Base):
     key: Mapped[str]  # the caller's own id, e.g. "agent-456"
     name: Mapped[str | None]
     description: Mapped[str | None]
+    # Used when recordExecution names no domain / task type (setAgentDefaults; migration 0010).
+    default_domain: Mapped[str | None]
+    default_task_type: Mapped[str | None]
     # Circular with deployments -> agents: created by ALTER TABLE after both tables exist.
     active_deployment_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("deployments.id", ondelete="SET NULL", use_alter=True)
@@ -34,6 +37,8 @@ class Deployment(IdMixin, OrgMixin, Base):
         Index(
             "ix_deployments_org_id_agent_id_created_at_id", "org_id", "agent_id", "created_at", "id"
         ),
+        # "Is this run deployed already?" is asked on every deploy.
+        Index("ix_deployments_training_run_id", "training_run_id"),
     )
 
     agent_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
