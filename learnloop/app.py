@@ -1,4 +1,4 @@
-"""ASGI app factory: /graphql (HTTP, WebSocket, GraphiQL), /healthz, /readyz, /metrics."""
+"""ASGI app factory: /graphql (HTTP, WebSocket, GraphiQL), /healthz, /readyz, /metrics, /ui."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from learnloop.config import Settings, get_settings
+from learnloop.http.ui import ui_routes
 from learnloop.logging import configure_logging
 from learnloop.resolvers.context import request_id_from
 from learnloop.resolvers.downloads import download_artifact
@@ -146,6 +147,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             Route("/metrics", metrics),
             Route("/artifacts/training-runs/{run_id}/{name}", download_artifact),
             Route("/exports/datasets/{filename:path}", export_dataset, methods=["GET"]),
+            *ui_routes(),
         ],
         lifespan=lifespan,
         middleware=[Middleware(RequestLogging, state=state)],
