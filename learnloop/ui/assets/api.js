@@ -80,11 +80,13 @@ export async function gql(query, variables = {}, { token = getToken() } = {}) {
   }
   if (!body) throw new Error(`The server answered ${response.status} without a GraphQL response.`);
   const data = body.data ?? null;
+  // The server's clock, for countdowns that must not depend on the browser's clock being right.
+  const serverTime = Date.parse(response.headers.get('date') ?? '') || Date.now();
   const allAuth = errors.length > 0 && errors.every((e) => AUTH_CODES.has(errorCode(e)));
   if (allAuth && (data === null || Object.values(data).every((v) => v === null))) {
     throw new AuthError(errorCode(errors[0]), describeError(errors[0]));
   }
-  return { data, errors };
+  return { data, errors, serverTime };
 }
 
 /** The errors of one root field (by its response key). */
