@@ -153,12 +153,12 @@ class Server:
             "LEARNLOOP_WORKER_POLL_SECONDS": "1",
         }
         self.log_path = log
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.proc: asyncio.subprocess.Process | None = None
 
     async def __aenter__(self) -> Server:
         self._log = self.log_path.open("wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "learnloop.cli", "serve", "--port", str(self.port)],
+        self.proc = await asyncio.create_subprocess_exec(
+            *(sys.executable, "-m", "learnloop.cli", "serve", "--port", str(self.port)),
             cwd=ROOT,
             env=self.env,
             stdout=self._log,
@@ -167,7 +167,7 @@ class Server:
         deadline = time.monotonic() + 30
         async with httpx.AsyncClient() as client:
             while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
+                if self.proc.returncode is not None:
                     raise AssertionError(f"server exited:\n{self.log_path.read_text()}")
                 try:
                     if (await client.get(f"{self.url}/readyz")).status_code == 200:
@@ -181,10 +181,10 @@ class Server:
         assert self.proc is not None
         self.proc.terminate()
         try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
+            await asyncio.wait_for(self.proc.wait(), timeout=15)
+        except TimeoutError:
             self.proc.kill()
-            self.proc.wait(timeout=5)
+            await self.proc.wait()
         self._log.close()
 
 
