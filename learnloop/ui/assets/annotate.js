@@ -82,10 +82,9 @@ function tick() {
     warning.textContent = 'Your lease has expired: the example went back to the queue and a submission will be refused. Claim the next task.';
     clearInterval(state.timer);
   } else if (remaining <= warnAt) {
-    const text = `Your lease ends in ${formatRemaining(remaining)}. Submit soon, or your review will not be saved.`;
-    // Announce once when the warning starts, not every second.
-    if (!warning.textContent) warning.textContent = text;
-    else warning.firstChild.nodeValue = text;
+    // Set once (an alert is announced on every change); the timer beside it keeps counting.
+    const text = `Your lease ends in less than ${Math.ceil(warnAt / 1000)} seconds. Submit soon, or your review will not be saved.`;
+    if (warning.textContent !== text) warning.textContent = text;
   } else {
     warning.textContent = '';
   }

@@ -125,6 +125,7 @@ function start() {
   let again = false;
 
   const refresh = async () => {
+    if (!getToken()) return; // signed out (or the token was refused): the sign-in form is showing
     if (inFlight) {
       again = true; // one more read after this one, so no change is lost
       return inFlight;
@@ -163,6 +164,7 @@ function start() {
   };
 
   const loadRuns = async () => {
+    if (!getToken()) return;
     try {
       const { data, errors } = await gql(RUNS);
       if (data?.trainingRuns) runs.replaceAll(data.trainingRuns.edges.map((e) => e.node));
