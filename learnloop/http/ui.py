@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from starlette.middleware.gzip import GZipMiddleware
@@ -25,7 +26,8 @@ COMMON_HEADERS = {
     # Revalidate every time (ETag): a new release is picked up without stale modules mixing in.
     "Cache-Control": "no-cache",
 }
-PAGES = {"": "index.html", "annotate": "annotate.html", "widget": "widget.html"}
+# Each page is a fragment (title, extra <head> lines, body) poured into the shared layout.
+PAGES = {"/": "dashboard.html", "/annotate": "annotate.html", "/widget": "widget.html"}
 
 
 class _UiFiles(StaticFiles):
@@ -37,13 +39,32 @@ class _UiFiles(StaticFiles):
         return response
 
 
+def render_page(fragment: str) -> str:
+    """layout.html with a page's title, extra head lines and body filled in."""
+    head, _, body = fragment.partition("<!-- body -->\n")
+    first, _, extra = head.partition("\n")
+    title = first.removeprefix("<!-- title: ").removesuffix(" -->")
+    layout = (UI_DIR / "layout.html").read_text()
+    return (
+        layout.replace("{title}", title)
+        .replace("{head}", _indent(extra, 2))
+        .replace("{body}", _indent(body, 4))
+    )
+
+
+def _indent(text: str, spaces: int) -> str:
+    return "\n".join((" " * spaces + line).rstrip() for line in text.splitlines())
+
+
 def _page(path: str, filename: str) -> Route:
-    async def serve(_: Request) -> Response:
-        return FileResponse(
-            UI_DIR / filename,
-            media_type="text/html; charset=utf-8",
-            headers={**COMMON_HEADERS, "Content-Security-Policy": PAGE_CSP},
-        )
+    html = render_page((UI_DIR / "pages" / filename).read_text()).encode()
+    etag = '"' + hashlib.sha256(html).hexdigest()[:32] + '"'
+    headers = {**COMMON_HEADERS, "Content-Security-Policy": PAGE_CSP, "ETag": etag}
+
+    async def serve(request: Request) -> Response:
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers=headers)
+        return Response(html, media_type="text/html; charset=utf-8", headers=headers)
 
     return Route(path, serve)
 
@@ -65,7 +86,7 @@ def ui_routes() -> list[BaseRoute]:
     """The /ui mount (gzip-compressed) and the bare /ui redirect, for app.py to include."""
     router = Router(
         routes=[
-            *(_page("/" + path, filename) for path, filename in PAGES.items()),
+            *(_page(path, filename) for path, filename in PAGES.items()),
             Route("/widget.js", _widget_script),
             Mount("/assets", app=_UiFiles(directory=UI_DIR / "assets")),
             Mount("/vendor", app=_UiFiles(directory=UI_DIR / "vendor")),

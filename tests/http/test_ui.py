@@ -24,6 +24,8 @@ async def test_pages_are_served_with_a_strict_csp(api: Api, path: str) -> None:
     assert "unsafe-inline" not in csp
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["cache-control"] == "no-cache"
+    again = await api.client.get(path, headers={"if-none-match": response.headers["etag"]})
+    assert again.status_code == 304 and not again.content
 
 
 async def test_bare_ui_redirects_to_the_dashboard(api: Api) -> None:
@@ -56,5 +58,11 @@ async def test_assets_are_compressed_and_revalidated(api: Api) -> None:
 
 
 async def test_unknown_ui_paths_are_404_and_nothing_outside_the_ui_is_served(api: Api) -> None:
-    for path in ("/ui/nope", "/ui/assets/nope.js", "/ui/assets/../../app.py", "/ui/index.html"):
+    for path in (
+        "/ui/nope",
+        "/ui/assets/nope.js",
+        "/ui/assets/../../app.py",
+        "/ui/pages/dashboard.html",
+        "/ui/layout.html",
+    ):
         assert (await api.client.get(path)).status_code == 404, path
