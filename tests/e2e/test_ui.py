@@ -218,7 +218,7 @@ async def test_ui_end_to_end(seeded: tuple[Api, dict[str, str]]) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     async with stub_provider() as (llm_url, provider):
         # The provider reports the job running for a few polls: RUNNING lasts long enough to see.
-        provider.polls_until_done = 8
+        provider.polls_until_done = 5
         async with Server(api.target, llm_url, ARTIFACTS / "server.log") as server:
             started = time.monotonic()
             code, output = await _browser(

@@ -37,7 +37,9 @@ export async function loadExperiments(panel, body) {
   const shape = await experimentsShape();
   if (!shape) return false;
   const selection = shape === 'list' ? `experiments { ${FIELDS} }` : `experiments(first: 20) { edges { node { ${FIELDS} } } }`;
-  const { data } = await gql(`query Experiments { ${selection} }`);
+  const { data, errors } = await gql(`query Experiments { ${selection} }`);
+  // Fields named differently than this panel expects: stay hidden rather than show wrong numbers.
+  if (errors.length) return false;
   const items = shape === 'list' ? data?.experiments ?? [] : (data?.experiments?.edges ?? []).map((e) => e.node);
   body.replaceChildren(...(items.length ? items.map(row) : [el('tr', {}, el('td', { colSpan: 8, className: 'empty' }, 'No experiments yet.'))]));
   panel.hidden = false;
