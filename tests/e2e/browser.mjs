@@ -11,7 +11,7 @@ import { chromium } from 'playwright-core';
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const config = JSON.parse(process.env.E2E_CONFIG);
-const { baseUrl, managerToken, expertToken, datasetId, artifacts } = config;
+const { baseUrl, managerToken, expertToken, viewerToken, datasetId, artifacts } = config;
 const VIEWPORTS = [
   { width: 1280, height: 800 },
   { width: 390, height: 844 },
@@ -38,8 +38,9 @@ const browser = await chromium.launch({
 const consoleErrors = [];
 
 /** A tab signed in with `token` (null: signed out), whose console errors fail the run. */
-async function openPage(urlPath, token, viewport = VIEWPORTS[0], { allow = [] } = {}) {
+async function openPage(urlPath, token, viewport = VIEWPORTS[0], { allow = [], clock = false } = {}) {
   const context = await browser.newContext({ viewport });
+  if (clock) await context.clock.install(); // time flows as usual until the test moves it
   if (token) await context.addInitScript((t) => sessionStorage.setItem('learnloop.token', t), token);
   const page = await context.newPage();
   page.on('console', (message) => {
@@ -105,9 +106,18 @@ step('sign-in');
   await page.context().close();
 }
 
+// --- A role too low for an action is told so in plain words (HTTP 403 / FORBIDDEN). ----------
+step('forbidden');
+{
+  const page = await openPage('/ui/annotate', viewerToken, VIEWPORTS[0], { allow: [/status of 403/] });
+  await page.click('#claim');
+  await page.locator('#message', { hasText: 'Your role may not do this' }).waitFor();
+  await page.context().close();
+}
+
 // --- Dashboard before, then an expert claims, scores and approves; the counts change live. ----
 step('dashboard + annotation');
-const dashboard = await openPage('/ui/?refresh=1', managerToken);
+const dashboard = await openPage('/ui/?refresh=2', managerToken);
 await dashboard.locator('#live[data-state="live"]').waitFor();
 const pendingBefore = await waitForTile(dashboard, 'pendingAnnotations', (v) => v === 3, '3');
 const annotatedBefore = await tile(dashboard, 'annotatedToday');
@@ -116,9 +126,7 @@ await dashboard.locator('#queue-depth tr[data-domain="billing"]').waitFor();
 await dashboard.locator('#issues li[data-category="INCORRECT"]').waitFor();
 await dashboard.evaluate(() => { window.__sameDocument = true; });
 
-const annotate = await openPage('/ui/annotate', expertToken);
-await annotate.context().clock.install();
-await annotate.reload();
+const annotate = await openPage('/ui/annotate', expertToken, VIEWPORTS[0], { clock: true });
 await annotate.click('#claim');
 await annotate.locator('#task:not([hidden])').waitFor();
 assert.match(await annotate.textContent('#lease'), /^1[45]:\d\d$/);

@@ -112,6 +112,7 @@ async def seeded(fresh_db: DatabaseTarget) -> AsyncIterator[tuple[Api, dict[str,
     api, engines = await make_api(fresh_db)
     manager = await api.org(Role.MANAGER)
     expert = await manager.user(Role.EXPERT)
+    viewer = await manager.user(Role.VIEWER)
     await _seed(manager)
     dataset = await seed_dataset(api, manager.org_id)
     async with api.owner_engine.begin() as conn:
@@ -126,6 +127,7 @@ async def seeded(fresh_db: DatabaseTarget) -> AsyncIterator[tuple[Api, dict[str,
     config = {
         "managerToken": manager.token,
         "expertToken": expert.token,
+        "viewerToken": viewer.token,
         "datasetId": dataset_gid(dataset),
     }
     try:
