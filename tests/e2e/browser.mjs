@@ -210,40 +210,48 @@ step('widget');
 step('390x844');
 {
   const viewport = VIEWPORTS[1];
-  const signin = await openPage('/ui/', null, viewport);
-  await signin.locator('#token-input').waitFor();
-  await shoot(signin, 'signin');
-  await signin.context().close();
-
-  const dash = await openPage('/ui/', managerToken, viewport);
-  await dash.locator('#runs tr[data-status="COMPLETED"]').waitFor();
-  await dash.locator('#trend-chart canvas').waitFor();
-  // Initial load of /ui/: every file and API answer it fetched, as sent over the wire.
-  const load = await dash.evaluate(() => {
-    const entries = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')];
-    const files = entries.filter((e) => e.initiatorType !== 'fetch');
-    const sum = (list, key) => list.reduce((total, e) => total + e[key], 0);
-    return { files: files.length, filesTransferred: sum(files, 'transferSize'), filesDecoded: sum(files, 'decodedBodySize'), allTransferred: sum(entries, 'transferSize') };
-  });
-  step(`initial load of /ui/: ${JSON.stringify(load)}`);
-  assert.ok(load.allTransferred < 300 * 1024, `initial load ${load.allTransferred} bytes`);
-  await axeCheck(dash, 'dashboard @390');
-  await shoot(dash, 'dashboard');
-  await dash.context().close();
-
-  const ann = await openPage('/ui/annotate', expertToken, viewport);
-  await ann.click('#claim');
-  await ann.locator('#task:not([hidden])').waitFor();
-  await shoot(ann, 'annotate');
-  await ann.click('#release');
-  await ann.locator('#message', { hasText: 'Released' }).waitFor();
-  await ann.context().close();
-
-  const wid = await openPage('/ui/widget', managerToken, viewport);
-  await wid.click('#setup button[type=submit]');
-  await wid.locator('learnloop-feedback summary').click();
-  await shoot(wid, 'widget');
-  await wid.context().close();
+  // The four pages load side by side: each waits on the server more than on the CPU.
+  await Promise.all([
+    (async () => {
+      const signin = await openPage('/ui/', null, viewport);
+      await signin.locator('#token-input').waitFor();
+      await shoot(signin, 'signin');
+      await signin.context().close();
+    })(),
+    (async () => {
+      const dash = await openPage('/ui/', managerToken, viewport);
+      await dash.locator('#runs tr[data-status="COMPLETED"]').waitFor();
+      await dash.locator('#trend-chart canvas').waitFor();
+      // Initial load of /ui/: every file and API answer it fetched, as sent over the wire.
+      const load = await dash.evaluate(() => {
+        const entries = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')];
+        const files = entries.filter((e) => e.initiatorType !== 'fetch');
+        const sum = (list, key) => list.reduce((total, e) => total + e[key], 0);
+        return { files: files.length, filesTransferred: sum(files, 'transferSize'), filesDecoded: sum(files, 'decodedBodySize'), allTransferred: sum(entries, 'transferSize') };
+      });
+      step(`initial load of /ui/: ${JSON.stringify(load)}`);
+      assert.ok(load.allTransferred < 300 * 1024, `initial load ${load.allTransferred} bytes`);
+      await axeCheck(dash, 'dashboard @390');
+      await shoot(dash, 'dashboard');
+      await dash.context().close();
+    })(),
+    (async () => {
+      const ann = await openPage('/ui/annotate', expertToken, viewport);
+      await ann.click('#claim');
+      await ann.locator('#task:not([hidden])').waitFor();
+      await shoot(ann, 'annotate');
+      await ann.click('#release');
+      await ann.locator('#message', { hasText: 'Released' }).waitFor();
+      await ann.context().close();
+    })(),
+    (async () => {
+      const wid = await openPage('/ui/widget', managerToken, viewport);
+      await wid.click('#setup button[type=submit]');
+      await wid.locator('learnloop-feedback summary').click();
+      await shoot(wid, 'widget');
+      await wid.context().close();
+    })(),
+  ]);
 }
 
 await browser.close();
