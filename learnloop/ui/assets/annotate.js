@@ -93,7 +93,8 @@ function tick() {
 function startLease(leaseExpiresAt, serverTime) {
   clearInterval(state.timer);
   // Remaining time by the server's clock, counted down on ours: a skewed browser clock is fine.
-  state.leaseMs = Math.max(0, Date.parse(leaseExpiresAt) - serverTime);
+  // The Date header is whole seconds, rounded down: count from its end so we never show too much.
+  state.leaseMs = Math.max(0, Date.parse(leaseExpiresAt) - (serverTime + 1000));
   state.expiresAt = Date.now() + state.leaseMs;
   $('lease-box').hidden = false;
   $('lease-warning').textContent = '';
