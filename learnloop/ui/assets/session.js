@@ -95,11 +95,14 @@ export function startSession(onReady) {
   markCurrentPage();
   let started = false;
   const ready = (viewer) => {
-    showViewer(viewer);
-    if (!started) {
-      started = true;
-      onReady(viewer);
+    if (started) {
+      // Signed in again after the token was refused mid-page: start afresh (sockets, timers).
+      location.reload();
+      return;
     }
+    started = true;
+    showViewer(viewer);
+    onReady(viewer);
   };
   const verify = async () => {
     try {
