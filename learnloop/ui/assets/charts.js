@@ -43,8 +43,8 @@ export class TrendChart {
       scales: { x: { time: true }, pct: { range: [0, 100] }, rating: { range: [1, 5] } },
       series: [
         {},
-        { label: 'Thumbs-up rate', scale: 'pct', stroke: '#1d4ed8', width: 2, spanGaps: true, value: (_, v) => (v === null ? '—' : `${v.toFixed(0)}%`) },
-        { label: 'Average rating', scale: 'rating', stroke: '#b45309', width: 2, dash: [6, 4], spanGaps: true, value: (_, v) => fmtNum(v) },
+        { label: 'Thumbs-up rate', scale: 'pct', stroke: '#1d4ed8', width: 2, spanGaps: true, points: { show: true, size: 5 }, value: (_, v) => (v === null ? '—' : `${v.toFixed(0)}%`) },
+        { label: 'Average rating', scale: 'rating', stroke: '#b45309', width: 2, dash: [6, 4], spanGaps: true, points: { show: true, size: 5 }, value: (_, v) => fmtNum(v) },
       ],
       axes: [
         { stroke: '#4b5563' },
