@@ -188,6 +188,7 @@ async function trainingRunFlow() {
 async function widgetFlow() {
   const page = await openPage('/ui/widget', managerToken);
   await page.fill('#agent-id', 'widget-agent');
+  await page.fill('#exec-domain', 'refunds');
   await page.fill('#exec-input', 'What is the refund for order 77?');
   await page.fill('#exec-output', 'The refund for order 77 is $120.');
   await page.click('#setup button[type=submit]');

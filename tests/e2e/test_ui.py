@@ -48,7 +48,7 @@ mutation($input: SubmitFeedbackInput!) { submitFeedback(input: $input) { userErr
 """
 WIDGET_EXAMPLES = """
 query { learningExamples(filter: {agentId: "widget-agent", fromFeedback: true}) {
-  edges { node { exampleType reviewStatus expectedOutput originalOutput sourceFeedback { rating } } }
+  edges { node { exampleType reviewStatus domain expectedOutput originalOutput sourceFeedback { rating } } }
 } }"""
 DECIDED = """
 query { learningExamples(filter: {agentId: "support-bot", reviewStatuses: [APPROVED]}) {
@@ -238,6 +238,7 @@ async def test_ui_end_to_end(seeded: tuple[Api, dict[str, str]]) -> None:
     assert examples[0]["expectedOutput"] == "The refund for order 77 is $150."
     assert examples[0]["originalOutput"] == "The refund for order 77 is $120."
     assert examples[0]["sourceFeedback"]["rating"] == 4
+    assert examples[0]["domain"] == "refunds"  # from the execution the demo page recorded
     decided = await api.gql(DECIDED, token=manager_token)
     approved = [e["node"] for e in decided["learningExamples"]["edges"]]
     assert [e["expectedOutput"] for e in approved] == ["The refund is $150, paid within 5 days."]

@@ -24,7 +24,10 @@ async function open(event) {
   const executionId = $('execution-id').value.trim();
   try {
     const recorded = await mutate(RECORD, {
-      input: { agentId, executionId, input: $('exec-input').value, output: $('exec-output').value },
+      input: {
+        agentId, executionId, input: $('exec-input').value, output: $('exec-output').value,
+        domain: $('exec-domain').value.trim() || null,
+      },
     }, 'recordExecution');
     if (recorded.userErrors.length) {
       showMessage(box, recorded.userErrors.map(describeUserError).join(' '));
