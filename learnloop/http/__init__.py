@@ -1,1 +1,1 @@
-"""Routes that are not GraphQL: exports, artifact downloads, health, metrics, UI files."""
+"""Non-GraphQL routes and middleware: GraphiQL, limits, metrics, error envelope, UI files."""

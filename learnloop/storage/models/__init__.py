@@ -15,6 +15,7 @@ from learnloop.storage.models.experiment import (
 from learnloop.storage.models.feedback import AgentFeedback, FeedbackIdempotencyKey
 from learnloop.storage.models.learning_example import ExampleHistory, LearningExample
 from learnloop.storage.models.organization import Membership, Organization, User
+from learnloop.storage.models.rate_limit import RateLimitBucket
 from learnloop.storage.models.training_run import (
     TrainingRun,
     TrainingRunArtifact,
@@ -41,6 +42,7 @@ __all__ = [
     "Membership",
     "OrgMixin",
     "Organization",
+    "RateLimitBucket",
     "TrainingDataset",
     "TrainingRun",
     "TrainingRunArtifact",
