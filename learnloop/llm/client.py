@@ -90,11 +90,15 @@ class OpenAIChatClient:
             if attempt >= self.settings.max_retries or not problem.retryable:
                 raise problem
             delay = self._delay(attempt, hint)
-            log.info("llm.retry", attempt=attempt + 1, delay=round(delay, 3), reason=problem.message)
+            log.info(
+                "llm.retry", attempt=attempt + 1, delay=round(delay, 3), reason=problem.message
+            )
             await asyncio.sleep(delay)
             attempt += 1
 
-    async def _attempt(self, body: dict[str, Any]) -> tuple[ChatResponse | LlmUnavailable, float | None]:
+    async def _attempt(
+        self, body: dict[str, Any]
+    ) -> tuple[ChatResponse | LlmUnavailable, float | None]:
         async with self._slots:
             try:
                 response = await self._http.post(self.url, json=body)
@@ -109,7 +113,9 @@ class OpenAIChatClient:
             data = response.json()
             content = data["choices"][0]["message"].get("content") or ""
         except (ValueError, KeyError, IndexError, TypeError):
-            return LlmUnavailable("the LLM's answer is not a chat completion", retryable=False), None
+            return LlmUnavailable(
+                "the LLM's answer is not a chat completion", retryable=False
+            ), None
         usage = data.get("usage") or {}
         return (
             ChatResponse(

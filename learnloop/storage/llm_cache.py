@@ -16,7 +16,9 @@ from learnloop.storage.unit_of_work import unit_of_work
 _T = LlmCacheEntry.__table__
 
 
-async def lookup(engine: AsyncEngine, org_id: UUID, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+async def lookup(
+    engine: AsyncEngine, org_id: UUID, keys: Sequence[str]
+) -> dict[str, dict[str, Any]]:
     """Recorded responses by key (absent keys were never recorded)."""
     async with unit_of_work(engine, org_id) as uow:
         rows = await uow.all(select(_T.c.key, _T.c.response).where(_T.c.key.in_(list(keys))))
@@ -35,6 +37,8 @@ async def record(
     async with unit_of_work(engine, org_id) as uow:
         await uow.execute(
             insert(LlmCacheEntry)
-            .values(org_id=org_id, key=key, model=model, request=dict(request), response=dict(response))
+            .values(
+                org_id=org_id, key=key, model=model, request=dict(request), response=dict(response)
+            )
             .on_conflict_do_nothing(index_elements=["org_id", "key"])
         )

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 from functools import lru_cache
 
-from sacrebleu.metrics import CHRF
+from sacrebleu.metrics.chrf import CHRF
 
 from learnloop.domain.engines.llm import Embedder
 
@@ -105,7 +105,10 @@ class Scorer:
             vectors = self.embedder.embed([*predictions, *references])
             n = len(predictions)
             return [
-                max(0.0, min(1.0, sum(a * b for a, b in zip(vectors[i], vectors[n + i], strict=True))))
+                max(
+                    0.0,
+                    min(1.0, sum(a * b for a, b in zip(vectors[i], vectors[n + i], strict=True))),
+                )
                 for i in range(n)
             ]
         one = {
