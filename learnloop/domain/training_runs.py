@@ -254,8 +254,8 @@ def check_dataset_fits(
 async def _with_deployed_prompt(
     store: TrainingRunStore, new: NewTrainingRun, config: dict[str, Any]
 ) -> dict[str, Any]:
-    """PROMPT_OPTIMIZATION starts from the agent's active deployed prompt unless given one."""
-    if new.training_type is not TrainingType.PROMPT_OPTIMIZATION or "basePrompt" in config:
+    """An engine that leaves `basePrompt` open starts from the agent's active deployed prompt."""
+    if "basePrompt" not in config or config["basePrompt"] is not None:
         return config
     deployed = deployed_prompt(await store.active_deployment_config(new.agent_key.strip()))
     return {**config, "basePrompt": deployed if deployed is not None else ""}

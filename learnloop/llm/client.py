@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
 import structlog
 
-from learnloop.domain.engines.llm import ChatRequest, ChatResponse, LlmUnavailable
+from learnloop.domain.engines.llm import CallBudget, ChatRequest, ChatResponse, LlmUnavailable
 
 log = structlog.get_logger("learnloop.llm")
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
@@ -52,8 +52,15 @@ def _error_text(response: httpx.Response) -> str:
 class OpenAIChatClient:
     """ChatModel over HTTP; use as an async context manager (one connection pool per session)."""
 
-    def __init__(self, settings: ClientSettings, *, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        settings: ClientSettings,
+        *,
+        budget: CallBudget | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
         self.settings = settings
+        self.budget = budget  # each retry spends one unit; none left: no retry
         self.url = settings.base_url.rstrip("/") + "/chat/completions"
         headers = {"authorization": f"Bearer {settings.api_key}"} if settings.api_key else {}
         limits = httpx.Limits(max_connections=settings.concurrency)
@@ -86,9 +93,13 @@ class OpenAIChatClient:
         while True:
             problem, hint = await self._attempt(body)
             if isinstance(problem, ChatResponse):
-                return problem
+                return replace(problem, attempts=attempt + 1)
             if attempt >= self.settings.max_retries or not problem.retryable:
                 raise problem
+            if self.budget is not None and not self.budget.take():
+                raise LlmUnavailable(
+                    f"{problem.message} (no maxLlmCalls left to retry)", retryable=False
+                )
             delay = self._delay(attempt, hint)
             log.info(
                 "llm.retry", attempt=attempt + 1, delay=round(delay, 3), reason=problem.message

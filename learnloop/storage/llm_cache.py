@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -25,20 +26,30 @@ async def lookup(
     return {r.key: dict(r.response) for r in rows}
 
 
-async def record(
-    engine: AsyncEngine,
-    org_id: UUID,
-    key: str,
-    model: str,
-    request: Mapping[str, Any],
-    response: Mapping[str, Any],
-) -> None:
-    """The first answer recorded for a key stays: replays must never change under a run."""
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    request: Mapping[str, Any]
+    response: Mapping[str, Any]
+
+
+async def record(engine: AsyncEngine, org_id: UUID, model: str, entries: Sequence[Entry]) -> None:
+    """One statement for a batch; the first answer recorded for a key stays (replays never change)."""
+    unique = {e.key: e for e in entries}
     async with unit_of_work(engine, org_id) as uow:
         await uow.execute(
             insert(LlmCacheEntry)
             .values(
-                org_id=org_id, key=key, model=model, request=dict(request), response=dict(response)
+                [
+                    {
+                        "org_id": org_id,
+                        "key": e.key,
+                        "model": model,
+                        "request": dict(e.request),
+                        "response": dict(e.response),
+                    }
+                    for e in unique.values()
+                ]
             )
             .on_conflict_do_nothing(index_elements=["org_id", "key"])
         )

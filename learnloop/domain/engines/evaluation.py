@@ -81,18 +81,21 @@ class Evaluator:
         """Calls an evaluation of these examples would still cost."""
         return sum((prompt.key, e.id) not in self._answers for e in examples)
 
-    async def _ask(self, prompt: Prompt, example: EvalExample) -> str:
+    async def _ask(self, request: ChatRequest) -> str:
         async with self._slots:
-            response = await self.model.complete(
-                self.generation.request(prompt, example.input), "evaluation"
-            )
+            response = await self.model.complete(request, "evaluation")
         return response.text.strip()
 
     async def evaluate(self, prompt: Prompt, examples: Sequence[EvalExample]) -> Evaluation:
         if self.cancel is not None:
             self.cancel.raise_if_cancelled()
         todo = [e for e in examples if (prompt.key, e.id) not in self._answers]
-        outputs = await asyncio.gather(*(self._ask(prompt, e) for e in todo))
+        requests = [self.generation.request(prompt, e.input) for e in todo]
+        await self.model.prefetch(requests)
+        try:
+            outputs = await asyncio.gather(*(self._ask(r) for r in requests))
+        finally:
+            await self.model.flush()
         scores = self.scorer.scores(outputs, [e.expected for e in todo])
         for example, output, score in zip(todo, outputs, scores, strict=True):
             self._answers[(prompt.key, example.id)] = Scored(example, output, score)

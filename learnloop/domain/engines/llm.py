@@ -50,10 +50,25 @@ class ChatResponse:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cached: bool = False  # answered by the replay cache: no HTTP call was made
+    attempts: int = 1  # HTTP attempts it took (retries included) when it was first answered
 
 
 class ChatModel(Protocol):
     async def complete(self, request: ChatRequest) -> ChatResponse: ...
+
+
+async def prefetch(model: ChatModel, requests: Sequence[ChatRequest]) -> None:
+    """Let a caching model look up a whole batch at once (a no-op for others)."""
+    method = getattr(model, "prefetch", None)
+    if method is not None:
+        await method(requests)
+
+
+async def flush(model: ChatModel) -> None:
+    """Let a recording model write what it learnt since the last flush (a no-op for others)."""
+    method = getattr(model, "flush", None)
+    if method is not None:
+        await method()
 
 
 class LlmUnavailable(Exception):
@@ -65,13 +80,38 @@ class LlmUnavailable(Exception):
         self.retryable = retryable
 
 
+class CallBudget:
+    """The one place `maxLlmCalls` is enforced: every request and every retry takes one unit.
+
+    A unit is taken before the call is made, so concurrent callers can never overshoot.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.spent = 0
+
+    @property
+    def remaining(self) -> int:
+        return self.limit - self.spent
+
+    def take(self) -> bool:
+        if self.spent >= self.limit:
+            return False
+        self.spent += 1
+        return True
+
+
 class ChatModelFactory(Protocol):
     """Gives each run a session: a model bound to the run's organisation (its replay cache)."""
 
     model: str
     concurrency: int
 
-    def session(self, org_id: UUID | None) -> AbstractAsyncContextManager[ChatModel]: ...
+    def session(
+        self, org_id: UUID | None, budget: CallBudget | None = None
+    ) -> AbstractAsyncContextManager[ChatModel]:
+        """Retries inside the session also spend `budget`."""
+        ...
 
 
 class Embedder(Protocol):
@@ -97,7 +137,7 @@ class Usage:
         if response.cached:
             self.cached_calls += 1
         else:
-            self.http_calls += 1
+            self.http_calls += response.attempts
         self.prompt_tokens += response.prompt_tokens
         self.completion_tokens += response.completion_tokens
 
@@ -117,26 +157,41 @@ class BudgetExhausted(Exception):
 
 
 class BudgetedModel:
-    """The one place `maxLlmCalls` is enforced: every call, cached or not, spends one unit.
+    """A model whose calls spend a CallBudget (retries spend it inside the client).
 
-    Cached calls count too, so a replayed run takes exactly the same path as the recorded one.
-    A unit is taken before the call is awaited, so concurrent callers can never overshoot.
+    Replayed answers spend what they cost when recorded (the call and its retries), so a replayed
+    run takes exactly the same path as the recorded one, without any HTTP call.
     """
 
-    def __init__(self, model: ChatModel, limit: int) -> None:
+    def __init__(self, model: ChatModel, budget: CallBudget) -> None:
         self.model = model
-        self.limit = limit
-        self.spent = 0
+        self.budget = budget
         self.usage = Usage()
 
     @property
+    def limit(self) -> int:
+        return self.budget.limit
+
+    @property
+    def spent(self) -> int:
+        return self.budget.spent
+
+    @property
     def remaining(self) -> int:
-        return self.limit - self.spent
+        return self.budget.remaining
+
+    async def prefetch(self, requests: Sequence[ChatRequest]) -> None:
+        await prefetch(self.model, requests)
+
+    async def flush(self) -> None:
+        await flush(self.model)
 
     async def complete(self, request: ChatRequest, stage: str = "other") -> ChatResponse:
-        if self.spent >= self.limit:
+        if not self.budget.take():
             raise BudgetExhausted(f"maxLlmCalls={self.limit} spent")
-        self.spent += 1
         response = await self.model.complete(request)
+        if response.cached:
+            for _ in range(response.attempts - 1):
+                self.budget.take()
         self.usage.add(response, stage)
         return response

@@ -14,6 +14,7 @@ from learnloop.domain.splits import Split
 MAX_PROMPT_CHARS = 20_000
 MAX_DEMOS = 8
 DEFAULTS: dict[str, Any] = {
+    "basePrompt": None,  # filled at creation from the agent's active deployment
     "metric": MetricName.TOKEN_F1.value,
     "maxLlmCalls": 300,
     "seed": 0,
@@ -22,7 +23,7 @@ DEFAULTS: dict[str, Any] = {
     "maxDemos": 4,
     "instructionCandidates": 2,
 }
-OPTIONS = {"basePrompt", *DEFAULTS}
+OPTIONS = set(DEFAULTS)
 NEEDED_SPLITS = (Split.TRAIN, Split.VALIDATION)
 
 

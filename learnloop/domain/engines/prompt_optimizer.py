@@ -23,7 +23,14 @@ from learnloop.domain.engines.base import (
     TrainingFailed,
 )
 from learnloop.domain.engines.evaluation import EvalExample, Evaluation, Evaluator, Generation
-from learnloop.domain.engines.llm import BudgetedModel, ChatModelFactory, Embedder, LlmUnavailable
+from learnloop.domain.engines.llm import (
+    BudgetedModel,
+    BudgetExhausted,
+    CallBudget,
+    ChatModelFactory,
+    Embedder,
+    LlmUnavailable,
+)
 from learnloop.domain.engines.metrics import MetricName, Scorer
 from learnloop.domain.engines.paired_stats import compare
 from learnloop.domain.engines.prompt_search import Candidate, select, successive_halving
@@ -74,13 +81,20 @@ class PromptOptimizer:
             raise TrainingFailed(
                 "no LLM endpoint is configured for this worker (LEARNLOOP_LLM_BASE_URL)"
             )
-        async with self.llm.session(dataset.org_id) as chat:
-            model = BudgetedModel(chat, int(config["maxLlmCalls"]))
+        budget = CallBudget(int(config["maxLlmCalls"]))
+        async with self.llm.session(dataset.org_id, budget) as chat:
+            model = BudgetedModel(chat, budget)
             run = _Run(self, dataset, config, model, progress, cancel)
             try:
                 return await run.execute()
             except LlmUnavailable as exc:
                 raise TrainingFailed(exc.message, retryable=exc.retryable) from exc
+            except BudgetExhausted as exc:
+                # Only retries of failed calls can eat into the TEST reserve.
+                raise TrainingFailed(
+                    f"maxLlmCalls={budget.limit} ran out before the TEST comparison (retries of "
+                    "failed calls spend it too); raise maxLlmCalls or try when the LLM is healthier"
+                ) from exc
 
 
 class _Run:

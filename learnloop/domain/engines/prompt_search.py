@@ -12,6 +12,7 @@ that are, the simplest one wins unless a richer one is significantly better than
 
 from __future__ import annotations
 
+import asyncio
 import math
 import random
 from collections.abc import Callable, Sequence
@@ -68,13 +69,17 @@ async def successive_halving(
         alive = _affordable(evaluator, alive, batch, affordable())
         if not alive:
             break
-        for trial in alive:
-            before = evaluator.model.spent
-            try:
-                trial.evaluation = await evaluator.evaluate(trial.candidate.prompt, batch)
-            except BudgetExhausted:
-                return trials
-            trial.calls += evaluator.model.spent - before
+        costs = [evaluator.missing(t.candidate.prompt, batch) for t in alive]
+        try:
+            # Candidates of a round run together; the evaluator bounds the calls in flight.
+            found = await asyncio.gather(
+                *(evaluator.evaluate(t.candidate.prompt, batch) for t in alive)
+            )
+        except BudgetExhausted:
+            return trials
+        for trial, evaluation, cost in zip(alive, found, costs, strict=True):
+            trial.evaluation = evaluation
+            trial.calls += cost
             trial.full = size == len(order)
         if on_round is not None:
             on_round(size)
