@@ -59,10 +59,10 @@ class LlmStub:
 
 def build_app(stub: LlmStub) -> Starlette:
     async def complete(request: Request) -> JSONResponse:
+        stub.calls += 1  # every request that reaches the endpoint, refused or not
         if request.headers.get("authorization") != f"Bearer {API_KEY}":
             return JSONResponse({"error": {"message": "Incorrect API key provided"}}, 401)
         body = await request.json()
-        stub.calls += 1
         stub.requests.append(body)
         if stub.fail_first > 0:
             stub.fail_first -= 1
