@@ -35,9 +35,9 @@ def settings(url: str, **overrides: object) -> ClientSettings:
 
 
 async def test_retries_rate_limits_then_answers_and_sends_max_tokens() -> None:
-    async with stub_llm(LlmStub({"hi": "hello"}, behaviour="ignore", fail_first=2)) as (url, stub):
-        async with OpenAIChatClient(settings(url)) as client:
-            response = await client.complete(ask("hi"))
+    stub = LlmStub({"hi": "hello"}, behaviour="ignore", fail_first=2)
+    async with stub_llm(stub) as (url, _), OpenAIChatClient(settings(url)) as client:
+        response = await client.complete(ask("hi"))
     assert stub.calls == 3 and response.attempts == 3
     body = stub.requests[-1]
     assert body["max_tokens"] == 32 and body["seed"] == 3 and body["model"] == "m"

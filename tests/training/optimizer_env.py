@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
+from learnloop.domain.roles import Role
 from learnloop.storage.database import DatabaseTarget
-from learnloop.storage.event_bus import EventBus
-from learnloop.worker.registry import build_registry
-from learnloop.worker.runner import Worker, WorkerSettings
-from tests.conftest import Api, make_api, test_settings
-from tests.training.conftest import HEARTBEAT, LEASE, _close
+from tests.conftest import Api, OrgHandle, make_api
+from tests.training.conftest import _close, running_worker
+from tests.training.ops import create_run, wait_for
 from tests.training.seed import seed_dataset
 from tests.training.stub_llm import API_KEY, LlmStub, stub_llm
 
@@ -30,7 +29,7 @@ def qa_examples(train: int = 8, validation: int = 12, test: int = 12) -> list[di
                     "input": f"What is the code of item {item}?",
                     "expected": f"code-{item.lower()}",
                     "split": split,
-                    "metadata": {"issueCategories": ["INCORRECT"]} if i % 3 == 0 else {},
+                    "metadata": {"issueCategories": ["INCORRECT" if i % 2 else "INCOMPLETE"]},
                 }
             )
     return rows
@@ -40,37 +39,38 @@ def answers(rows: list[dict[str, Any]]) -> dict[str, str]:
     return {r["input"]: r["expected"] for r in rows}
 
 
+@dataclass
+class OptimizerEnv:
+    api: Api
+    stub: LlmStub
+    settings: dict[str, Any]
+    org: OrgHandle
+    dataset: uuid.UUID
+
+
 @asynccontextmanager
-async def optimizer_api(
-    db: DatabaseTarget, stub: LlmStub, *, llm: bool = True
-) -> AsyncIterator[tuple[Api, LlmStub, dict[str, Any]]]:
-    """The app (no test engines: the real PromptOptimizer) pointing at the stub."""
-    async with stub_llm(stub) as (url, state):
+async def optimizer_env(
+    db: DatabaseTarget, behaviour: str = "demos", *, llm: bool = True, **dataset: int
+) -> AsyncIterator[OptimizerEnv]:
+    """The app (no test engines: the real PromptOptimizer) pointing at a stub LLM, a manager of
+    a new organisation, and a frozen dataset of item-code questions the stub knows."""
+    rows = qa_examples(**dataset)
+    async with stub_llm(LlmStub(answers(rows), behaviour=behaviour)) as (url, stub):
         settings: dict[str, Any] = {"llm_base_url": url, "llm_api_key": API_KEY} if llm else {}
-        settings |= {"llm_model": "stub-model", "llm_concurrency": 8}
+        settings |= {"llm_model": "stub-model", "llm_concurrency": 8, "engine_modules": ""}
         api, engines = await make_api(db, **settings)
         try:
-            yield api, state, settings
+            org = await api.org(Role.MANAGER)
+            data = await seed_dataset(api, org.org_id, name="item codes", examples=rows)
+            yield OptimizerEnv(api, stub, settings, org, data)
         finally:
             await _close(api, engines)
 
 
-@asynccontextmanager
-async def optimizer_worker(api: Api, settings: dict[str, Any]) -> AsyncIterator[Worker]:
-    registry = build_registry(test_settings(**settings), api.engine)
-    bus = EventBus(api.target.app_url)
-    cfg = WorkerSettings(
-        concurrency=1, lease_seconds=LEASE, heartbeat_seconds=HEARTBEAT, poll_seconds=1
-    )
-    worker = Worker(api.engine, registry, bus, cfg)
-    task = asyncio.create_task(worker.run())
-    try:
-        yield worker
-    finally:
-        worker.stop()
-        await asyncio.wait_for(task, timeout=10)
-        await bus.stop()
-
-
-async def qa_dataset(api: Api, org_id: uuid.UUID, rows: list[dict[str, Any]]) -> uuid.UUID:
-    return await seed_dataset(api, org_id, name="item codes", examples=rows)
+async def optimise(env: OptimizerEnv, config: dict[str, Any]) -> dict[str, Any]:
+    """Create a run, let a worker finish it, return the COMPLETED run."""
+    run = await create_run(env.org, dataset=env.dataset, config=config)
+    async with running_worker(env.api, **env.settings):
+        done = await wait_for(env.org, run["id"], {"COMPLETED", "FAILED"}, within=60)
+    assert done["status"] == "COMPLETED", done["error"]
+    return done

@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from learnloop.domain.engines.prompt_candidates import PROPOSER_SYSTEM
-from tests.training.ops import eventually
+from tests.training.local_server import serve_app
 
 API_KEY = "stub-llm-key"
 
@@ -98,21 +96,8 @@ def build_app(stub: LlmStub) -> Starlette:
 async def stub_llm(stub: LlmStub | None = None) -> AsyncIterator[tuple[str, LlmStub]]:
     """Serve the stub on a free local port; yields its base URL (…/v1) and its state."""
     state = stub or LlmStub()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            build_app(state), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
-        )
-    )
-    task = asyncio.create_task(server.serve())
-    await eventually(lambda: server.started)
-    try:
-        yield f"http://127.0.0.1:{port}/v1", state
-    finally:
-        server.should_exit = True
-        await task
+    async with serve_app(build_app(state)) as base:
+        yield f"{base}/v1", state
 
 
 def bench_app() -> Starlette:
