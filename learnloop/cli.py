@@ -140,7 +140,9 @@ def token(
     org: Annotated[str, typer.Option(help="Organisation slug; created if missing.")],
     role: Annotated[str, typer.Option(help="VIEWER, MEMBER, EXPERT, MANAGER or ADMIN.")] = "MEMBER",
     user: Annotated[str, typer.Option(help="User e-mail; created if missing.")] = "dev@example.com",
-    ttl: Annotated[int, typer.Option(min=60, help="Lifetime in seconds.")] = 12 * 3600,
+    ttl: Annotated[
+        int, typer.Option(min=60, help="Lifetime in seconds: at least 60 (default 12 hours).")
+    ] = 12 * 3600,
 ) -> None:
     """Print a development JWT (and nothing else on stdout): TOKEN=$(learnloop token --org acme)."""
     from learnloop.domain.identity import validate_email, validate_slug

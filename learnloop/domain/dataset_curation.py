@@ -23,13 +23,14 @@ from learnloop.domain.datasets import (
     validate_weight,
 )
 from learnloop.domain.errors import ErrorCode, Problem, UserInputError
+from learnloop.domain.learning_examples import DomainSource, require_known_domains
 from learnloop.domain.principal import Principal
 from learnloop.domain.splits import Candidate, Split, SplitAssigner
 
 FILTER_BATCH = 5000
 
 
-class DatasetStore(Protocol):
+class DatasetStore(DomainSource, Protocol):
     async def create(
         self, org_id: UUID, new: NewDataset, created_by: UUID | None
     ) -> DatasetRecord: ...
@@ -156,6 +157,10 @@ async def add_examples(
         while batch := await store.matching(dataset.id, narrowed, after, FILTER_BATCH):
             added += await _insert(store, dataset, batch, split, row_weight, assigner)
             after = batch[-1].id
+        if added == 0:
+            # The domains came from the filter, or else from the dataset's own scope.
+            path = ("filter", "domains") if wanted.domains else ("datasetId",)
+            await require_known_domains(store, narrowed.domains, path)
     return Change(await store.get(dataset.id), added)
 
 

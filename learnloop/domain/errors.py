@@ -22,6 +22,8 @@ class ErrorCode(StrEnum):
     LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
     FROZEN = "FROZEN"
     NOT_ALLOWED = "NOT_ALLOWED"
+    # A filter named a domain no learning example has (the message lists those in use).
+    UNKNOWN_DOMAIN = "UNKNOWN_DOMAIN"
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
@@ -14,6 +14,8 @@ from learnloop.domain.errors import ErrorCode, Problem, UserInputError
 MAX_KEY_LENGTH = 200
 # An execution's input and output are kept whole, up to this many characters each.
 MAX_EXECUTION_TEXT = 1_000_000
+# Domains and task types are short labels (e.g. "billing", "qa").
+MAX_LABEL_LENGTH = 100
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,8 @@ class AgentRecord:
     description: str | None
     created_at: datetime
     updated_at: datetime
+    default_domain: str | None = None
+    default_task_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,8 @@ class ExecutionRecord:
     is_stub: bool
     created_at: datetime
     updated_at: datetime
+    domain: str | None = None
+    task_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,41 @@ class NewExecution:
     output: str | None
     metadata: dict[str, Any] = field(default_factory=dict)
     experiment_id: UUID | None = None
+    domain: str | None = None
+    task_type: str | None = None
+
+
+@dataclass(frozen=True)
+class AgentDefaults:
+    """setAgentDefaults' input: labels for the agent's executions that name none (None clears)."""
+
+    agent_key: str
+    domain: str | None
+    task_type: str | None
+
+
+@dataclass(frozen=True)
+class ExampleContext:
+    """What a learning example made from an execution's feedback takes from the execution."""
+
+    input_text: str
+    original_output: str | None
+    domain: str | None
+    task_type: str | None
+
+
+def example_context(execution: ExecutionRecord) -> ExampleContext:
+    """The one rule for what an example inherits: input, output, domain and task type.
+
+    A stub execution has no input or output yet (input is "" until the agent reports the
+    execution, which then completes the examples made meanwhile).
+    """
+    return ExampleContext(
+        input_text=execution.input or "",
+        original_output=execution.output,
+        domain=execution.domain,
+        task_type=execution.task_type,
+    )
 
 
 def check_key(raw: str | None, path: tuple[str, ...], problems: list[Problem]) -> str:
@@ -83,6 +124,14 @@ def check_text(
     if raw is not None and len(raw) > limit:
         problems.append(Problem(path, f"at most {limit} characters", ErrorCode.TOO_LONG))
     return raw
+
+
+def check_label(raw: str | None, path: tuple[str, ...], problems: list[Problem]) -> str | None:
+    """A domain or task type: stripped, at most MAX_LABEL_LENGTH characters; blank means none."""
+    cleaned = raw.strip() if raw is not None else None
+    if cleaned is not None and len(cleaned) > MAX_LABEL_LENGTH:
+        problems.append(Problem(path, f"at most {MAX_LABEL_LENGTH} characters", ErrorCode.TOO_LONG))
+    return cleaned or None
 
 
 def check_json_object(
@@ -117,12 +166,16 @@ def new_execution(
     output: str | None,
     metadata: object,
     experiment_id: UUID | None,
+    domain: str | None = None,
+    task_type: str | None = None,
 ) -> NewExecution:
     problems: list[Problem] = []
     ref = check_ref(agent_key, execution_key, problems)
     check_text(input, ("input",), MAX_EXECUTION_TEXT, problems)
     check_text(output, ("output",), MAX_EXECUTION_TEXT, problems)
     meta = check_json_object(metadata, ("metadata",), problems)
+    clean_domain = check_label(domain, ("domain",), problems)
+    clean_task_type = check_label(task_type, ("taskType",), problems)
     if problems:
         raise UserInputError(problems)
     return NewExecution(
@@ -131,7 +184,32 @@ def new_execution(
         output=output,
         metadata=meta,
         experiment_id=experiment_id,
+        domain=clean_domain,
+        task_type=clean_task_type,
     )
+
+
+def with_agent_defaults(execution: NewExecution, agent: AgentRecord) -> NewExecution:
+    """The one labelling rule: a label the agent reports wins, else the agent's default.
+
+    Stub executions (feedback came first) report nothing, so they take the defaults too
+    (storage.executions applies this rule when it inserts them).
+    """
+    return replace(
+        execution,
+        domain=execution.domain or agent.default_domain,
+        task_type=execution.task_type or agent.default_task_type,
+    )
+
+
+def validate_agent_defaults(defaults: AgentDefaults) -> AgentDefaults:
+    problems: list[Problem] = []
+    key = check_key(defaults.agent_key, ("agentId",), problems)
+    domain = check_label(defaults.domain, ("domain",), problems)
+    task_type = check_label(defaults.task_type, ("taskType",), problems)
+    if problems:
+        raise UserInputError(problems)
+    return AgentDefaults(agent_key=key, domain=domain, task_type=task_type)
 
 
 class ExecutionStore(Protocol):
@@ -139,16 +217,24 @@ class ExecutionStore(Protocol):
         """Find each execution, creating missing agents and stub executions (concurrency-safe)."""
         ...
 
-    async def record(self, execution: NewExecution) -> tuple[ExecutionRecord, Recorded]:
+    async def agent(self, key: str) -> AgentRecord:
+        """The agent with this key, created on first use."""
+        ...
+
+    async def record(
+        self, execution: NewExecution, agent_id: UUID
+    ) -> tuple[ExecutionRecord, Recorded]:
         """Insert, or fill a stub in place; an execution already reported is left unchanged."""
+        ...
+
+    async def set_agent_defaults(self, defaults: AgentDefaults) -> AgentRecord:
+        """Store the agent's default labels (creating the agent on first use)."""
         ...
 
     async def experiment_exists(self, experiment_id: UUID) -> bool: ...
 
-    async def complete_examples(
-        self, execution_id: UUID, input_text: str, original_output: str | None
-    ) -> int:
-        """Give examples made while the execution was a stub the input/output they lacked."""
+    async def complete_examples(self, execution_id: UUID, context: ExampleContext) -> int:
+        """Give examples made while the execution was a stub the context they lacked."""
         ...
 
 
@@ -160,16 +246,19 @@ async def record_execution(
     Feedback may arrive before its execution; it then created a stub, which this fills in
     place (same id, same feedback), and corrections made on the stub get their context.
     """
-    from learnloop.domain.learning_examples import example_context
-
     if execution.experiment_id is not None and not await store.experiment_exists(
         execution.experiment_id
     ):
         raise UserInputError.single(
             ("experimentId",), "no such experiment in this organisation", ErrorCode.NOT_FOUND
         )
-    record, outcome = await store.record(execution)
+    agent = await store.agent(execution.ref.agent_key)
+    record, outcome = await store.record(with_agent_defaults(execution, agent), agent.id)
     if outcome is Recorded.FILLED_STUB:
-        input_text, original_output = example_context(record)
-        await store.complete_examples(record.id, input_text, original_output)
+        await store.complete_examples(record.id, example_context(record))
     return record, outcome
+
+
+async def set_agent_defaults(store: ExecutionStore, defaults: AgentDefaults) -> AgentRecord:
+    """Default labels for the agent's future executions (those already recorded keep theirs)."""
+    return await store.set_agent_defaults(validate_agent_defaults(defaults))

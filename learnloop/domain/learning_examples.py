@@ -16,7 +16,9 @@ from learnloop.domain.executions import (
     ExecutionStore,
     check_json_object,
     check_key,
+    check_label,
     check_text,
+    example_context,
 )
 from learnloop.domain.principal import Principal
 
@@ -24,7 +26,6 @@ if TYPE_CHECKING:
     from learnloop.domain.executions import ExecutionRecord
 
 MAX_EXAMPLE_TEXT = 100_000
-MAX_LABEL_LENGTH = 100
 
 
 class ExampleType(StrEnum):
@@ -156,14 +157,6 @@ class ExampleOrder(StrEnum):
     CREATED_AT_ASC = "CREATED_AT_ASC"
 
 
-def example_context(execution: ExecutionRecord) -> tuple[str, str | None]:
-    """The (input text, original output) an example takes from its execution.
-
-    A stub execution has neither yet: the input is "" until the agent reports the execution.
-    """
-    return execution.input or "", execution.output
-
-
 def correction_example(
     correction_text: str,
     execution: ExecutionRecord,
@@ -173,19 +166,22 @@ def correction_example(
 ) -> NewLearningExample:
     """The one rule for corrections: a CORRECTION example, pending review, in the same transaction.
 
-    input = the execution's input, original = its output, expected = the correction.
-    `signals` (the feedback's type and issue categories) feed its queue priority.
+    input = the execution's input, original = its output, expected = the correction; domain
+    and task type are the execution's. `signals` (the feedback's type and issue categories)
+    feed its queue priority.
     """
-    input_text, original_output = example_context(execution)
+    context = example_context(execution)
     return NewLearningExample(
         example_type=ExampleType.CORRECTION,
-        input_text=input_text,
+        input_text=context.input_text,
         expected_output=correction_text,
-        original_output=original_output,
+        original_output=context.original_output,
         author_key=author_key,
         author_user_id=author_user_id,
         agent_id=execution.agent_id,
         execution_id=execution.id,
+        domain=context.domain,
+        task_type=context.task_type,
         signals=frozenset(signals),
     )
 
@@ -227,13 +223,6 @@ async def prioritise(
     return routed
 
 
-def _check_label(raw: str | None, path: tuple[str, ...], problems: list[Problem]) -> str | None:
-    cleaned = raw.strip() if raw is not None else None
-    if cleaned is not None and len(cleaned) > MAX_LABEL_LENGTH:
-        problems.append(Problem(path, f"at most {MAX_LABEL_LENGTH} characters", ErrorCode.TOO_LONG))
-    return cleaned or None
-
-
 def validate_draft(draft: ExampleDraft) -> tuple[ExampleDraft, dict[str, Any]]:
     """Check a createLearningExample input; returns it cleaned with its metadata object."""
     problems: list[Problem] = []
@@ -263,8 +252,8 @@ def validate_draft(draft: ExampleDraft) -> tuple[ExampleDraft, dict[str, Any]]:
                     ("agentId",), "executionId needs the agentId it belongs to", ErrorCode.REQUIRED
                 )
             )
-    domain = _check_label(draft.domain, ("domain",), problems)
-    task_type = _check_label(draft.task_type, ("taskType",), problems)
+    domain = check_label(draft.domain, ("domain",), problems)
+    task_type = check_label(draft.task_type, ("taskType",), problems)
     metadata = check_json_object(draft.metadata, ("metadata",), problems)
     if problems:
         raise UserInputError(problems)
@@ -279,6 +268,48 @@ def validate_draft(draft: ExampleDraft) -> tuple[ExampleDraft, dict[str, Any]]:
         task_type=task_type,
     )
     return cleaned, metadata
+
+
+@dataclass(frozen=True)
+class DomainsInUse:
+    """Which of some named domains any learning example has, and a sample of those that exist."""
+
+    present: frozenset[str]
+    sample: tuple[str, ...]
+
+
+class DomainSource(Protocol):
+    async def domains_in_use(self, named: Sequence[str]) -> DomainsInUse:
+        """The named domains some example of the org has, and the org's domains (a few)."""
+        ...
+
+
+async def require_known_domains(
+    source: DomainSource, named: Sequence[str], path: tuple[str, ...]
+) -> None:
+    """A filter that matched nothing because no example has its domain says so (UNKNOWN_DOMAIN).
+
+    Called by the paths that filter on domains when they found nothing (claimAnnotationTask,
+    addExamplesToDataset), so an empty result is never silent about a misspelt or unused domain.
+    """
+    if not named:
+        return
+    found = await source.domains_in_use(named)
+    unknown = [d for d in named if d not in found.present]
+    if not unknown:
+        return
+    in_use = (
+        f"the domains in use are {', '.join(repr(d) for d in found.sample)}"
+        if found.sample
+        else "no example has a domain yet"
+    )
+    raise UserInputError.single(
+        path,
+        f"no learning example has the domain {', '.join(repr(d) for d in unknown)}; {in_use} "
+        "(examples take the domain of their execution: recordExecution(input: {domain}) "
+        "or setAgentDefaults)",
+        ErrorCode.UNKNOWN_DOMAIN,
+    )
 
 
 class LearningExampleStore(RoutingSource, Protocol):
@@ -298,10 +329,14 @@ async def create_learning_example(
     """Store an example written by hand (a demonstration, an edge case...) with its provenance."""
     cleaned, metadata = validate_draft(draft)
     agent_id = execution_id = None
+    domain, task_type = cleaned.domain, cleaned.task_type
     if cleaned.agent_key is not None and cleaned.execution_key is not None:
         ref = ExecutionRef(cleaned.agent_key, cleaned.execution_key)
         execution = (await executions.resolve([ref]))[ref]
         agent_id, execution_id = execution.agent_id, execution.id
+        # Labels it does not give come from its execution, as for examples made by feedback.
+        context = example_context(execution)
+        domain, task_type = domain or context.domain, task_type or context.task_type
     elif cleaned.agent_key is not None:
         agent_id = (await store.agent_ids([cleaned.agent_key]))[cleaned.agent_key]
     new = NewLearningExample(
@@ -313,8 +348,8 @@ async def create_learning_example(
         author_user_id=principal.user_id,
         agent_id=agent_id,
         execution_id=execution_id,
-        domain=cleaned.domain,
-        task_type=cleaned.task_type,
+        domain=domain,
+        task_type=task_type,
         metadata=metadata,
     )
     (routed,) = await prioritise(store, [new])

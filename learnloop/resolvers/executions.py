@@ -7,7 +7,13 @@ from uuid import UUID
 
 from learnloop.domain import executions as rules
 from learnloop.domain.errors import Problem
-from learnloop.domain.executions import AgentRecord, ExecutionRecord, ExecutionRef, Recorded
+from learnloop.domain.executions import (
+    AgentDefaults,
+    AgentRecord,
+    ExecutionRecord,
+    ExecutionRef,
+    Recorded,
+)
 from learnloop.domain.pagination import Page, PageRequest
 from learnloop.resolvers.context import RequestContext
 from learnloop.resolvers.loaders.executions import AgentByKeyLoader, ExecutionByRefLoader
@@ -46,6 +52,8 @@ async def record_execution(
     output: str | None,
     metadata: Any,
     experiment_id: UUID | None,
+    domain: str | None = None,
+    task_type: str | None = None,
 ) -> tuple[tuple[ExecutionRecord, Recorded] | None, list[Problem]]:
     store = ExecutionRepository(ctx.uow)
 
@@ -57,7 +65,16 @@ async def record_execution(
             output=output,
             metadata=metadata,
             experiment_id=experiment_id,
+            domain=domain,
+            task_type=task_type,
         )
         return await rules.record_execution(store, new)
 
     return await run_mutation(ctx, action)
+
+
+async def set_agent_defaults(
+    ctx: RequestContext, defaults: AgentDefaults
+) -> tuple[AgentRecord | None, list[Problem]]:
+    store = ExecutionRepository(ctx.uow)
+    return await run_mutation(ctx, lambda _: rules.set_agent_defaults(store, defaults))

@@ -24,6 +24,7 @@ from learnloop.resolvers.loaders.learning_examples import (
     LearningExamplePageByAgentLoader,
 )
 from learnloop.resolvers.loaders.training_runs import ActiveDeploymentByAgentIdLoader
+from learnloop.schema.errors import UserError
 from learnloop.schema.execution import Execution
 from learnloop.schema.feedback import Feedback
 from learnloop.schema.learning_example import LearningExample
@@ -43,6 +44,12 @@ class Agent(LoadableNode, relay.Node):
     key: str
     name: str | None
     description: str | None
+    default_domain: str | None = strawberry.field(
+        description="The domain of its executions that report none (setAgentDefaults)."
+    )
+    default_task_type: str | None = strawberry.field(
+        description="The task type of its executions that report none (setAgentDefaults)."
+    )
     created_at: datetime
     record: strawberry.Private[AgentRecord]
 
@@ -53,6 +60,8 @@ class Agent(LoadableNode, relay.Node):
             key=r.key,
             name=r.name,
             description=r.description,
+            default_domain=r.default_domain,
+            default_task_type=r.default_task_type,
             created_at=r.created_at,
             record=r,
         )
@@ -108,3 +117,20 @@ class Agent(LoadableNode, relay.Node):
             after,
             LearningExample.from_record,
         )
+
+
+@strawberry.input(description="Default labels for an agent's executions that report none.")
+class SetAgentDefaultsInput:
+    agent_id: str = strawberry.field(description="The agent's key; created on first use.")
+    domain: str | None = strawberry.field(
+        default=None, description="e.g. billing; null (or omitted) clears it."
+    )
+    task_type: str | None = strawberry.field(
+        default=None, description="e.g. qa; null (or omitted) clears it."
+    )
+
+
+@strawberry.type(description="The agent with its new defaults.")
+class SetAgentDefaultsPayload:
+    agent: Agent | None
+    user_errors: list[UserError]

@@ -8,10 +8,11 @@ import strawberry
 from graphql import GraphQLError
 from strawberry import relay
 
+from learnloop.domain.executions import AgentDefaults
 from learnloop.resolvers import executions as resolve
 from learnloop.resolvers.context import Info
 from learnloop.schema import fields
-from learnloop.schema.agent import Agent
+from learnloop.schema.agent import Agent, SetAgentDefaultsInput, SetAgentDefaultsPayload
 from learnloop.schema.errors import UserError
 from learnloop.schema.execution import Execution, RecordExecutionInput, RecordExecutionPayload
 from learnloop.schema.node import parse_uuid
@@ -70,10 +71,27 @@ class AgentsMutation:
             output=input.output,
             metadata=input.metadata,
             experiment_id=experiment_uuid(input.experiment_id),
+            domain=input.domain,
+            task_type=input.task_type,
         )
         record, outcome = result if result else (None, None)
         return RecordExecutionPayload(
             execution=Execution.from_record(record) if record else None,
             outcome=outcome,
+            user_errors=UserError.from_problems(problems),
+        )
+
+    @fields.mutation(
+        description="Set the domain and task type an agent's executions get when they report "
+        "none (MEMBER). Both are replaced; executions already recorded keep theirs."
+    )
+    async def set_agent_defaults(
+        self, info: Info, input: SetAgentDefaultsInput
+    ) -> SetAgentDefaultsPayload:
+        record, problems = await resolve.set_agent_defaults(
+            info.context, AgentDefaults(input.agent_id, input.domain, input.task_type)
+        )
+        return SetAgentDefaultsPayload(
+            agent=Agent.from_record(record) if record else None,
             user_errors=UserError.from_problems(problems),
         )

@@ -43,6 +43,14 @@ class Execution(LoadableNode, relay.Node):
     output: str | None
     metadata: JSON
     variant: str | None
+    domain: str | None = strawberry.field(
+        description="What the run was about (e.g. billing): reported, or the agent's default. "
+        "Copied onto the learning examples its feedback creates."
+    )
+    task_type: str | None = strawberry.field(
+        description="The kind of task (e.g. qa): reported, or the agent's default. "
+        "Copied onto the learning examples its feedback creates."
+    )
     is_stub: bool = strawberry.field(
         description="Created by feedback that arrived first; filled when the agent reports it."
     )
@@ -59,6 +67,8 @@ class Execution(LoadableNode, relay.Node):
             output=r.output,
             metadata=JSON(r.metadata),
             variant=r.variant,
+            domain=r.domain,
+            task_type=r.task_type,
             is_stub=r.is_stub,
             created_at=r.created_at,
             updated_at=r.updated_at,
@@ -96,6 +106,15 @@ class RecordExecutionInput:
     output: str | None = None
     metadata: JSON | None = None
     experiment_id: relay.GlobalID | None = None
+    domain: str | None = strawberry.field(
+        default=None,
+        description="What the run is about, e.g. billing (default: the agent's defaultDomain). "
+        "Examples made from its feedback carry it, so queue and dataset filters find them.",
+    )
+    task_type: str | None = strawberry.field(
+        default=None,
+        description="The kind of task, e.g. qa (default: the agent's defaultTaskType).",
+    )
 
 
 @strawberry.type

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Self
 from uuid import UUID
@@ -183,6 +184,18 @@ class SubmitFeedbackBatchPayload:
     user_errors: list[UserError] = strawberry.field(
         description='Field paths start with ["input", "items", "<index>", ...].'
     )
+
+    @strawberry.field(
+        description="The CORRECTION examples the batch's corrections created (pending review), "
+        "in item order, each once; also on each item as feedback.learningExample."
+    )
+    async def learning_examples(self, info: Info) -> list[LearningExample]:
+        # One dataloader batch (one statement) for the whole list.
+        found = await asyncio.gather(
+            *(example_of_feedback(info, f.record.id) for f in self.feedback if f is not None)
+        )
+        unique = {e.record.id: e for e in found if e is not None}
+        return list(unique.values())
 
 
 @strawberry.input

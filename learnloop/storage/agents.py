@@ -6,10 +6,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from learnloop.domain.executions import AgentRecord
+from learnloop.domain.executions import AgentDefaults, AgentRecord
 from learnloop.domain.pagination import Page, PageRequest
 from learnloop.storage.models import Agent
 from learnloop.storage.pagination import count, keyset_page
@@ -26,6 +26,8 @@ def _record(r: Any) -> AgentRecord:
         description=r.description,
         created_at=r.created_at,
         updated_at=r.updated_at,
+        default_domain=r.default_domain,
+        default_task_type=r.default_task_type,
     )
 
 
@@ -66,6 +68,39 @@ async def ensure(uow: UnitOfWork, keys: Sequence[str]) -> dict[str, UUID]:
         rows = await uow.all(select(_T.c.key, _T.c.id).where(_T.c.key.in_(rest)))
         found.update({r.key: r.id for r in rows})
     return found
+
+
+async def ensure_one(uow: UnitOfWork, key: str) -> AgentRecord:
+    """The agent with this key, whole (one SELECT when it exists), created on first use."""
+    row = await uow.first(select(_T).where(_T.c.key == key))
+    if row is None:
+        row = await uow.first(
+            insert(_T)
+            .values(org_id=uow.org_id, key=key)
+            .on_conflict_do_nothing(index_elements=["org_id", "key"])
+            .returning(*_T.c)
+        )
+    if row is None:
+        # A concurrent request created it; ON CONFLICT waited for it to commit, so a fresh
+        # statement sees it.
+        row = await uow.first(select(_T).where(_T.c.key == key))
+    return _record(row)
+
+
+async def set_defaults(uow: UnitOfWork, defaults: AgentDefaults) -> AgentRecord:
+    """Store an agent's default domain and task type (the agent is created on first use)."""
+    await ensure(uow, [defaults.agent_key])
+    row = await uow.first(
+        update(_T)
+        .where(_T.c.key == defaults.agent_key)
+        .values(
+            default_domain=defaults.domain,
+            default_task_type=defaults.task_type,
+            updated_at=func.now(),
+        )
+        .returning(*_T.c)
+    )
+    return _record(row)
 
 
 async def page(uow: UnitOfWork, request: PageRequest) -> Page:

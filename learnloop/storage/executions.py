@@ -10,7 +10,15 @@ from uuid import UUID
 from sqlalchemy import Table, Text, Uuid, bindparam, column, func, literal_column, select, true
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 
-from learnloop.domain.executions import ExecutionRecord, ExecutionRef, NewExecution, Recorded
+from learnloop.domain.executions import (
+    AgentDefaults,
+    AgentRecord,
+    ExampleContext,
+    ExecutionRecord,
+    ExecutionRef,
+    NewExecution,
+    Recorded,
+)
 from learnloop.storage import agents, learning_examples
 from learnloop.storage.models import Agent, Execution, LearningExperiment
 from learnloop.storage.pagination import ChildList
@@ -33,6 +41,8 @@ def _record(r: Any) -> ExecutionRecord:
         is_stub=r.is_stub,
         created_at=r.created_at,
         updated_at=r.updated_at,
+        domain=r.domain,
+        task_type=r.task_type,
     )
 
 
@@ -96,7 +106,11 @@ async def resolve(
 
 @cache
 def _insert_stubs() -> Any:
-    """Stub rows from two parallel arrays: one SQL text for any batch size (compiled once)."""
+    """Stub rows from two parallel arrays: one SQL text for any batch size (compiled once).
+
+    A stub reports no labels, so it takes its agent's defaults (domain.executions
+    .with_agent_defaults with nothing reported).
+    """
     pairs = func.unnest(
         bindparam("agent_ids", type_=ARRAY(Uuid())), bindparam("keys", type_=ARRAY(Text()))
     ).table_valued(column("agent_id", Uuid()), column("key", Text()))
@@ -104,10 +118,17 @@ def _insert_stubs() -> Any:
     return (
         insert(_T)
         .from_select(
-            ["org_id", "agent_id", "key", "is_stub"],
-            select(bindparam("org_id", type_=Uuid()), p.c.agent_id, p.c.key, true()).order_by(
-                p.c.agent_id, p.c.key
-            ),
+            ["org_id", "agent_id", "key", "is_stub", "domain", "task_type"],
+            select(
+                bindparam("org_id", type_=Uuid()),
+                p.c.agent_id,
+                p.c.key,
+                true(),
+                _A.c.default_domain,
+                _A.c.default_task_type,
+            )
+            .select_from(p.join(_A, _A.c.id == p.c.agent_id))
+            .order_by(p.c.agent_id, p.c.key),
         )
         .on_conflict_do_nothing(index_elements=["org_id", "agent_id", "key"])
         .returning(*_T.c)
@@ -131,15 +152,18 @@ async def _hold_stubs(
     return found
 
 
-async def record(uow: UnitOfWork, new: NewExecution) -> tuple[ExecutionRecord, Recorded]:
+async def record(
+    uow: UnitOfWork, new: NewExecution, agent_id: UUID
+) -> tuple[ExecutionRecord, Recorded]:
     """Insert; or fill a stub in place (same id); an execution already reported stays as it was."""
     assert uow.org_id is not None
-    agent_id = (await agents.ensure(uow, [new.ref.agent_key]))[new.ref.agent_key]
     values = {
         "input": new.input,
         "output": new.output,
         "metadata": new.metadata,
         "experiment_id": new.experiment_id,
+        "domain": new.domain,
+        "task_type": new.task_type,
         "is_stub": False,
     }
     stmt = insert(_T).values(
@@ -175,15 +199,19 @@ class ExecutionRepository:
     async def resolve(self, refs: Sequence[ExecutionRef]) -> Mapping[ExecutionRef, ExecutionRecord]:
         return await resolve(self.uow, refs)
 
-    async def record(self, execution: NewExecution) -> tuple[ExecutionRecord, Recorded]:
-        return await record(self.uow, execution)
+    async def agent(self, key: str) -> AgentRecord:
+        return await agents.ensure_one(self.uow, key)
+
+    async def record(
+        self, execution: NewExecution, agent_id: UUID
+    ) -> tuple[ExecutionRecord, Recorded]:
+        return await record(self.uow, execution, agent_id)
+
+    async def set_agent_defaults(self, defaults: AgentDefaults) -> AgentRecord:
+        return await agents.set_defaults(self.uow, defaults)
 
     async def experiment_exists(self, experiment_id: UUID) -> bool:
         return await experiment_exists(self.uow, experiment_id)
 
-    async def complete_examples(
-        self, execution_id: UUID, input_text: str, original_output: str | None
-    ) -> int:
-        return await learning_examples.complete_from_execution(
-            self.uow, execution_id, input_text, original_output
-        )
+    async def complete_examples(self, execution_id: UUID, context: ExampleContext) -> int:
+        return await learning_examples.complete_from_execution(self.uow, execution_id, context)

@@ -8,7 +8,9 @@ from uuid import UUID
 
 from sqlalchemy import Select, Table, distinct, func, insert, select, true, update
 
+from learnloop.domain.executions import ExampleContext
 from learnloop.domain.learning_examples import (
+    DomainsInUse,
     ExampleFilter,
     ExampleOrder,
     ExampleType,
@@ -120,9 +122,12 @@ async def by_source_feedback_ids(
 
 
 async def complete_from_execution(
-    uow: UnitOfWork, execution_id: UUID, input_text: str, original_output: str | None
+    uow: UnitOfWork, execution_id: UUID, context: ExampleContext
 ) -> int:
-    """Examples from feedback on a stub had no input yet: give them the execution's."""
+    """Examples from feedback on a stub had no input yet: give them the execution's context.
+
+    A label the reported execution carries replaces the stub's (its agent's defaults).
+    """
     result = await uow.execute(
         update(_T)
         .where(
@@ -130,7 +135,13 @@ async def complete_from_execution(
             _T.c.source_feedback_id.is_not(None),
             _T.c.input_text == "",
         )
-        .values(input_text=input_text, original_output=original_output, updated_at=func.now())
+        .values(
+            input_text=context.input_text,
+            original_output=context.original_output,
+            domain=func.coalesce(context.domain, _T.c.domain),
+            task_type=func.coalesce(context.task_type, _T.c.task_type),
+            updated_at=func.now(),
+        )
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
@@ -159,6 +170,27 @@ async def routing_facts(uow: UnitOfWork, execution_ids: Sequence[UUID]) -> Routi
     settings = dict(rows[0].settings or {}) if rows else {}
     found = {r.execution_id: frozenset(r.signals) for r in rows if r.execution_id is not None}
     return RoutingFacts(settings=settings, execution_signals=found)
+
+
+DOMAIN_SAMPLE = 20
+
+
+async def domains_in_use(uow: UnitOfWork, named: Sequence[str]) -> DomainsInUse:
+    """Which named domains some example has, and the first DOMAIN_SAMPLE domains by name.
+
+    Both read ix_learning_examples_org_id_domain; only asked when a filter found nothing.
+    """
+    present = await uow.all(select(_T.c.domain).where(_T.c.domain.in_(list(named))).distinct())
+    sample = await uow.all(
+        select(_T.c.domain)
+        .where(_T.c.domain.is_not(None))
+        .group_by(_T.c.domain)
+        .order_by(_T.c.domain)
+        .limit(DOMAIN_SAMPLE)
+    )
+    return DomainsInUse(
+        present=frozenset(r[0] for r in present), sample=tuple(r[0] for r in sample)
+    )
 
 
 def _listing(f: ExampleFilter) -> Select[Any]:

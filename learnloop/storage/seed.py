@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import time
 import uuid
@@ -11,8 +12,11 @@ from typing import Any
 
 import asyncpg
 
+from learnloop.domain.executions import ExecutionRecord
 from learnloop.domain.feedback import TYPE_GROUP, FeedbackType
 from learnloop.domain.roles import Role
+from learnloop.storage import seed_reviews
+from learnloop.storage.seed_reviews import Correction
 
 # Share of feedback types, as seen in production chat assistants (mostly thumbs, few corrections).
 FEEDBACK_MIX: list[tuple[FeedbackType, float]] = [
@@ -123,9 +127,11 @@ async def seed_org(
     try:
         async with conn.transaction():
             org_id = await conn.fetchval(
-                "INSERT INTO organizations (slug, name) VALUES ($1, $2) RETURNING id",
+                "INSERT INTO organizations (slug, name, settings) VALUES ($1, $2, $3::jsonb) "
+                "RETURNING id",
                 slug,
                 f"Demo {slug}",
+                json.dumps(seed_reviews.SETTINGS),
             )
             users = []
             for i, role in enumerate(
@@ -148,20 +154,32 @@ async def seed_org(
 
             # At least 20 agents, so an agents(first: 20) page has the same shape at every scale.
             n_agents = max(20, min(50, scale // 20_000))
-            agents = [(uuid.uuid4(), f"agent-{i}") for i in range(n_agents)]
+            # Each agent works in one domain and task type (its defaults, as setAgentDefaults sets).
+            agents = [
+                (uuid.uuid4(), f"agent-{i}", DOMAINS[i % len(DOMAINS)], TASKS[i % len(TASKS)])
+                for i in range(n_agents)
+            ]
             await conn.copy_records_to_table(
                 "agents",
                 records=[
-                    (a, org_id, key, f"Agent {key}", clock.now - dt.timedelta(days=DAYS))
-                    for a, key in agents
+                    (a, org_id, key, f"Agent {key}", d, t, clock.now - dt.timedelta(days=DAYS))
+                    for a, key, d, t in agents
                 ],
-                columns=["id", "org_id", "key", "name", "created_at"],
+                columns=[
+                    "id",
+                    "org_id",
+                    "key",
+                    "name",
+                    "default_domain",
+                    "default_task_type",
+                    "created_at",
+                ],
             )
 
             n_exec = max(1, scale // FEEDBACK_PER_EXECUTION)
             executions = []
             for i in range(n_exec):
-                agent_id = agents[i % n_agents][0]
+                agent_id, _, domain, task_type = agents[i % n_agents]
                 executions.append(
                     (
                         uuid.uuid4(),
@@ -171,12 +189,24 @@ async def seed_org(
                         f"Question {i}: what is the refund for order {i}?",
                         f"Answer {i}: the refund is ${rng.randint(10, 999)}",
                         clock.recent(),
+                        domain,
+                        task_type,
                     )
                 )
             await conn.copy_records_to_table(
                 "executions",
                 records=executions,
-                columns=["id", "org_id", "agent_id", "key", "input", "output", "created_at"],
+                columns=[
+                    "id",
+                    "org_id",
+                    "agent_id",
+                    "key",
+                    "input",
+                    "output",
+                    "created_at",
+                    "domain",
+                    "task_type",
+                ],
             )
 
             types = [t for t, _ in FEEDBACK_MIX]
@@ -211,7 +241,7 @@ async def seed_org(
                     )
                 )
                 if ftype is FeedbackType.CORRECTION:
-                    corrections.append((fid, ex, correction, cats, created))
+                    corrections.append(_correction(fid, ex, correction, cats, created, i))
             await conn.copy_records_to_table(
                 "agent_feedback",
                 records=feedback,
@@ -235,52 +265,21 @@ async def seed_org(
                     "updated_at",
                 ],
             )
+            signals = _signals_of(feedback, {c.execution.id for c in corrections})
             del feedback
 
-            examples, annotations = _examples(rng, org_id, corrections, experts)
+            reviewed = await seed_reviews.reviews(rng, org_id, corrections, experts, signals)
             await conn.copy_records_to_table(
                 "learning_examples",
-                records=[e[:-1] for e in examples],
-                columns=[
-                    "id",
-                    "org_id",
-                    "agent_id",
-                    "execution_id",
-                    "source_feedback_id",
-                    "author_key",
-                    "example_type",
-                    "domain",
-                    "task_type",
-                    "input_text",
-                    "expected_output",
-                    "original_output",
-                    "quality_score",
-                    "review_status",
-                    "priority",
-                    "annotations_count",
-                    "decided_at",
-                    "created_at",
-                    "updated_at",
-                ],
+                records=reviewed.examples,
+                columns=seed_reviews.EXAMPLE_COLUMNS,
             )
             await conn.copy_records_to_table(
                 "expert_annotations",
-                records=annotations,
-                columns=[
-                    "id",
-                    "org_id",
-                    "example_id",
-                    "annotator_user_id",
-                    "approved",
-                    "technical_accuracy",
-                    "professional_quality",
-                    "completeness",
-                    "clarity",
-                    "notes",
-                    "created_at",
-                ],
+                records=reviewed.annotations,
+                columns=seed_reviews.ANNOTATION_COLUMNS,
             )
-            dataset_id = await _datasets(conn, rng, org_id, examples)
+            dataset_id = await _datasets(conn, rng, org_id, reviewed.approved_ids)
     finally:
         await conn.close()
     if dataset_id is not None:
@@ -297,69 +296,50 @@ async def seed_org(
         n_agents,
         n_exec,
         scale,
-        len(examples),
-        len(annotations),
+        len(reviewed.examples),
+        len(reviewed.annotations),
         int(dataset_id is not None),
         round(time.perf_counter() - started, 2),
     )
 
 
-def _examples(
-    rng: random.Random, org_id: uuid.UUID, corrections: list[Any], experts: list[uuid.UUID]
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    examples: list[tuple[Any, ...]] = []
-    annotations: list[tuple[Any, ...]] = []
-    for fid, ex, correction, cats, created in corrections:
-        status = rng.choices(["APPROVED", "REJECTED", "PENDING"], [60, 10, 30])[0]
-        scores = [round(rng.uniform(0.5, 1.0), 2) for _ in range(4)]
-        quality = round(sum(scores) / 4, 4) if status != "PENDING" else None
-        priority = 50 if "HALLUCINATION" in cats else 100 if "UNSAFE" in cats else 0
-        eid = uuid.uuid4()
-        decided = created + dt.timedelta(hours=rng.randint(1, 72)) if status != "PENDING" else None
-        examples.append(
-            (
-                eid,
-                org_id,
-                ex[2],
-                ex[0],
-                fid,
-                f"enduser:{fid.hex[:8]}",
-                "CORRECTION",
-                rng.choice(DOMAINS),
-                rng.choice(TASKS),
-                ex[4],
-                correction,
-                ex[5],
-                quality,
-                status,
-                priority,
-                1 if status != "PENDING" else 0,
-                decided,
-                created,
-                created,
-                scores,
-            )
-        )
-        if status != "PENDING":
-            annotations.append(
-                (
-                    uuid.uuid4(),
-                    org_id,
-                    eid,
-                    rng.choice(experts),
-                    status == "APPROVED",
-                    *scores,
-                    "Reviewed in the demo seed",
-                    decided,
-                )
-            )
-    return examples, annotations
+def _correction(
+    fid: uuid.UUID, ex: tuple[Any, ...], text: str, cats: list[str], at: dt.datetime, i: int
+) -> Correction:
+    execution = ExecutionRecord(
+        id=ex[0],
+        agent_id=ex[2],
+        key=ex[3],
+        input=ex[4],
+        output=ex[5],
+        metadata={},
+        experiment_id=None,
+        variant=None,
+        is_stub=False,
+        created_at=ex[6],
+        updated_at=ex[6],
+        domain=ex[7],
+        task_type=ex[8],
+    )
+    signals = frozenset({FeedbackType.CORRECTION.value, *cats})
+    return Correction(fid, execution, text, f"enduser:{i}", signals, at)
+
+
+def _signals_of(
+    feedback: list[tuple[Any, ...]], execution_ids: set[uuid.UUID]
+) -> dict[uuid.UUID, frozenset[str]]:
+    """The feedback types and issue categories on each execution that got a correction."""
+    found: dict[uuid.UUID, set[str]] = {}
+    for row in feedback:
+        if row[2] in execution_ids:
+            found.setdefault(row[2], set()).update([row[5], *row[10]])
+    return {e: frozenset(s) for e, s in found.items()}
 
 
 async def _datasets(
-    conn: Any, rng: random.Random, org_id: uuid.UUID, examples: list[tuple[Any, ...]]
+    conn: Any, rng: random.Random, org_id: uuid.UUID, approved_ids: list[uuid.UUID]
 ) -> uuid.UUID | None:
-    approved = [e for e in examples if e[13] == "APPROVED"][:5000]
+    approved = approved_ids[:5000]
     if not approved:
         return None
     lineage = uuid.uuid4()
@@ -373,7 +353,7 @@ async def _datasets(
     await conn.copy_records_to_table(
         "dataset_examples",
         records=[
-            (uuid.uuid4(), org_id, dataset_id, e[0], s, 1.0)
+            (uuid.uuid4(), org_id, dataset_id, e, s, 1.0)
             for e, s in zip(approved, splits, strict=True)
         ],
         columns=["id", "org_id", "dataset_id", "example_id", "split", "weight"],

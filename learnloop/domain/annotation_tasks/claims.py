@@ -10,8 +10,8 @@ from learnloop.domain.annotation_queue import (
 from learnloop.domain.annotation_tasks.records import AnnotationStore, Claimed, ClaimFilter, Locked
 from learnloop.domain.annotation_tasks.visibility import leased
 from learnloop.domain.errors import ErrorCode, Forbidden, Problem, UserInputError
-from learnloop.domain.executions import check_key
-from learnloop.domain.learning_examples import MAX_LABEL_LENGTH, LearningExampleRecord
+from learnloop.domain.executions import check_key, check_label
+from learnloop.domain.learning_examples import LearningExampleRecord, require_known_domains
 from learnloop.domain.principal import Principal, PrincipalKind
 
 # --- claiming and releasing ------------------------------------------------------------------
@@ -27,18 +27,16 @@ def annotator(principal: Principal) -> UUID:
 def validate_claim_filter(f: ClaimFilter) -> ClaimFilter:
     problems: list[Problem] = []
     agent = check_key(f.agent_key, ("agentId",), problems) if f.agent_key is not None else None
-    domain = f.domain.strip() if f.domain is not None else None
-    if domain is not None and len(domain) > MAX_LABEL_LENGTH:
-        problems.append(
-            Problem(("domain",), f"at most {MAX_LABEL_LENGTH} characters", ErrorCode.TOO_LONG)
-        )
+    domain = check_label(f.domain, ("domain",), problems)
     if problems:
         raise UserInputError(problems)
-    return ClaimFilter(domain=domain or None, agent_key=agent)
+    return ClaimFilter(domain=domain, agent_key=agent)
 
 
 async def claim_task(store: AnnotationStore, principal: Principal, f: ClaimFilter) -> Claimed:
     """Lease the next example to the caller; `example` is None when nothing is left for them.
+
+    Nothing left in a domain no example has is UNKNOWN_DOMAIN, not silence.
 
     Expired leases are returned to the queue first. An expert holds at most
     `maxLeasesPerExpert` live leases (LIMIT_EXCEEDED beyond); their claims take turns, so
@@ -58,6 +56,8 @@ async def claim_task(store: AnnotationStore, principal: Principal, f: ClaimFilte
             ErrorCode.LIMIT_EXCEEDED,
         )
     example = await store.claim(user, cleaned, policy)
+    if example is None and cleaned.domain is not None:
+        await require_known_domains(store, [cleaned.domain], ("domain",))
     return Claimed(example, example.lease_expires_at if example else None)
 
 

@@ -17,7 +17,7 @@ from learnloop.domain.annotation_rules import (
 )
 from learnloop.domain.expert_annotations import ExpertAnnotationRecord
 from learnloop.domain.feedback import FeedbackType, IssueCategory
-from learnloop.domain.learning_examples import LearningExampleRecord, ReviewStatus
+from learnloop.domain.learning_examples import DomainSource, LearningExampleRecord, ReviewStatus
 from learnloop.domain.roles import Role
 
 MAX_ASSIGN = 100
@@ -91,7 +91,7 @@ class Claimed:
     lease_expires_at: datetime | None
 
 
-class AnnotationStore(Protocol):
+class AnnotationStore(DomainSource, Protocol):
     async def settings(self) -> Mapping[str, Any]: ...
 
     async def update_settings(self, patch: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -13,6 +13,7 @@ from learnloop.domain.annotation_rules import AnnotationInput
 from learnloop.domain.annotation_tasks import ClaimFilter, ExampleChange, Locked
 from learnloop.domain.expert_annotations import ExpertAnnotationRecord
 from learnloop.domain.learning_examples import (
+    DomainsInUse,
     LearningExampleRecord,
     ReviewStatus,
 )
@@ -36,6 +37,7 @@ from learnloop.storage.annotation_tasks.leases import (
     settings,
     update_settings,
 )
+from learnloop.storage.learning_examples import domains_in_use
 from learnloop.storage.unit_of_work import UnitOfWork
 
 
@@ -47,6 +49,9 @@ class AnnotationRepository:
 
     async def settings(self) -> Mapping[str, Any]:
         return await settings(self.uow)
+
+    async def domains_in_use(self, named: Sequence[str]) -> DomainsInUse:
+        return await domains_in_use(self.uow, named)
 
     async def update_settings(self, patch: Mapping[str, Any]) -> Mapping[str, Any]:
         return await update_settings(self.uow, patch)

@@ -20,6 +20,9 @@ class Agent(IdMixin, OrgMixin, UpdatedAtMixin, Base):
     key: Mapped[str]  # the caller's own id, e.g. "agent-456"
     name: Mapped[str | None]
     description: Mapped[str | None]
+    # Used when recordExecution names no domain / task type (setAgentDefaults; migration 0010).
+    default_domain: Mapped[str | None]
+    default_task_type: Mapped[str | None]
     # Circular with deployments -> agents: created by ALTER TABLE after both tables exist.
     active_deployment_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("deployments.id", ondelete="SET NULL", use_alter=True)

@@ -45,5 +45,8 @@ class Execution(IdMixin, OrgMixin, UpdatedAtMixin, Base):
         ForeignKey("learning_experiments.id", ondelete="SET NULL")
     )
     variant: Mapped[str | None]
+    # What the run was about; copied onto the examples its feedback creates (migration 0010).
+    domain: Mapped[str | None]
+    task_type: Mapped[str | None]
     # Created by feedback that arrived before the agent reported the execution.
     is_stub: Mapped[bool] = mapped_column(server_default=text("false"))
