@@ -6,7 +6,7 @@
 - Tenant table: forced RLS on org_id like the others; the app role reads and writes it.
 
 Revision ID: 0011_llm_cache
-Revises: 0006_annotations
+Revises: 0010_execution_domains
 """
 
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0011_llm_cache"
-down_revision: str | None = "0006_annotations"
+down_revision: str | None = "0010_execution_domains"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
