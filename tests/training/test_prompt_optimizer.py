@@ -7,7 +7,8 @@ from typing import Any
 
 from learnloop.domain.engines.prompts import render_openai_messages
 from learnloop.storage.database import DatabaseTarget
-from tests.training.ops import CREATE, DEPLOY, REVIEW, create_run
+from tests.training.conftest import running_worker
+from tests.training.ops import CANCEL, CREATE, DEPLOY, REVIEW, create_run, eventually, wait_for
 from tests.training.optimizer_env import OptimizerEnv, optimise, optimizer_env
 from tests.training.seed import dataset_gid
 
@@ -138,3 +139,18 @@ async def test_creation_refusals(fresh_db: DatabaseTarget) -> None:
             ("maxLlmCalls", "OUT_OF_RANGE"),
             ("metric", "INVALID"),
         ]
+
+
+async def test_cancel_stops_between_llm_batches(fresh_db: DatabaseTarget) -> None:
+    async with optimizer_env(fresh_db, "ignore") as env:
+        env.stub.delay = 0.2
+        run = await create_run(env.org, dataset=env.dataset, config=CONFIG)
+        async with running_worker(env.api, **env.settings):
+            await eventually(lambda: env.stub.calls > 0, within=30)
+            await env.org.gql(CANCEL, {"id": run["id"]})
+            done = await wait_for(
+                env.org, run["id"], {"CANCELLED", "COMPLETED", "FAILED"}, within=30
+            )
+            calls = env.stub.calls
+        assert done["status"] == "CANCELLED"
+        assert calls < 40  # the baseline pass (12) and at most one more batch, not the whole run

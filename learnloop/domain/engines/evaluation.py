@@ -14,7 +14,7 @@ from typing import Any
 
 from learnloop.domain.engines.base import CancelToken
 from learnloop.domain.engines.llm import BudgetedModel, ChatRequest
-from learnloop.domain.engines.metrics import Scorer
+from learnloop.domain.engines.metrics import MetricName, Scorer
 from learnloop.domain.engines.prompts import Prompt, render_messages
 
 
@@ -96,7 +96,12 @@ class Evaluator:
             outputs = await asyncio.gather(*(self._ask(r) for r in requests))
         finally:
             await self.model.flush()
-        scores = self.scorer.scores(outputs, [e.expected for e in todo])
+        expected = [e.expected for e in todo]
+        if self.scorer.metric is MetricName.EMBEDDING_COSINE:
+            # The embedding model is CPU work: keep the loop free for heartbeats and other runs.
+            scores = await asyncio.to_thread(self.scorer.scores, outputs, expected)
+        else:
+            scores = self.scorer.scores(outputs, expected)
         for example, output, score in zip(todo, outputs, scores, strict=True):
             self._answers[(prompt.key, example.id)] = Scored(example, output, score)
         return Evaluation(prompt, [self._answers[(prompt.key, e.id)] for e in examples])
