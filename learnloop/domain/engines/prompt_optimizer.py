@@ -265,6 +265,7 @@ class _Run:
         floors = prompt_report.floors(self.scorer, self.train, self.test or self.validation)
         usage = self.model.usage.as_metrics()
         result: dict[str, Any] = {
+            "kind": "PROMPT",
             "summary": f"'{best.name}' selected; verdict {verdict}",
             "metric": self.scorer.metric.value,
             "bestPrompt": best.prompt.as_result(),
