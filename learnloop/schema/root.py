@@ -44,6 +44,7 @@ from learnloop.schema.learning_examples_root import (
     LearningExamplesMutation,
     LearningExamplesQuery,
 )
+from learnloop.schema.learning_policies import LearningPoliciesMutation, LearningPoliciesQuery
 from learnloop.schema.node_root import NodeQuery
 from learnloop.schema.training_root import TrainingMutation, TrainingQuery, TrainingSubscription
 from learnloop.schema.training_run import TrainingRun
@@ -60,6 +61,7 @@ Query = merge_types(
         TrainingQuery,
         AnnotationsQuery,
         ExperimentsQuery,
+        LearningPoliciesQuery,
     ),
 )
 Mutation = merge_types(
@@ -73,6 +75,7 @@ Mutation = merge_types(
         TrainingMutation,
         AnnotationsMutation,
         ExperimentsMutation,
+        LearningPoliciesMutation,
     ),
 )
 Subscription = merge_types("Subscription", (TrainingSubscription, ExperimentsSubscription))
