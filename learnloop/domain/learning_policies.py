@@ -19,6 +19,7 @@ from learnloop.domain.dataset_curation import (
 from learnloop.domain.datasets import DatasetRecord, ExampleFilter, NewDataset
 from learnloop.domain.errors import ErrorCode, Problem, UserInputError
 from learnloop.domain.principal import Principal, system
+from learnloop.domain.splits import SplitRatios
 from learnloop.domain.training_runs import (
     DEFAULT_MAX_ATTEMPTS,
     EngineCatalog,
@@ -36,6 +37,8 @@ from learnloop.domain.training_runs import (
 
 MAX_MIN_NEW_APPROVED = 100_000
 APPROVED = "APPROVED"
+# Optimisers select and confirm on held-out examples; a policy's small batches need more of them.
+POLICY_SPLITS = SplitRatios(train=0.5, validation=0.25, test=0.25)
 DEFAULT_TREATMENT_PERCENTAGE = 10.0
 
 
@@ -200,6 +203,7 @@ async def _next_version(
         name=f"learning policy: {policy.agent_key}",
         description="Approved examples of the agent, versioned by its learning policy.",
         agent_ids=(policy.agent_key,),
+        ratios=POLICY_SPLITS,
     )
     return await create_dataset(s.datasets, s.audit, principal, new)
 
