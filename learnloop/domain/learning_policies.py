@@ -112,10 +112,12 @@ async def set_learning_policy(
     audit: AuditSink,
     principal: Principal,
     settings: PolicySettings,
-    config: Mapping[str, Any],
+    config: object,
 ) -> LearningPolicyRecord:
     """Create or replace the agent's policy; config is checked by the engine like createTrainingRun."""
     assert principal.org_id is not None
+    if not isinstance(config, Mapping):
+        raise UserInputError.single(("config",), "give a JSON object", ErrorCode.INVALID)
     _, config_problems = check_config(catalog, settings.training_type, config)
     problems = [
         *check_engine_available(catalog, settings.training_type),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from learnloop.domain import learning_policies as policy_rules
@@ -21,7 +20,7 @@ async def policies(ctx: RequestContext, agent_key: str | None) -> list[LearningP
 
 
 async def set_learning_policy(
-    ctx: RequestContext, settings: PolicySettings, config: dict[str, Any]
+    ctx: RequestContext, settings: PolicySettings, config: object
 ) -> tuple[LearningPolicyRecord | None, list[Problem]]:
     store = LearningPolicyRepository(ctx.uow)
     sink = AuditLog(ctx.uow, ctx.request_id)

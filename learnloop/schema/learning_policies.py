@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Self
 
 import strawberry
 from strawberry.scalars import JSON
@@ -127,7 +127,7 @@ class LearningPoliciesMutation:
             treatment_percentage=input.treatment_percentage,
             enabled=input.enabled,
         )
-        config: dict[str, Any] = input.config if isinstance(input.config, dict) else {}
+        config: object = input.config if input.config is not None else {}
         record, problems = await resolve.set_learning_policy(info.context, settings, config)
         return SetLearningPolicyPayload(
             policy=LearningPolicy.from_record(record) if record else None,

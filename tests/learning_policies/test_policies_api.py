@@ -60,6 +60,8 @@ async def test_invalid_input_is_refused_with_paths_and_writes_nothing(api: Api) 
     assert (["input", "treatmentPercentage"], "OUT_OF_RANGE") in found
     assert any(path[:2] == ["input", "config"] for path, _ in found)
     assert (await manager.gql(LIST))["learningPolicies"] == []
+    listed = await set_policy(manager, trainingType="FINE_TUNING", config=[1, 2])
+    assert _errors(listed) == [(["input", "config"], "INVALID")]
     assert "learning_policy.set" not in [a for a, _ in await audit_actions(api, manager.org_id)]
 
 
