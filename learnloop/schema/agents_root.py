@@ -77,7 +77,7 @@ class AgentsMutation:
 
     @fields.mutation(
         description="Set the domain and task type an agent's executions get when they report "
-        "none (MEMBER). Both are replaced; executions already recorded keep theirs."
+        "none. Both are replaced; executions already recorded keep theirs."
     )
     async def set_agent_defaults(
         self, info: Info, input: SetAgentDefaultsInput

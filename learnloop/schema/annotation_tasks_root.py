@@ -86,7 +86,7 @@ class AnnotationsQuery:
 @strawberry.type
 class AnnotationsMutation:
     @fields.mutation(
-        description="Lease the next example to you (EXPERT+): IN_REVIEW until leaseExpiresAt, "
+        description="Lease the next example to you: IN_REVIEW until leaseExpiresAt, "
         "then back in the queue. `example` is null when nothing is left for you."
     )
     async def claim_annotation_task(
@@ -126,7 +126,7 @@ class AnnotationsMutation:
             user_errors=UserError.from_problems(problems),
         )
 
-    @fields.mutation(description="Decide an example whose annotations disagree (MANAGER).")
+    @fields.mutation(description="Decide an example whose annotations disagree.")
     async def adjudicate_example(
         self, info: Info, input: AdjudicateExampleInput
     ) -> AdjudicateExamplePayload:
@@ -138,7 +138,7 @@ class AnnotationsMutation:
             example=_example(record), user_errors=UserError.from_problems(problems)
         )
 
-    @fields.mutation(description="Offer examples only to one expert, or to everyone (MANAGER).")
+    @fields.mutation(description="Offer examples only to one expert, or to everyone.")
     async def assign_annotation_tasks(
         self, info: Info, input: AssignAnnotationTasksInput
     ) -> AssignAnnotationTasksPayload:
@@ -156,7 +156,7 @@ class AnnotationsMutation:
 
     @fields.mutation(
         description="Make an example a gold item with a known verdict, mixed into the queue to "
-        "measure annotators (MANAGER). Its own status never changes through annotations."
+        "measure annotators. Its own status never changes through annotations."
     )
     async def mark_gold_example(
         self, info: Info, input: MarkGoldExampleInput
@@ -168,7 +168,7 @@ class AnnotationsMutation:
             example=_example(record), user_errors=UserError.from_problems(problems)
         )
 
-    @fields.mutation(description="Change the annotation queue policy (MANAGER).")
+    @fields.mutation(description="Change the annotation queue policy.")
     async def update_annotation_settings(
         self, info: Info, input: UpdateAnnotationSettingsInput
     ) -> UpdateAnnotationSettingsPayload:

@@ -67,7 +67,7 @@ class FeedbackQuery:
 @strawberry.type
 class FeedbackMutation:
     @fields.mutation(
-        description="Give feedback on an execution (MEMBER, or a feedback token for it). "
+        description="Give feedback on an execution. "
         "A CORRECTION creates a pending CORRECTION learning example."
     )
     async def submit_feedback(
