@@ -29,7 +29,7 @@ from learnloop.schema.execution import Execution
 from learnloop.schema.feedback import Feedback
 from learnloop.schema.learning_example import LearningExample
 from learnloop.schema.node import LoadableNode
-from learnloop.schema.pagination import Connection, child_connection
+from learnloop.schema.pagination import After, Connection, First, child_connection
 
 if TYPE_CHECKING:
     from learnloop.schema.deployment import Deployment
@@ -78,7 +78,7 @@ class Agent(LoadableNode, relay.Node):
 
     @strawberry.field(description="Newest first.")
     async def executions(
-        self, info: Info, first: int = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Connection[Execution]:
         return await child_connection(
             info,
@@ -92,7 +92,7 @@ class Agent(LoadableNode, relay.Node):
 
     @strawberry.field(description="Feedback on any of its executions, newest first.")
     async def feedback(
-        self, info: Info, first: int = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Connection[Feedback]:
         return await child_connection(
             info,
@@ -106,7 +106,7 @@ class Agent(LoadableNode, relay.Node):
 
     @strawberry.field(description="Newest first.")
     async def learning_examples(
-        self, info: Info, first: int = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Connection[LearningExample]:
         return await child_connection(
             info,

@@ -15,7 +15,7 @@ from learnloop.schema.agent import Agent, SetAgentDefaultsInput, SetAgentDefault
 from learnloop.schema.errors import UserError
 from learnloop.schema.execution import Execution, RecordExecutionInput, RecordExecutionPayload
 from learnloop.schema.node import decode_global_id
-from learnloop.schema.pagination import Connection, load_page, page_request
+from learnloop.schema.pagination import After, Connection, First, load_page, page_request
 
 EXPERIMENT_TYPE = "Experiment"
 
@@ -35,9 +35,7 @@ class AgentsQuery:
         return Agent.from_record(record) if record else None
 
     @fields.query(description="Agents, newest first.")
-    async def agents(
-        self, info: Info, first: int = 20, after: str | None = None
-    ) -> Connection[Agent]:
+    async def agents(self, info: Info, first: First = 20, after: After = None) -> Connection[Agent]:
         page = await load_page(resolve.agent_page(info.context, page_request(first, after)))
         return Connection[Agent].from_page(
             page, Agent.from_record, lambda: resolve.count_agents(info.context)

@@ -37,7 +37,7 @@ from learnloop.schema.expert_annotation import ExpertAnnotation
 from learnloop.schema.identity import User
 from learnloop.schema.learning_example import LearningExample
 from learnloop.schema.node import decode_global_id
-from learnloop.schema.pagination import Connection, load_page, page_request
+from learnloop.schema.pagination import After, Connection, First, load_page, page_request
 
 
 def _example(record: LearningExampleRecord | None) -> LearningExample | None:
@@ -54,8 +54,8 @@ class AnnotationsQuery:
         self,
         info: Info,
         filter: AnnotationQueueFilter | None = None,
-        first: int = 20,
-        after: str | None = None,
+        first: First = 20,
+        after: After = None,
     ) -> Connection[LearningExample]:
         given = filter or AnnotationQueueFilter()
         f = await resolve.queue_filter(

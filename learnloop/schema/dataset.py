@@ -21,7 +21,7 @@ from learnloop.resolvers.loaders.datasets import DatasetByIdLoader, DatasetExamp
 from learnloop.resolvers.loaders.learning_examples import LearningExampleByIdLoader
 from learnloop.schema.enums import ExampleType, ReviewStatus
 from learnloop.schema.node import LoadableNode, load_one
-from learnloop.schema.pagination import Connection, page_request
+from learnloop.schema.pagination import After, Connection, First, page_request
 
 if TYPE_CHECKING:
     from learnloop.schema.learning_example import LearningExample
@@ -191,8 +191,8 @@ class TrainingDataset(LoadableNode, relay.Node):  # type: ignore[misc]
     async def examples(
         self,
         info: Info,
-        first: int = 50,
-        after: str | None = None,
+        first: First = 50,
+        after: After = None,
         split: DatasetSplit | None = None,  # type: ignore[valid-type]
     ) -> Connection[DatasetExample]:
         dataset_id: UUID = self.record.id

@@ -21,7 +21,7 @@ from learnloop.schema.dataset import (
 )
 from learnloop.schema.errors import UserError
 from learnloop.schema.node import decode_global_id
-from learnloop.schema.pagination import Connection, page_request
+from learnloop.schema.pagination import After, Connection, First, page_request
 
 
 def decode_example_ids(ids: list[relay.GlobalID], field: str) -> list[UUID]:
@@ -164,8 +164,8 @@ class DatasetQuery:
     async def datasets(
         self,
         info: Info,
-        first: int = 20,
-        after: str | None = None,
+        first: First = 20,
+        after: After = None,
         status: DatasetStatus | None = None,  # type: ignore[valid-type]
     ) -> Connection[TrainingDataset]:
         page = await resolve.dataset_page(info.context, page_request(first, after), status)

@@ -20,7 +20,7 @@ from learnloop.resolvers.loaders.feedback import (
 from learnloop.schema.errors import UserError
 from learnloop.schema.feedback import Feedback
 from learnloop.schema.node import LoadableNode, load_one
-from learnloop.schema.pagination import Connection, child_connection
+from learnloop.schema.pagination import After, Connection, First, child_connection
 
 if TYPE_CHECKING:
     from learnloop.schema.agent import Agent
@@ -85,7 +85,7 @@ class Execution(LoadableNode, relay.Node):
 
     @strawberry.field(description="Feedback on this execution, newest first.")
     async def feedback(
-        self, info: Info, first: int = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Connection[Feedback]:
         return await child_connection(
             info,

@@ -24,7 +24,12 @@ def _root_field(make: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
         name = kwargs.get("name") or to_camel_case(resolver.__name__)
         text = kwargs.pop("description", None) or ""
         described = f"{text.rstrip()} {role_note(name)}".strip()
-        return make(permission_classes=_GUARD, description=described, **kwargs)(resolver)
+        field = make(permission_classes=_GUARD, description=described, **kwargs)(resolver)
+        for argument in field.arguments:
+            # Every mutation takes one `input`; its type describes each field.
+            if argument.python_name == "input" and not argument.description:
+                argument.description = f"What {name} needs; each field is described on its type."
+        return field
 
     return decorate
 

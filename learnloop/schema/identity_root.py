@@ -20,7 +20,7 @@ from learnloop.schema.enums import Role
 from learnloop.schema.errors import UserError
 from learnloop.schema.identity import Member, Organization, User, Viewer
 from learnloop.schema.node import decode_global_id
-from learnloop.schema.pagination import Connection, page_request
+from learnloop.schema.pagination import After, Connection, First, page_request
 
 
 @strawberry.input
@@ -65,7 +65,7 @@ class IdentityQuery:
 
     @fields.query()
     async def api_keys(
-        self, info: Info, first: int = 20, after: str | None = None, include_revoked: bool = False
+        self, info: Info, first: First = 20, after: After = None, include_revoked: bool = False
     ) -> Connection[ApiKey]:
         page = await resolve.api_key_page(info.context, page_request(first, after), include_revoked)
         return Connection[ApiKey].from_page(
@@ -76,8 +76,8 @@ class IdentityQuery:
     async def audit_events(
         self,
         info: Info,
-        first: int = 50,
-        after: str | None = None,
+        first: First = 50,
+        after: After = None,
         action_prefix: str | None = None,
     ) -> Connection[AuditEvent]:
         page = await resolve.audit_page(info.context, page_request(first, after), action_prefix)

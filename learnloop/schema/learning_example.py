@@ -41,7 +41,7 @@ from learnloop.schema.errors import UserError
 from learnloop.schema.expert_annotation import ExpertAnnotation
 from learnloop.schema.identity import User
 from learnloop.schema.node import LoadableNode, load_one
-from learnloop.schema.pagination import Connection, child_connection
+from learnloop.schema.pagination import After, Connection, First, child_connection
 
 if TYPE_CHECKING:
     from learnloop.schema.agent import Agent
@@ -187,7 +187,7 @@ class LearningExample(LoadableNode, relay.Node):
         description="Previous values of its fields (e.g. expected output), newest first."
     )
     async def history(
-        self, info: Info, first: int = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Connection[ExampleHistoryEntry]:
         return await child_connection(
             info,
@@ -238,7 +238,7 @@ class LearningExample(LoadableNode, relay.Node):
         "only your own until the example is decided."
     )
     async def annotations(
-        self, info: Info, first: int = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Connection[ExpertAnnotation]:
         principal, policy = await annotation_resolvers.viewer(info.context)
         if annotation_rules.sees_all_annotations(principal, policy, self.record):
@@ -264,7 +264,7 @@ class LearningExample(LoadableNode, relay.Node):
 
     @strawberry.field(description="The dataset versions holding this example, newest first.")
     async def datasets(
-        self, info: Info, first: int = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Connection[DatasetExample]:
         return await child_connection(
             info,

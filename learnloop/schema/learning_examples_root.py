@@ -16,7 +16,7 @@ from learnloop.schema.learning_example import (
     LearningExampleFilter,
     LearningExampleOrder,
 )
-from learnloop.schema.pagination import Connection, load_page, page_request
+from learnloop.schema.pagination import After, Connection, First, load_page, page_request
 
 
 @strawberry.type
@@ -27,8 +27,8 @@ class LearningExamplesQuery:
         info: Info,
         filter: LearningExampleFilter | None = None,
         order_by: LearningExampleOrder = ExampleOrder.CREATED_AT_DESC,  # type: ignore[valid-type]
-        first: int = 20,
-        after: str | None = None,
+        first: First = 20,
+        after: After = None,
     ) -> Connection[LearningExample]:
         f = (filter or LearningExampleFilter()).to_domain()
         request = page_request(first, after)

@@ -17,7 +17,7 @@ from learnloop.schema import fields
 from learnloop.schema.deployment import Deployment
 from learnloop.schema.errors import UserError
 from learnloop.schema.node import decode_global_id
-from learnloop.schema.pagination import Connection, page_request
+from learnloop.schema.pagination import After, Connection, First, page_request
 from learnloop.schema.training_run import (
     DATASET_TYPE,
     ReviewDecision,
@@ -115,8 +115,8 @@ class TrainingQuery:
         self,
         info: Info,
         filter: TrainingRunFilter | None = None,
-        first: int = 20,
-        after: str | None = None,
+        first: First = 20,
+        after: After = None,
     ) -> Connection[TrainingRun]:
         f = filter.to_domain() if filter else RunFilter()
         page = await resolve.run_page(info.context, page_request(first, after), f)
@@ -126,7 +126,7 @@ class TrainingQuery:
 
     @fields.query(description="An agent's deployments, newest first.")
     async def deployments(
-        self, info: Info, agent_id: str, first: int = 20, after: str | None = None
+        self, info: Info, agent_id: str, first: First = 20, after: After = None
     ) -> Connection[Deployment]:
         page = await resolve.deployment_page(info.context, agent_id, page_request(first, after))
         return Connection[Deployment].from_page(

@@ -21,7 +21,7 @@ from learnloop.resolvers.loaders.identity import UserByIdLoader
 from learnloop.resolvers.loaders.training_runs import ArtifactsByRunIdLoader, TrainingRunByIdLoader
 from learnloop.schema.identity import User
 from learnloop.schema.node import LoadableNode, load_one
-from learnloop.schema.pagination import Connection, page_request
+from learnloop.schema.pagination import After, Connection, First, page_request
 
 if TYPE_CHECKING:
     from learnloop.schema.agent import Agent
@@ -170,7 +170,7 @@ class TrainingRun(LoadableNode, relay.Node):
 
     @strawberry.field(description="The run's log, oldest first.")
     async def events(
-        self, info: Info, first: int = 50, after: str | None = None
+        self, info: Info, first: First = 50, after: After = None
     ) -> Connection[TrainingRunEvent]:
         page = await resolve.event_page(info.context, self.record.id, page_request(first, after))
         return Connection[TrainingRunEvent].from_page(page, TrainingRunEvent.from_record)
