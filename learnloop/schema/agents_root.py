@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
@@ -30,7 +31,11 @@ def experiment_uuid(global_id: relay.GlobalID | None) -> UUID | None:
 @strawberry.type
 class AgentsQuery:
     @fields.query(description="An agent by its key (e.g. agent-456).")
-    async def agent(self, info: Info, key: str) -> Agent | None:
+    async def agent(
+        self,
+        info: Info,
+        key: Annotated[str, strawberry.argument(description="The agent's key, e.g. agent-456.")],
+    ) -> Agent | None:
         record = await resolve.agent(info.context, key)
         return Agent.from_record(record) if record else None
 
@@ -42,7 +47,19 @@ class AgentsQuery:
         )
 
     @fields.query(description="An execution by the caller's keys.")
-    async def execution(self, info: Info, agent_id: str, execution_id: str) -> Execution | None:
+    async def execution(
+        self,
+        info: Info,
+        agent_id: Annotated[
+            str, strawberry.argument(description="The agent's key, e.g. agent-456.")
+        ],
+        execution_id: Annotated[
+            str,
+            strawberry.argument(
+                description="The execution's key as the agent reported it, e.g. exec-123."
+            ),
+        ],
+    ) -> Execution | None:
         record = await resolve.execution(info.context, agent_id, execution_id)
         return Execution.from_record(record) if record else None
 

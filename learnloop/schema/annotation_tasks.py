@@ -19,7 +19,7 @@ from learnloop.domain.annotation_tasks import Outcome as DomainOutcome
 from learnloop.resolvers.context import Info
 from learnloop.resolvers.loaders.identity import UserByIdLoader
 from learnloop.schema.enums import ReviewStatus
-from learnloop.schema.errors import UserError
+from learnloop.schema.errors import UserError, user_errors_field
 from learnloop.schema.expert_annotation import ExpertAnnotation
 from learnloop.schema.identity import User
 from learnloop.schema.learning_example import LearningExample
@@ -46,9 +46,11 @@ class Verdict(StrEnum):
 # --- queue -----------------------------------------------------------------------------------
 
 
-@strawberry.input
+@strawberry.input(description="Narrows the annotation queue; all given criteria must match.")
 class AnnotationQueueFilter:
-    domain: str | None = None
+    domain: str | None = strawberry.field(
+        default=None, description="Only this domain; null means all."
+    )
     agent_id: str | None = strawberry.field(default=None, description="The agent's key.")
     status: ReviewStatus | None = strawberry.field(  # type: ignore[valid-type]
         default=None,
@@ -66,33 +68,41 @@ class AnnotationQueueFilter:
 # --- leases ----------------------------------------------------------------------------------
 
 
-@strawberry.input
+@strawberry.input(description="Optional narrowing of which example to claim.")
 class ClaimAnnotationTaskInput:
-    domain: str | None = None
+    domain: str | None = strawberry.field(
+        default=None, description="Only an example of this domain; null means any."
+    )
     agent_id: str | None = strawberry.field(default=None, description="The agent's key.")
 
     def to_domain(self) -> ClaimFilter:
         return ClaimFilter(domain=self.domain, agent_key=self.agent_id)
 
 
-@strawberry.type
+@strawberry.type(description="The example leased to you, if any.")
 class ClaimAnnotationTaskPayload:
     example: LearningExample | None = strawberry.field(
         description="Leased to you until leaseExpiresAt; null when nothing is left for you."
     )
-    lease_expires_at: datetime | None
-    user_errors: list[UserError]
+    lease_expires_at: datetime | None = strawberry.field(
+        description="When your lease ends and the example returns to the queue; null when nothing was claimed."
+    )
+    user_errors: list[UserError] = user_errors_field()
 
 
-@strawberry.input
+@strawberry.input(description="The example you give back unannotated.")
 class ReleaseAnnotationTaskInput:
-    example_id: relay.GlobalID
+    example_id: relay.GlobalID = strawberry.field(
+        description="A LearningExample you hold a lease on."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The released example.")
 class ReleaseAnnotationTaskPayload:
-    example: LearningExample | None
-    user_errors: list[UserError]
+    example: LearningExample | None = strawberry.field(
+        description="The example, back in the queue; null when refused."
+    )
+    user_errors: list[UserError] = user_errors_field()
 
 
 # --- annotating and deciding -----------------------------------------------------------------
@@ -100,19 +110,23 @@ class ReleaseAnnotationTaskPayload:
 
 @strawberry.input(description="Scores are 0..1; quality = their plain mean.")
 class SubmitAnnotationInput:
-    example_id: relay.GlobalID
-    approved: bool
-    technical_accuracy: float
-    professional_quality: float
-    completeness: float
-    clarity: float
+    example_id: relay.GlobalID = strawberry.field(
+        description="A LearningExample you hold a lease on (claimAnnotationTask)."
+    )
+    approved: bool = strawberry.field(description="True approves the example, false rejects it.")
+    technical_accuracy: float = strawberry.field(description="Score 0..1.")
+    professional_quality: float = strawberry.field(description="Score 0..1.")
+    completeness: float = strawberry.field(description="Score 0..1.")
+    clarity: float = strawberry.field(description="Score 0..1.")
     corrected_output: str | None = strawberry.field(
         default=None,
         description="Becomes the example's expected output when it is decided (the previous "
         "one is kept in `history`).",
     )
-    notes: str | None = None
-    improvement_suggestions: str | None = None
+    notes: str | None = strawberry.field(default=None, description="Notes for other reviewers.")
+    improvement_suggestions: str | None = strawberry.field(
+        default=None, description="How the agent could improve."
+    )
 
     def to_domain(self) -> AnnotationInput:
         return AnnotationInput(
@@ -127,82 +141,116 @@ class SubmitAnnotationInput:
         )
 
 
-@strawberry.type
+@strawberry.type(description="Your annotation and what it did to the example.")
 class SubmitAnnotationPayload:
-    annotation: ExpertAnnotation | None
-    example: LearningExample | None
-    outcome: AnnotationOutcome | None  # type: ignore[valid-type]
-    user_errors: list[UserError]
+    annotation: ExpertAnnotation | None = strawberry.field(
+        description="Your stored annotation; null when refused."
+    )
+    example: LearningExample | None = strawberry.field(
+        description="The example after your annotation."
+    )
+    outcome: AnnotationOutcome | None = strawberry.field(
+        description="APPROVED/REJECTED (decided), NEEDS_MORE_ANNOTATIONS, NEEDS_ADJUDICATION or GOLD_RECORDED."
+    )  # type: ignore[valid-type]
+    user_errors: list[UserError] = user_errors_field()
 
 
-@strawberry.input
+@strawberry.input(description="A manager's final verdict on an example whose annotations disagree.")
 class AdjudicateExampleInput:
-    example_id: relay.GlobalID
-    approved: bool
-    notes: str | None = None
+    example_id: relay.GlobalID = strawberry.field(
+        description="The LearningExample waiting for adjudication."
+    )
+    approved: bool = strawberry.field(description="True approves it, false rejects it.")
+    notes: str | None = strawberry.field(default=None, description="Why; kept in the audit log.")
     corrected_output: str | None = strawberry.field(
         default=None,
         description="Default: the newest correction among the annotations sharing your verdict.",
     )
 
 
-@strawberry.type
+@strawberry.type(description="The decided example.")
 class AdjudicateExamplePayload:
-    example: LearningExample | None
-    user_errors: list[UserError]
+    example: LearningExample | None = strawberry.field(
+        description="The example, now APPROVED or REJECTED; null when refused."
+    )
+    user_errors: list[UserError] = user_errors_field()
 
 
 # --- assignment, gold, settings --------------------------------------------------------------
 
 
-@strawberry.input
+@strawberry.input(description="Examples to reserve for one expert (or to release to everyone).")
 class AssignAnnotationTasksInput:
-    example_ids: list[relay.GlobalID]
+    example_ids: list[relay.GlobalID] = strawberry.field(
+        description="LearningExample ids to assign."
+    )
     expert_id: relay.GlobalID | None = strawberry.field(
         default=None, description="A User with role EXPERT or above; null: offer to everyone."
     )
 
 
-@strawberry.type
+@strawberry.type(description="The assigned examples.")
 class AssignAnnotationTasksPayload:
-    examples: list[LearningExample]
-    user_errors: list[UserError]
+    examples: list[LearningExample] = strawberry.field(description="The examples as assigned now.")
+    user_errors: list[UserError] = user_errors_field()
 
 
-@strawberry.input
+@strawberry.input(description="An example to turn into a gold item (or back).")
 class MarkGoldExampleInput:
-    example_id: relay.GlobalID
+    example_id: relay.GlobalID = strawberry.field(description="The LearningExample.")
     verdict: Verdict | None = strawberry.field(
         description="The known right verdict; null makes it an ordinary example again."
     )
 
 
-@strawberry.type
+@strawberry.type(description="The gold example.")
 class MarkGoldExamplePayload:
-    example: LearningExample | None
-    user_errors: list[UserError]
+    example: LearningExample | None = strawberry.field(
+        description="The example; null when refused."
+    )
+    user_errors: list[UserError] = user_errors_field()
 
 
-@strawberry.type
+@strawberry.type(description="How much a signal moves examples up the queue.")
 class RoutingPriority:
     signal: str = strawberry.field(description="A FeedbackType or IssueCategory value.")
-    priority: int
+    priority: int = strawberry.field(
+        description="Added to the example's priority; higher is served first."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="How much a signal moves examples up the queue.")
 class RoutingPriorityInput:
-    signal: str
-    priority: int
+    signal: str = strawberry.field(
+        description="THUMBS_DOWN, REPORT_ISSUE or an issue category such as HALLUCINATION or UNSAFE."
+    )
+    priority: int = strawberry.field(
+        description="Added to the example's priority, -1000..1000; higher is served first."
+    )
 
 
-@strawberry.type
+@strawberry.type(
+    description="The organisation's annotation queue policy (updateAnnotationSettings changes it)."
+)
 class AnnotationSettings:
-    annotations_required: int
-    queue_order: QueueOrder  # type: ignore[valid-type]
-    lease_seconds: int
-    max_leases_per_expert: int
-    blind_annotations: bool
-    routing_priorities: list[RoutingPriority]
+    annotations_required: int = strawberry.field(
+        description="Agreeing annotations an example needs to be decided (1 = one expert decides)."
+    )
+    queue_order: QueueOrder = strawberry.field(
+        description="Which pending example a claim hands out first."
+    )  # type: ignore[valid-type]
+    lease_seconds: int = strawberry.field(
+        description="How long a claim holds an example before it returns to the queue."
+    )
+    max_leases_per_expert: int = strawberry.field(
+        description="Examples one expert may hold at once; more claims fail with LIMIT_EXCEEDED."
+    )
+    blind_annotations: bool = strawberry.field(
+        description="Below MANAGER, experts see only their own annotations until an example is decided."
+    )
+    routing_priorities: list[RoutingPriority] = strawberry.field(
+        description="Signals on an example's execution that move it up the queue, with their weight."
+    )
 
     @classmethod
     def from_record(cls, p: QueuePolicy) -> Self:
@@ -220,11 +268,23 @@ class AnnotationSettings:
 
 @strawberry.input(description="Only the fields given change.")
 class UpdateAnnotationSettingsInput:
-    annotations_required: int | None = None
-    queue_order: QueueOrder | None = None  # type: ignore[valid-type]
-    lease_seconds: int | None = None
-    max_leases_per_expert: int | None = None
-    blind_annotations: bool | None = None
+    annotations_required: int | None = strawberry.field(
+        default=None,
+        description="Agreeing annotations needed to decide an example, 1..10; null keeps it.",
+    )
+    queue_order: QueueOrder | None = strawberry.field(
+        default=None, description="Which example a claim hands out first; null keeps it."
+    )  # type: ignore[valid-type]
+    lease_seconds: int | None = strawberry.field(
+        default=None, description="Lease length in seconds, 30..86400; null keeps it."
+    )
+    max_leases_per_expert: int | None = strawberry.field(
+        default=None, description="Leases one expert may hold, 1..100; null keeps it."
+    )
+    blind_annotations: bool | None = strawberry.field(
+        default=None,
+        description="Hide other annotations below MANAGER until decided; null keeps it.",
+    )
     routing_priorities: list[RoutingPriorityInput] | None = strawberry.field(
         default=None,
         description="Replaces the stored map; signals left out keep their default priority.",
@@ -246,10 +306,12 @@ class UpdateAnnotationSettingsInput:
         }
 
 
-@strawberry.type
+@strawberry.type(description="The settings now in force.")
 class UpdateAnnotationSettingsPayload:
-    settings: AnnotationSettings | None
-    user_errors: list[UserError]
+    settings: AnnotationSettings | None = strawberry.field(
+        description="The settings after the change; null when refused."
+    )
+    user_errors: list[UserError] = user_errors_field()
 
 
 # --- statistics ------------------------------------------------------------------------------
@@ -257,10 +319,14 @@ class UpdateAnnotationSettingsPayload:
 
 @strawberry.type(description="Means (0..1), or Krippendorff's alpha for `agreement`.")
 class DimensionValues:
-    technical_accuracy: float | None
-    professional_quality: float | None
-    completeness: float | None
-    clarity: float | None
+    technical_accuracy: float | None = strawberry.field(
+        description="Is it technically correct? 0..1."
+    )
+    professional_quality: float | None = strawberry.field(
+        description="Is it professionally written? 0..1."
+    )
+    completeness: float | None = strawberry.field(description="Does it cover everything? 0..1.")
+    clarity: float | None = strawberry.field(description="Is it clear? 0..1.")
 
     @classmethod
     def from_record(cls, r: stats_rules.DimensionValues) -> Self:
@@ -272,13 +338,13 @@ class DimensionValues:
         )
 
 
-@strawberry.type
+@strawberry.type(description="Queue counts for one domain.")
 class QueueDepth:
-    domain: str | None
-    pending: int
-    in_review: int
-    needs_adjudication: int
-    gold_items: int
+    domain: str | None = strawberry.field(description="The domain; null for examples without one.")
+    pending: int = strawberry.field(description="Examples waiting.")
+    in_review: int = strawberry.field(description="Examples leased now.")
+    needs_adjudication: int = strawberry.field(description="Examples waiting for a manager.")
+    gold_items: int = strawberry.field(description="Gold examples.")
 
     @classmethod
     def from_record(cls, r: stats_rules.QueueDepth) -> Self:
@@ -291,15 +357,21 @@ class QueueDepth:
         )
 
 
-@strawberry.type
+@strawberry.type(description="One annotator's throughput and quality.")
 class AnnotatorStats:
     annotations_today: int = strawberry.field(description="Since 00:00 UTC.")
-    annotations_last_7_days: int
+    annotations_last_7_days: int = strawberry.field(description="Annotations in the last 7 days.")
     annotations: int = strawberry.field(description="Within the report's window (`since`).")
-    approval_rate: float | None
-    average_scores: DimensionValues
-    average_quality: float | None
-    gold_annotations: int
+    approval_rate: float | None = strawberry.field(
+        description="Share 0..1 of their annotations that approved; null when none."
+    )
+    average_scores: DimensionValues = strawberry.field(
+        description="Mean of each of their scores 0..1."
+    )
+    average_quality: float | None = strawberry.field(
+        description="Mean of their four scores 0..1; null when none."
+    )
+    gold_annotations: int = strawberry.field(description="Their annotations on gold examples.")
     gold_accuracy: float | None = strawberry.field(
         description="Share of gold items where the verdict matched the known one."
     )
@@ -319,30 +391,44 @@ class AnnotatorStats:
             annotator_user_id=r.annotator_user_id,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The annotator; null when the user is gone.")
     async def annotator(self, info: Info) -> User | None:
         return await load_one(info, UserByIdLoader, self.annotator_user_id, User.from_record)
 
 
-@strawberry.type
+@strawberry.type(description="Annotation queue health and annotator performance.")
 class AnnotationStats:
     queue_depth: list[QueueDepth] = strawberry.field(description="Undecided work per domain.")
-    pending: int
-    in_review: int
-    needs_adjudication: int
-    gold_items: int
+    pending: int = strawberry.field(description="Examples waiting in the queue.")
+    in_review: int = strawberry.field(description="Examples leased to an expert right now.")
+    needs_adjudication: int = strawberry.field(
+        description="Examples whose annotations disagree, waiting for a manager."
+    )
+    gold_items: int = strawberry.field(
+        description="Gold examples (known verdicts used to measure annotators)."
+    )
     annotated_today: int = strawberry.field(description="Annotations since 00:00 UTC.")
     annotations: int = strawberry.field(description="Annotations within the window (`since`).")
-    approval_rate: float | None
-    average_scores: DimensionValues
-    average_quality: float | None
-    annotators: list[AnnotatorStats]
+    approval_rate: float | None = strawberry.field(
+        description="Share 0..1 of annotations that approved; null when there are none."
+    )
+    average_scores: DimensionValues = strawberry.field(
+        description="Mean of each annotation score 0..1."
+    )
+    average_quality: float | None = strawberry.field(
+        description="Mean of the four scores 0..1; null when there are no annotations."
+    )
+    annotators: list[AnnotatorStats] = strawberry.field(
+        description="Per-annotator throughput and quality."
+    )
     agreement: DimensionValues = strawberry.field(
         description="Inter-annotator agreement per dimension: Krippendorff's alpha (interval) "
         f"over the {stats_rules.AGREEMENT_SAMPLE} most recent examples with 2+ annotations; "
         "null when undefined."
     )
-    agreement_examples: int
+    agreement_examples: int = strawberry.field(
+        description="Examples with 2+ annotations the agreement was computed over."
+    )
 
     @classmethod
     def from_record(cls, r: stats_rules.AnnotationStats) -> Self:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -53,7 +54,12 @@ class AnnotationsQuery:
     async def annotation_queue(
         self,
         info: Info,
-        filter: AnnotationQueueFilter | None = None,
+        filter: Annotated[
+            AnnotationQueueFilter | None,
+            strawberry.argument(
+                description="Narrow the queue; null lists PENDING and IN_REVIEW examples of every domain."
+            ),
+        ] = None,
         first: First = 20,
         after: After = None,
     ) -> Connection[LearningExample]:
@@ -75,7 +81,16 @@ class AnnotationsQuery:
     @fields.query(
         description="Queue depth, throughput, approval, scores, gold accuracy, agreement."
     )
-    async def annotation_stats(self, info: Info, since: datetime | None = None) -> AnnotationStats:
+    async def annotation_stats(
+        self,
+        info: Info,
+        since: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="Count annotations from this time on; null means all time."
+            ),
+        ] = None,
+    ) -> AnnotationStats:
         return AnnotationStats.from_record(await resolve.stats(info.context, since))
 
     @fields.query(description="The organisation's annotation queue policy.")

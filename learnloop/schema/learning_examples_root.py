@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from learnloop.domain.learning_examples import ExampleOrder
@@ -25,8 +27,14 @@ class LearningExamplesQuery:
     async def learning_examples(
         self,
         info: Info,
-        filter: LearningExampleFilter | None = None,
-        order_by: LearningExampleOrder = ExampleOrder.CREATED_AT_DESC,  # type: ignore[valid-type]
+        filter: Annotated[
+            LearningExampleFilter | None,
+            strawberry.argument(description="Only examples matching this; null means all."),
+        ] = None,
+        order_by: Annotated[
+            LearningExampleOrder,
+            strawberry.argument(description="Newest first (default) or oldest first."),
+        ] = ExampleOrder.CREATED_AT_DESC,  # type: ignore[valid-type]
         first: First = 20,
         after: After = None,
     ) -> Connection[LearningExample]:
