@@ -29,6 +29,20 @@ from learnloop.schema.feedback_stats import (
     TrendBucket,
 )
 
+# Arguments every feedback statistic takes, described once.
+AgentKeyFilter = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Only this agent's executions (its key); null means every agent."
+    ),
+]
+Since = Annotated[
+    datetime | None,
+    strawberry.argument(
+        description="Only feedback given at or after this time; null means all time."
+    ),
+]
+
 
 @strawberry.type
 class FeedbackQuery:
@@ -36,18 +50,8 @@ class FeedbackQuery:
     async def feedback_stats(
         self,
         info: Info,
-        agent_id: Annotated[
-            str | None,
-            strawberry.argument(
-                description="Only this agent's executions (its key); null means every agent."
-            ),
-        ] = None,
-        since: Annotated[
-            datetime | None,
-            strawberry.argument(
-                description="Only feedback given at or after this time; null means all time."
-            ),
-        ] = None,
+        agent_id: AgentKeyFilter = None,
+        since: Since = None,
     ) -> FeedbackStats:
         return FeedbackStats.from_record(await resolve.stats(info.context, agent_id, since))
 
@@ -55,24 +59,14 @@ class FeedbackQuery:
     async def common_issues(
         self,
         info: Info,
-        agent_id: Annotated[
-            str | None,
-            strawberry.argument(
-                description="Only this agent's executions (its key); null means every agent."
-            ),
-        ] = None,
+        agent_id: AgentKeyFilter = None,
         limit: Annotated[
             int,
             strawberry.argument(
                 description="How many categories to return, most reported first (1..50)."
             ),
         ] = 5,
-        since: Annotated[
-            datetime | None,
-            strawberry.argument(
-                description="Only feedback given at or after this time; null means all time."
-            ),
-        ] = None,
+        since: Since = None,
     ) -> list[IssueCount]:
         found = await resolve.common_issues(info.context, agent_id, since, limit)
         return [IssueCount.from_record(r) for r in found]
@@ -81,12 +75,7 @@ class FeedbackQuery:
     async def feedback_trend(
         self,
         info: Info,
-        agent_id: Annotated[
-            str | None,
-            strawberry.argument(
-                description="Only this agent's executions (its key); null means every agent."
-            ),
-        ] = None,
+        agent_id: AgentKeyFilter = None,
         bucket: Annotated[
             TrendBucket, strawberry.argument(description="HOUR or DAY buckets (UTC).")
         ] = DomainTrendBucket.DAY,  # type: ignore[valid-type]
