@@ -18,7 +18,7 @@ from learnloop.domain.annotation_tasks import ClaimFilter
 from learnloop.domain.annotation_tasks import Outcome as DomainOutcome
 from learnloop.resolvers.context import Info
 from learnloop.resolvers.loaders.identity import UserByIdLoader
-from learnloop.schema.enums import ReviewStatus
+from learnloop.schema.enums import ReviewStatus, describe_values
 from learnloop.schema.errors import UserError, user_errors_field
 from learnloop.schema.expert_annotation import ExpertAnnotation
 from learnloop.schema.identity import User
@@ -32,8 +32,17 @@ QueueOrder = strawberry.enum(
     "unannotated first, then lowest running quality score. MOST_NEGATIVE_FIRST: most negative "
     "feedback (thumbs down, issue reports, corrections, ratings <= 2) on the source execution.",
 )
-AnnotationOutcome = strawberry.enum(
-    DomainOutcome, name="AnnotationOutcome", description="What submitAnnotation did."
+AnnotationOutcome = describe_values(
+    strawberry.enum(
+        DomainOutcome, name="AnnotationOutcome", description="What submitAnnotation did."
+    ),
+    {
+        "APPROVED": "Enough annotations agreed: the example is APPROVED.",
+        "REJECTED": "Enough annotations agreed: the example is REJECTED.",
+        "NEEDS_MORE_ANNOTATIONS": "Stored; the example goes back to the queue for another expert.",
+        "NEEDS_ADJUDICATION": "The annotations disagree; a MANAGER decides (adjudicateExample).",
+        "GOLD_RECORDED": "A gold item: your verdict was scored against the known one; its status is unchanged.",
+    },
 )
 
 

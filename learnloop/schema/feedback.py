@@ -19,6 +19,7 @@ from learnloop.resolvers.loaders.feedback import FeedbackByIdLoader
 from learnloop.resolvers.loaders.identity import UserByIdLoader
 from learnloop.resolvers.loaders.learning_examples import LearningExampleBySourceFeedbackLoader
 from learnloop.resolvers.scopes import scope_part
+from learnloop.schema.enums import describe_values
 from learnloop.schema.errors import UserError, user_errors_field
 from learnloop.schema.identity import User
 from learnloop.schema.learning_example import LearningExample
@@ -28,13 +29,31 @@ if TYPE_CHECKING:
     from learnloop.schema.agent import Agent
     from learnloop.schema.execution import Execution
 
-FeedbackType = strawberry.enum(
-    DomainFeedbackType,
-    name="FeedbackType",
-    description="The kind of feedback: THUMBS_UP/THUMBS_DOWN, STAR_RATING (1..5), DETAILED_FEEDBACK (text and dimensions), CORRECTION (the right answer; creates a learning example) or REPORT_ISSUE (issue categories).",
+FeedbackType = describe_values(
+    strawberry.enum(DomainFeedbackType, name="FeedbackType", description="The kind of feedback."),
+    {
+        "THUMBS_UP": "The answer was good. Replaces the same person's THUMBS_DOWN.",
+        "THUMBS_DOWN": "The answer was bad. Replaces the same person's THUMBS_UP; moves examples up the queue (default routing).",
+        "STAR_RATING": "A rating 1..5 (rating is required).",
+        "DETAILED_FEEDBACK": "Text and dimension ratings.",
+        "CORRECTION": "The right answer (correctionText is required); creates a CORRECTION learning example pending review.",
+        "REPORT_ISSUE": "A problem report with issueCategories.",
+    },
 )
-IssueCategory = strawberry.enum(
-    DomainIssueCategory, name="IssueCategory", description="What went wrong with an answer."
+IssueCategory = describe_values(
+    strawberry.enum(
+        DomainIssueCategory, name="IssueCategory", description="What went wrong with an answer."
+    ),
+    {
+        "INCORRECT": "Wrong facts or results.",
+        "INCOMPLETE": "Left out part of what was asked.",
+        "UNCLEAR": "Hard to understand.",
+        "HALLUCINATION": "Made things up; moves examples up the queue (default routing).",
+        "OFF_TOPIC": "Did not answer the question asked.",
+        "UNSAFE": "Harmful or policy-violating content; moves examples up the queue (default routing).",
+        "FORMATTING": "Right content, wrong form.",
+        "OTHER": "Anything else (say what in feedbackText).",
+    },
 )
 
 

@@ -19,6 +19,7 @@ from learnloop.resolvers.loaders.datasets import DatasetByIdLoader
 from learnloop.resolvers.loaders.executions import AgentByIdLoader
 from learnloop.resolvers.loaders.identity import UserByIdLoader
 from learnloop.resolvers.loaders.training_runs import ArtifactsByRunIdLoader, TrainingRunByIdLoader
+from learnloop.schema.enums import describe_values
 from learnloop.schema.identity import User
 from learnloop.schema.node import LoadableNode, load_one
 from learnloop.schema.pagination import After, Connection, First, page_request
@@ -27,10 +28,21 @@ if TYPE_CHECKING:
     from learnloop.schema.agent import Agent
     from learnloop.schema.dataset import TrainingDataset
 
-TrainingType = strawberry.enum(
-    domain.TrainingType,
-    name="TrainingType",
-    description="What a training run optimises; each needs an engine (FINE_TUNING and DPO ship; others are refused until theirs is installed).",
+TrainingType = describe_values(
+    strawberry.enum(
+        domain.TrainingType,
+        name="TrainingType",
+        description="What a training run optimises. Each needs an engine; a type without one is "
+        "refused at createTrainingRun.",
+    ),
+    {
+        "PROMPT_OPTIMIZATION": "Finds a better system prompt and demonstrations (needs an LLM).",
+        "RAG_TUNING": "Learns chunk relevance and retrieval settings from retrieval feedback.",
+        "BEHAVIOR_CLONING": "Turns demonstrations and corrections into rules and exemplars.",
+        "FINE_TUNING": "Chat fine-tuning files (and a provider job when LEARNLOOP_LLM_* is set).",
+        "DPO": "Preference pairs (chosen = expected, rejected = original) for DPO training.",
+        "RLHF": "Reserved for reinforcement learning from human feedback.",
+    },
 )
 RunStatus = strawberry.enum(
     domain.RunStatus,
