@@ -62,7 +62,13 @@ def fill(text: str, responses: dict[str, Any]) -> str:
         assert isinstance(found, str), f"{match[0]} is {found!r}"
         return f'"{found}"'
 
-    return PLACEHOLDER.sub(value, text)
+    filled = PLACEHOLDER.sub(value, text)
+    left = re.findall(r'"<[^"]*>"', filled)
+    assert not left, (
+        f'{left} in a README example: write placeholders as "<operation.path.to.value>" '
+        "(a value an earlier example returned) or mark the block <!-- readme-test: skip -->"
+    )
+    return filled
 
 
 def user_errors(data: dict[str, Any]) -> list[dict[str, Any]]:
