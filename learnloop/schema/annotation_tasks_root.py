@@ -11,13 +11,13 @@ from learnloop.domain.learning_examples import LearningExampleRecord
 from learnloop.resolvers import annotation_tasks as resolve
 from learnloop.resolvers.context import Info
 from learnloop.schema import fields
+from learnloop.schema.annotation_stats import AnnotationStats
 from learnloop.schema.annotation_tasks import (
     AdjudicateExampleInput,
     AdjudicateExamplePayload,
     AnnotationOutcome,
     AnnotationQueueFilter,
     AnnotationSettings,
-    AnnotationStats,
     AssignAnnotationTasksInput,
     AssignAnnotationTasksPayload,
     ClaimAnnotationTaskInput,

@@ -124,7 +124,11 @@ class RecordExecutionInput:
     )
     experiment_id: relay.GlobalID | None = strawberry.field(
         default=None,
-        description="The Experiment this run served, so its feedback counts as an outcome; optional.",
+        description="A RUNNING experiment this run belongs to: it is tagged with the unit's arm.",
+    )
+    unit_id: str | None = strawberry.field(
+        default=None,
+        description="The unit (user, session) the arm is chosen for; default: executionId.",
     )
     domain: str | None = strawberry.field(
         default=None,

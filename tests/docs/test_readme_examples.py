@@ -99,7 +99,18 @@ async def test_readme_graphql_examples_run_as_written(fresh_api: Api) -> None:
     admin = await fresh_api.org(Role.ADMIN)
     members = {Role.ADMIN: admin} | {r: await admin.user(r) for r in Role if r is not Role.ADMIN}
     responses: dict[str, Any] = {}
-    async with running_worker(fresh_api):
+    try:
+        await run_in_order(fresh_api, examples, members, responses)
+    finally:
+        # The subscription started the app's LISTEN connection; no lifespan stops it here.
+        await fresh_api.app.state.learnloop.bus.stop()
+
+
+async def run_in_order(
+    api: Api, examples: list[Example], members: dict[Role, OrgHandle], responses: dict[str, Any]
+) -> None:
+    admin = members[Role.ADMIN]
+    async with running_worker(api):
         for example in examples:
             roles = [required_role(r) or Role.VIEWER for r in example.roots]
             member = members[max(roles, key=lambda r: list(Role).index(r))]
@@ -109,7 +120,7 @@ async def test_readme_graphql_examples_run_as_written(fresh_api: Api) -> None:
                     admin, responses["createTrainingRun"]["trainingRun"]["id"], {"COMPLETED"}
                 )
             if example.kind is OperationType.SUBSCRIPTION:
-                data = await run_subscription(fresh_api, member, text)
+                data = await run_subscription(api, member, text)
             else:
                 body = await member.raw(text)
                 assert not body.get("errors"), f"{text}\n-> {body['errors']}"
