@@ -78,6 +78,17 @@ OPERATION_ROLES: dict[str, Role | None] = {
 FEEDBACK_TOKEN_OPERATIONS: frozenset[str] = frozenset({"submitFeedback"})
 
 
+def role_note(operation: str) -> str:
+    """The sentence GraphiQL shows after an operation's description: who may call it."""
+    role = required_role(operation)
+    if role is None:
+        return "Needs no authentication."
+    note = f"Needs role {role.name} or higher."
+    if operation in FEEDBACK_TOKEN_OPERATIONS:
+        note = f"Needs role {role.name} or higher, or a feedback token for that execution."
+    return note
+
+
 def required_role(operation: str) -> Role | None:
     try:
         return OPERATION_ROLES[operation]

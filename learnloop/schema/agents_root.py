@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
@@ -15,7 +16,7 @@ from learnloop.schema.agent import Agent, SetAgentDefaultsInput, SetAgentDefault
 from learnloop.schema.errors import UserError
 from learnloop.schema.execution import Execution, RecordExecutionInput, RecordExecutionPayload
 from learnloop.schema.node import decode_global_id
-from learnloop.schema.pagination import Connection, load_page, page_request
+from learnloop.schema.pagination import After, Connection, First, load_page, page_request
 
 EXPERIMENT_TYPE = "Experiment"
 
@@ -30,21 +31,35 @@ def experiment_uuid(global_id: relay.GlobalID | None) -> UUID | None:
 @strawberry.type
 class AgentsQuery:
     @fields.query(description="An agent by its key (e.g. agent-456).")
-    async def agent(self, info: Info, key: str) -> Agent | None:
+    async def agent(
+        self,
+        info: Info,
+        key: Annotated[str, strawberry.argument(description="The agent's key, e.g. agent-456.")],
+    ) -> Agent | None:
         record = await resolve.agent(info.context, key)
         return Agent.from_record(record) if record else None
 
     @fields.query(description="Agents, newest first.")
-    async def agents(
-        self, info: Info, first: int = 20, after: str | None = None
-    ) -> Connection[Agent]:
+    async def agents(self, info: Info, first: First = 20, after: After = None) -> Connection[Agent]:
         page = await load_page(resolve.agent_page(info.context, page_request(first, after)))
         return Connection[Agent].from_page(
             page, Agent.from_record, lambda: resolve.count_agents(info.context)
         )
 
     @fields.query(description="An execution by the caller's keys.")
-    async def execution(self, info: Info, agent_id: str, execution_id: str) -> Execution | None:
+    async def execution(
+        self,
+        info: Info,
+        agent_id: Annotated[
+            str, strawberry.argument(description="The agent's key, e.g. agent-456.")
+        ],
+        execution_id: Annotated[
+            str,
+            strawberry.argument(
+                description="The execution's key as the agent reported it, e.g. exec-123."
+            ),
+        ],
+    ) -> Execution | None:
         record = await resolve.execution(info.context, agent_id, execution_id)
         return Execution.from_record(record) if record else None
 
@@ -78,7 +93,7 @@ class AgentsMutation:
 
     @fields.mutation(
         description="Set the domain and task type an agent's executions get when they report "
-        "none (MEMBER). Both are replaced; executions already recorded keep theirs."
+        "none. Both are replaced; executions already recorded keep theirs."
     )
     async def set_agent_defaults(
         self, info: Info, input: SetAgentDefaultsInput

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from learnloop.domain.learning_examples import ExampleOrder
@@ -16,7 +18,7 @@ from learnloop.schema.learning_example import (
     LearningExampleFilter,
     LearningExampleOrder,
 )
-from learnloop.schema.pagination import Connection, load_page, page_request
+from learnloop.schema.pagination import After, Connection, First, load_page, page_request
 
 
 @strawberry.type
@@ -25,10 +27,16 @@ class LearningExamplesQuery:
     async def learning_examples(
         self,
         info: Info,
-        filter: LearningExampleFilter | None = None,
-        order_by: LearningExampleOrder = ExampleOrder.CREATED_AT_DESC,  # type: ignore[valid-type]
-        first: int = 20,
-        after: str | None = None,
+        filter: Annotated[
+            LearningExampleFilter | None,
+            strawberry.argument(description="Only examples matching this; null means all."),
+        ] = None,
+        order_by: Annotated[
+            LearningExampleOrder,
+            strawberry.argument(description="Newest first (default) or oldest first."),
+        ] = ExampleOrder.CREATED_AT_DESC,  # type: ignore[valid-type]
+        first: First = 20,
+        after: After = None,
     ) -> Connection[LearningExample]:
         f = (filter or LearningExampleFilter()).to_domain()
         request = page_request(first, after)

@@ -11,6 +11,7 @@ from strawberry.extensions import (
     ParserCache,
 )
 from strawberry.tools import merge_types
+from strawberry.types.base import get_object_definition
 
 from learnloop.config import get_settings
 from learnloop.resolvers.errors import ErrorReporting, LearnloopSchema
@@ -76,6 +77,19 @@ Mutation = merge_types(
     ),
 )
 Subscription = merge_types("Subscription", (TrainingSubscription, ExperimentsSubscription))
+# merge_types takes no description; GraphiQL shows these first, so say what each root is for.
+get_object_definition(
+    Query, strict=True
+).description = "Everything you can read. Each field's description ends with the role it needs."
+get_object_definition(Mutation, strict=True).description = (
+    "Everything you can change. Each mutation takes one `input` and answers bad input with "
+    "`userErrors` (nothing is written); auth problems are errors with extensions.code "
+    "UNAUTHENTICATED or FORBIDDEN."
+)
+get_object_definition(Subscription, strict=True).description = (
+    "Live updates over WebSocket (graphql-transport-ws, or legacy graphql-ws), authenticated "
+    'by the connection_init payload {"authorization": "Bearer ..."}.'
+)
 
 
 @lru_cache(maxsize=1)
