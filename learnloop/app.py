@@ -11,13 +11,19 @@ import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from learnloop.config import Settings, get_settings
+from learnloop.http.errors import error_response, http_exception, unavailable
+from learnloop.http.graphiql import ASSETS_PATH
+from learnloop.http.graphiql import assets as graphiql_assets
+from learnloop.http.limits import RequestLimits
+from learnloop.http.metrics import metrics
 from learnloop.logging import configure_logging
 from learnloop.resolvers.context import request_id_from
 from learnloop.resolvers.downloads import download_artifact
@@ -25,7 +31,7 @@ from learnloop.resolvers.exports import export_dataset
 from learnloop.resolvers.state import AppState
 from learnloop.resolvers.view import LearnloopGraphQL
 from learnloop.schema.root import get_schema
-from learnloop.storage.database import create_engine, target_from_settings
+from learnloop.storage.database import create_engine, is_unavailable, target_from_settings
 from learnloop.storage.migrations import current_revision, head_revision
 from learnloop.worker.runner import Worker, WorkerSettings
 
@@ -58,16 +64,25 @@ class RequestLogging:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+                out = message.setdefault("headers", [])
+                out.append((b"x-request-id", request_id.encode()))
+                # No route's body may be sniffed into HTML (exports, artifacts, errors).
+                if not any(k.lower() == b"x-content-type-options" for k, _ in out):
+                    out.append((b"x-content-type-options", b"nosniff"))
             await send(message)
 
         self.state.counters["requests"] += 1
         try:
             await self.app(scope, receive, send_with_id)
-        except Exception:
+        except Exception as exc:
             self.state.counters["errors"] += 1
-            log.exception("http.unhandled_error")
-            raise
+            if is_unavailable(exc):
+                log.warning("http.database_unavailable", error=str(exc).splitlines()[0])
+            else:
+                log.exception("http.unhandled_error")
+            if status or scope["type"] != "http":
+                raise  # the response has begun: only the server can end it
+            await error_for(exc)(scope, receive, send_with_id)
         finally:
             if scope["type"] == "http" and scope.get("path") not in ("/healthz", "/metrics"):
                 log.info(
@@ -89,6 +104,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         state,
         schema=get_schema(),
         graphql_ide="graphiql" if settings.graphiql else None,
+        max_subscriptions_per_connection=settings.max_subscriptions_per_socket,
     )
 
     async def healthz(_: Request) -> Response:
@@ -110,18 +126,6 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             )
         return JSONResponse({"status": "ready", "revision": current})
 
-    async def metrics(_: Request) -> Response:
-        pool = state.engine.pool
-        lines = [
-            "# TYPE learnloop_http_requests_total counter",
-            f"learnloop_http_requests_total {state.counters['requests']}",
-            "# TYPE learnloop_http_errors_total counter",
-            f"learnloop_http_errors_total {state.counters['errors']}",
-            "# TYPE learnloop_db_pool_checked_out gauge",
-            f"learnloop_db_pool_checked_out {getattr(pool, 'checkedout', lambda: 0)()}",
-        ]
-        return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
-
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await state.bus.start()
@@ -134,6 +138,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
                 worker.stop()
                 await task
             await state.bus.stop()
+            await state.close()
             if owns_engine:
                 await state.engine.dispose()
 
@@ -144,14 +149,26 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
+            Mount(ASSETS_PATH, app=graphiql_assets(), name="graphiql-assets"),
             Route("/artifacts/training-runs/{run_id}/{name}", download_artifact),
             Route("/exports/datasets/{filename:path}", export_dataset, methods=["GET"]),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(RequestLogging, state=state)],
+        middleware=[
+            Middleware(RequestLogging, state=state),
+            Middleware(RequestLimits, max_body_bytes=settings.max_body_bytes),
+        ],
+        exception_handlers={HTTPException: http_exception},
     )
     app.state.learnloop = state
     return app
+
+
+def error_for(exc: Exception) -> Response:
+    """Last resort (already logged): 503 when the database is away, else a 500, in the envelope."""
+    if is_unavailable(exc):
+        return unavailable()
+    return error_response(500, "internal server error")
 
 
 def in_process_worker(state: AppState) -> Worker | None:

@@ -49,7 +49,35 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = Field(default=False, description="JSON log lines instead of console ones.")
     graphiql: bool = True
+    metrics_token: SecretStr | None = Field(
+        default=None, description="When set, /metrics needs 'Authorization: Bearer <token>'."
+    )
     max_query_depth: int = Field(default=12, ge=2)
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Largest request body accepted (413 above)."
+    )
+    max_aliases: int = Field(
+        default=100, ge=1, description="Most aliased fields one GraphQL document may hold."
+    )
+    max_page_budget: int = Field(
+        default=25_000,
+        ge=100,
+        description="Most connection nodes one query may ask for: each connection's `first` "
+        "times the `first` of every connection around it, summed.",
+    )
+    max_subscriptions_per_socket: int = Field(
+        default=25, ge=1, description="Concurrent subscriptions one WebSocket may hold."
+    )
+    max_json_depth: int = Field(default=32, ge=1, description="Deepest JSON argument accepted.")
+    max_json_bytes: int = Field(
+        default=64 * 1024, ge=256, description="Largest JSON argument accepted (serialised)."
+    )
+    rate_limit_per_minute: int = Field(
+        default=600,
+        ge=0,
+        description="Mutations per principal per minute (a token bucket of that size shared "
+        "by every API process through PostgreSQL); 0 turns the limit off.",
+    )
 
     worker_in_process: bool = Field(
         default=True, description="`serve` also runs a training worker (`--no-worker` disables)."
@@ -70,6 +98,11 @@ class Settings(BaseSettings):
     )
     engine_modules: str = Field(
         default="", description="Comma-separated modules whose register(registry) adds engines."
+    )
+
+    pii_redaction: bool = Field(
+        default=True,
+        description="Replace e-mails, phones, cards, IBANs and secrets in frozen versions and exports.",
     )
 
     llm_base_url: str | None = None

@@ -72,6 +72,8 @@ class StatementCounter:
 
 
 def test_settings(**overrides: Any) -> Settings:
+    # Rate limits are off unless a test asks for them (tests/api/test_rate_limits.py).
+    overrides.setdefault("rate_limit_per_minute", 0)
     return Settings(jwt_secret=TEST_SECRET, database_url="postgresql://unused/unused", **overrides)
 
 
@@ -154,6 +156,13 @@ class OrgHandle:
         return await self.api.raw(query, variables, self.token)
 
 
+async def close_api(built: Api, engines: list[AsyncEngine]) -> None:
+    await built.client.aclose()
+    await built.app.state.learnloop.close()
+    for engine in engines:
+        await engine.dispose()
+
+
 async def make_api(target: DatabaseTarget, **settings: Any) -> tuple[Api, list[AsyncEngine]]:
     cfg = test_settings(**settings)
     engine = create_async_engine(target.app_url, pool_size=20, max_overflow=20)
@@ -169,15 +178,11 @@ async def make_api(target: DatabaseTarget, **settings: Any) -> tuple[Api, list[A
 async def api(db: DatabaseTarget) -> AsyncIterator[Api]:
     built, engines = await make_api(db)
     yield built
-    await built.client.aclose()
-    for engine in engines:
-        await engine.dispose()
+    await close_api(built, engines)
 
 
 @pytest.fixture
 async def fresh_api(fresh_db: DatabaseTarget) -> AsyncIterator[Api]:
     built, engines = await make_api(fresh_db)
     yield built
-    await built.client.aclose()
-    for engine in engines:
-        await engine.dispose()
+    await close_api(built, engines)

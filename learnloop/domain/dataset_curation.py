@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from learnloop.domain.audit import AuditEntry, AuditSink
@@ -25,6 +25,7 @@ from learnloop.domain.datasets import (
 from learnloop.domain.errors import ErrorCode, Problem, UserInputError
 from learnloop.domain.learning_examples import DomainSource, require_known_domains
 from learnloop.domain.principal import Principal
+from learnloop.domain.redaction import redact_snapshot
 from learnloop.domain.splits import Candidate, Split, SplitAssigner
 
 FILTER_BATCH = 5000
@@ -51,7 +52,11 @@ class DatasetStore(DomainSource, Protocol):
     async def inadmissible(
         self, dataset_id: UUID, admissible: Sequence[str], limit: int
     ) -> tuple[int, list[UUID]]: ...
-    async def freeze(self, dataset_id: UUID) -> DatasetRecord: ...
+    async def freeze(
+        self,
+        dataset_id: UUID,
+        scrub: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None,
+    ) -> DatasetRecord: ...
     async def fork(self, source: DatasetRecord, created_by: UUID | None) -> DatasetRecord: ...
 
 
@@ -173,9 +178,18 @@ async def remove_examples(
 
 
 async def freeze_dataset(
-    store: DatasetStore, audit: AuditSink, principal: Principal, dataset_id: UUID
+    store: DatasetStore,
+    audit: AuditSink,
+    principal: Principal,
+    dataset_id: UUID,
+    *,
+    redact_pii: bool = False,
 ) -> DatasetRecord:
-    """Make a version immutable; it must hold examples, all of them admissible."""
+    """Make a version immutable; it must hold examples, all of them admissible.
+
+    With `redact_pii`, the frozen content has PII and secrets replaced by placeholders
+    (`domain/redaction.py`), so nothing a training run or an export reads carries them.
+    """
     dataset = require_draft(await store.lock(dataset_id))
     if dataset.total_examples == 0:
         raise UserInputError.single(
@@ -190,14 +204,18 @@ async def freeze_dataset(
             f"{', '.join(str(s) for s in sample)}); remove them or get them reviewed first",
             ErrorCode.NOT_ALLOWED,
         )
-    frozen = await store.freeze(dataset.id)
+    frozen = await store.freeze(dataset.id, redact_snapshot if redact_pii else None)
     await audit(
         principal,
         AuditEntry(
             "dataset.freeze",
             "TrainingDataset",
             frozen.id,
-            {"version": frozen.version, "totalExamples": frozen.total_examples},
+            {
+                "version": frozen.version,
+                "totalExamples": frozen.total_examples,
+                "piiRedacted": redact_pii,
+            },
         ),
     )
     return frozen

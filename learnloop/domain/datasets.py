@@ -77,6 +77,7 @@ class DatasetRecord:
     created_by_user_id: UUID | None
     created_at: datetime
     updated_at: datetime
+    pii_redacted: bool = False  # frozen with PII and secrets replaced by placeholders
 
     @property
     def frozen(self) -> bool:

@@ -24,6 +24,9 @@ class ErrorCode(StrEnum):
     NOT_ALLOWED = "NOT_ALLOWED"
     # A filter named a domain no learning example has (the message lists those in use).
     UNKNOWN_DOMAIN = "UNKNOWN_DOMAIN"
+    ALREADY_DEPLOYED = "ALREADY_DEPLOYED"
+    NOT_DEPLOYABLE = "NOT_DEPLOYABLE"
+    PROVIDER_REQUIRED = "PROVIDER_REQUIRED"
 
 
 @dataclass(frozen=True)

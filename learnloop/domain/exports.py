@@ -9,6 +9,14 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
+from learnloop.domain.global_ids import (
+    EXECUTION,
+    FEEDBACK,
+    LEARNING_EXAMPLE,
+    TRAINING_DATASET,
+    global_id,
+    optional_global_id,
+)
 from learnloop.domain.splits import Split
 
 
@@ -58,9 +66,10 @@ def _text(value: str | None) -> str | None:
 
 
 def _provenance(r: ExportRecord) -> dict[str, Any]:
+    """Global ids, as `node(id:)` and `dataset(id:)` take them (the raw UUIDs only in `jsonl`)."""
     return {
-        "example_id": str(r.example_id),
-        "dataset_id": str(r.dataset_id),
+        "example_id": global_id(LEARNING_EXAMPLE, r.example_id),
+        "dataset_id": global_id(TRAINING_DATASET, r.dataset_id),
         "dataset_version": r.dataset_version,
     }
 
@@ -133,6 +142,8 @@ def jsonl_row(r: ExportRecord) -> dict[str, Any]:
     """Everything, raw, with provenance ids."""
     return {
         **_provenance(r),
+        "example_uuid": str(r.example_id),
+        "dataset_uuid": str(r.dataset_id),
         "split": r.split.value,
         "weight": r.weight,
         "example_type": r.example_type,
@@ -144,14 +155,14 @@ def jsonl_row(r: ExportRecord) -> dict[str, Any]:
         "agent_id": r.agent_key,
         "domain": r.domain,
         "task_type": r.task_type,
-        "execution_id": str(r.execution_id) if r.execution_id else None,
-        "source_feedback_id": str(r.source_feedback_id) if r.source_feedback_id else None,
+        "execution_id": optional_global_id(EXECUTION, r.execution_id),
+        "source_feedback_id": optional_global_id(FEEDBACK, r.source_feedback_id),
         "metadata": r.metadata,
     }
 
 
 HF_COLUMNS = (
-    "id",
+    "example_id",
     "split",
     "prompt",
     "completion",
@@ -166,14 +177,14 @@ HF_COLUMNS = (
 def hf_row(r: ExportRecord) -> dict[str, Any]:
     """Flat, fixed columns, never null (strings are "" when absent), so Arrow infers one schema."""
     return {
-        "id": str(r.example_id),
+        "example_id": global_id(LEARNING_EXAMPLE, r.example_id),
         "split": r.split.value.lower(),
         "prompt": r.input_text,
         "completion": desirable_completion(r) or "",
         "rejected": undesirable_completion(r) or "",
         "example_type": r.example_type,
         "weight": float(r.weight),
-        "dataset_id": str(r.dataset_id),
+        "dataset_id": global_id(TRAINING_DATASET, r.dataset_id),
         "dataset_version": r.dataset_version,
     }
 

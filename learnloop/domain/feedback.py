@@ -27,7 +27,7 @@ from learnloop.domain.learning_examples import (
     correction_example,
     prioritise,
 )
-from learnloop.domain.principal import Principal, PrincipalKind, end_user_actor_key
+from learnloop.domain.principal import ExecutionScope, Principal, end_user_actor_key
 
 RATING_MIN, RATING_MAX = 1, 5
 MAX_FEEDBACK_TEXT = 20_000
@@ -136,6 +136,8 @@ class Author:
 
     key: str
     user_id: UUID | None
+    # Whose idempotency keys these are: the author's, or one widget token's (see key_scope).
+    key_scope: str
 
 
 @dataclass(frozen=True)
@@ -165,8 +167,14 @@ class BatchResult:
     problems: list[Problem]
 
 
+# An idempotency key as stored: (key scope, the caller's key).
+ScopedKey = tuple[str, str]
+
+
 class FeedbackStore(RoutingSource, Protocol):
-    async def find_by_idempotency_keys(self, keys: Sequence[str]) -> Mapping[str, FeedbackRecord]:
+    async def find_by_idempotency_keys(
+        self, keys: Sequence[ScopedKey]
+    ) -> Mapping[ScopedKey, FeedbackRecord]:
         """Feedback stored under these keys; holds a lock per key until the transaction ends."""
         ...
 
@@ -245,26 +253,37 @@ def author_of(
     principal: Principal, s: FeedbackSubmission, prefix: tuple[str, ...] = ()
 ) -> tuple[Author, list[Problem]]:
     """The person an opinion belongs to: the token's end user, a relayed end user, or the caller."""
-    if principal.kind is PrincipalKind.FEEDBACK_TOKEN:
-        if s.end_user_id is not None and s.end_user_id != principal.end_user_id:
+    scope = principal.scope
+    if scope is not None:
+        author = Author(scope.author_key, None, key_scope(scope.author_key, scope))
+        if s.end_user_id is not None and s.end_user_id != scope.end_user_id:
             problem = Problem(
                 (*prefix, "endUserId"),
                 "a feedback token speaks for the end user it was issued to",
                 ErrorCode.NOT_ALLOWED,
             )
-            return Author(principal.actor_key, None), [problem]
-        return Author(principal.actor_key, None), []
+            return author, [problem]
+        return author, []
     if s.end_user_id is not None:
-        return Author(end_user_actor_key(s.end_user_id), None), []
-    return Author(principal.actor_key, principal.user_id), []
+        relayed = end_user_actor_key(s.end_user_id)
+        return Author(relayed, None, key_scope(relayed, None)), []
+    return Author(principal.actor_key, principal.user_id, key_scope(principal.actor_key, None)), []
+
+
+def key_scope(author_key: str, scope: ExecutionScope | None) -> str:
+    """Whose idempotency keys a submission's key is among: (organisation, author), or for a
+    widget token (token, execution). A key reused by someone else is a different key: it never
+    returns their feedback, and never swallows this submission."""
+    if scope is None:
+        return author_key
+    ref = scope.ref
+    return f"token:{scope.credential_id}:{ref.agent_key}/{ref.execution_key}"
 
 
 def authorize_submission(principal: Principal, s: FeedbackSubmission) -> None:
-    """A feedback token may give feedback on its own execution and nothing else."""
-    if principal.kind is PrincipalKind.FEEDBACK_TOKEN and (
-        principal.scope_agent_key,
-        principal.scope_execution_key,
-    ) != (s.agent_key, s.execution_key):
+    """A narrow principal (feedback token) may give feedback on its own execution only."""
+    scope = principal.scope
+    if scope is not None and scope.ref != ExecutionRef(s.agent_key, s.execution_key):
         raise Forbidden("this feedback token allows feedback on another execution only")
 
 
@@ -298,6 +317,7 @@ async def submit_feedback_batch(
     for index, submission in enumerate(submissions):
         prefix = ("items", str(index))
         cleaned, found = validate_submission(submission, prefix)
+        authorize_submission(principal, cleaned)
         author, more = author_of(principal, cleaned, prefix)
         if found or more:
             problems.extend([*found, *more])
@@ -320,16 +340,17 @@ async def _store(
     A key seen before returns what it stored and writes nothing. Two items with the same
     key: the first one counts. Two items for the same opinion: the later one wins.
     """
-    keys = list(dict.fromkeys(s.idempotency_key for s, _ in items if s.idempotency_key))
+    scoped = [_scoped_key(s, a) for s, a in items]
+    keys = list(dict.fromkeys(k for k in scoped if k is not None))
     known = await store.find_by_idempotency_keys(keys) if keys else {}
-    fresh = [(i, s, a) for i, (s, a) in enumerate(items) if s.idempotency_key not in known]
+    fresh = [(i, s, a) for i, (s, a) in enumerate(items) if scoped[i] not in known]
     refs = list(dict.fromkeys(ExecutionRef(s.agent_key, s.execution_key) for _, s, _ in fresh))
     found = await executions.resolve(refs) if refs else {}
     writes: dict[tuple[UUID, str, TypeGroup], FeedbackWrite] = {}
     opinion_of: dict[int, tuple[UUID, str, TypeGroup]] = {}
-    claimed: dict[str, tuple[UUID, str, TypeGroup]] = {}
+    claimed: dict[ScopedKey, tuple[UUID, str, TypeGroup]] = {}
     for index, s, author in fresh:
-        key = s.idempotency_key
+        key = scoped[index]
         if key is not None and key in claimed:
             opinion_of[index] = claimed[key]
             continue
@@ -347,9 +368,13 @@ async def _store(
         {r.opinion: r for r in await store.upsert(await _routed(store, writes))} if writes else {}
     )
     return [
-        stored[opinion_of[i]] if i in opinion_of else known[s.idempotency_key or ""]
-        for i, (s, _) in enumerate(items)
+        stored[opinion_of[i]] if i in opinion_of else known[scoped[i] or ("", "")]
+        for i in range(len(items))
     ]
+
+
+def _scoped_key(s: FeedbackSubmission, author: Author) -> ScopedKey | None:
+    return (author.key_scope, s.idempotency_key) if s.idempotency_key else None
 
 
 async def _routed(

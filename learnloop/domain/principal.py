@@ -7,6 +7,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from learnloop.domain.errors import Forbidden, NotAuthenticated
+from learnloop.domain.executions import ExecutionRef
 from learnloop.domain.roles import Role
 
 
@@ -19,6 +20,25 @@ class PrincipalKind(StrEnum):
 
 
 @dataclass(frozen=True)
+class ExecutionScope:
+    """A narrow principal's reach: one execution, and only what its holder said about it.
+
+    What such a scope may read is decided in `domain/scopes.py` (see the principal-scopes ADR); a principal without
+    one reaches its whole organisation, whose edge row-level security draws.
+    """
+
+    ref: ExecutionRef
+    end_user_id: str | None
+    # Which credential this is (a feedback token's id): its idempotency keys are its own.
+    credential_id: str
+
+    @property
+    def author_key(self) -> str:
+        """Whose opinions the holder gives: the end user, or the execution's anonymous visitor."""
+        return end_user_actor_key(self.end_user_id or self.ref.execution_key)
+
+
+@dataclass(frozen=True)
 class Principal:
     kind: PrincipalKind
     org_id: UUID | None = None
@@ -27,10 +47,13 @@ class Principal:
     api_key_id: UUID | None = None
     # Why credentials were refused, for the UNAUTHENTICATED message (never the token itself).
     refusal: str | None = None
-    # Feedback tokens: the one (agent key, execution key) they may give feedback on.
-    scope_agent_key: str | None = None
-    scope_execution_key: str | None = None
-    end_user_id: str | None = None
+    # Narrow principals (feedback tokens) carry their scope; None means organisation-wide.
+    scope: ExecutionScope | None = None
+
+    @property
+    def narrow(self) -> bool:
+        """True when the principal may read less than its whole organisation."""
+        return self.scope is not None
 
     @property
     def actor_key(self) -> str:
@@ -39,8 +62,8 @@ class Principal:
             return f"user:{self.user_id}"
         if self.kind is PrincipalKind.API_KEY:
             return f"apikey:{self.api_key_id}"
-        if self.kind is PrincipalKind.FEEDBACK_TOKEN:
-            return end_user_actor_key(self.end_user_id or self.scope_execution_key or "")
+        if self.scope is not None:
+            return self.scope.author_key
         if self.kind is PrincipalKind.SYSTEM:
             return "system"
         return "anonymous"
@@ -51,7 +74,7 @@ class Principal:
             raise NotAuthenticated(
                 self.refusal or "authentication required: send Authorization: Bearer <token>"
             )
-        if self.kind is PrincipalKind.FEEDBACK_TOKEN:
+        if self.narrow:
             raise Forbidden("a feedback token only allows submitFeedback on its own execution")
         if not self.role.includes(role):
             raise Forbidden(f"this operation needs role {role.value}; you have {self.role.value}")

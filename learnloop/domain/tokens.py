@@ -14,6 +14,7 @@ from learnloop.domain.errors import NotAuthenticated
 from learnloop.domain.roles import Role
 
 API_KEY_PREFIX = "ll_"
+INVALID_TOKEN = "invalid token: sign in again or ask for a new one"
 FEEDBACK_TOKEN_TYPE = "feedback"
 ALGORITHM = "HS256"
 
@@ -38,6 +39,8 @@ class FeedbackClaims:
     agent_key: str
     execution_key: str
     end_user_id: str | None
+    # Names this token among all tokens (its idempotency keys are its own).
+    token_id: str
 
 
 def issue_user_token(
@@ -72,6 +75,7 @@ def issue_feedback_token(
         "agt": agent_key,
         "exe": execution_key,
         "eu": end_user_id,
+        "jti": secrets.token_urlsafe(12),
         "iat": now,
         "exp": now + ttl,
         "iss": cfg.issuer,
@@ -92,8 +96,9 @@ def _decode(cfg: TokenSettings, token: str) -> dict[str, object]:
         )
     except jwt.ExpiredSignatureError:
         raise NotAuthenticated("token expired: get a new one") from None
-    except jwt.InvalidTokenError as exc:
-        raise NotAuthenticated(f"invalid token: {exc}") from None
+    except jwt.InvalidTokenError:
+        # PyJWT's own words ("Invalid header padding") help attackers more than callers.
+        raise NotAuthenticated(INVALID_TOKEN) from None
 
 
 def verify_token(cfg: TokenSettings, token: str) -> UserClaims | FeedbackClaims:
@@ -108,14 +113,21 @@ def verify_token(cfg: TokenSettings, token: str) -> UserClaims | FeedbackClaims:
                 agent_key=str(claims["agt"]),
                 execution_key=str(claims["exe"]),
                 end_user_id=str(eu) if eu is not None else None,
+                token_id=_token_id(claims, token),
             )
         return UserClaims(
             user_id=UUID(str(claims["sub"])), org_id=org_id, role=Role.parse(str(claims["role"]))
         )
     except (KeyError, ValueError):
-        raise NotAuthenticated(
-            "invalid token: missing or malformed claims (sub, org, role)"
-        ) from None
+        raise NotAuthenticated(INVALID_TOKEN) from None
+
+
+def _token_id(claims: dict[str, object], token: str) -> str:
+    """The token's `jti`; tokens issued before it existed are named by their own hash."""
+    jti = claims.get("jti")
+    if isinstance(jti, str) and jti:
+        return jti
+    return hashlib.sha256(token.encode()).hexdigest()[:24]
 
 
 def new_api_key_secret() -> str:

@@ -95,6 +95,7 @@ class TrainingRunRecord:
     updated_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    provider_job_id: str | None = None  # the fine-tuning job an attempt started, if any
 
 
 @dataclass(frozen=True)
@@ -216,6 +217,16 @@ def check_config(
         return {}, list(exc.problems)
 
 
+def check_agent_covered(dataset: DatasetRecord | None, agent_key: str) -> list[Problem]:
+    """A dataset scoped to some agents trains only those; another agent is a typo, not new."""
+    key = agent_key.strip()
+    if dataset is None or not dataset.agent_ids or not key or key in dataset.agent_ids:
+        return []
+    covered = ", ".join(dataset.agent_ids)
+    message = f"dataset '{dataset.name}' v{dataset.version} covers agents {covered}, not '{key}'"
+    return [Problem(("agentId",), f"{message}; pick one of those", ErrorCode.INVALID)]
+
+
 def check_dataset_trainable(dataset: DatasetRecord | None) -> list[Problem]:
     """Runs train on frozen versions only, so a result can always be traced to its exact data."""
     if dataset is None:
@@ -271,12 +282,14 @@ async def create_training_run(
     """Queue a run (PENDING) for a frozen dataset; every problem with the input is reported at once."""
     assert principal.org_id is not None
     config, config_problems = check_config(catalog, new.training_type, new.config)
+    dataset = await store.dataset(new.dataset_id)
     problems = [
         *check_engine_available(catalog, new.training_type),
         *check_agent_key(new.agent_key),
         *check_max_attempts(new.max_attempts),
         *config_problems,
-        *check_dataset_trainable(dataset := await store.dataset(new.dataset_id)),
+        *check_dataset_trainable(dataset),
+        *check_agent_covered(dataset, new.agent_key),
         *check_dataset_fits(catalog, new.training_type, dataset),
     ]
     if problems:

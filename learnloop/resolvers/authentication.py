@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from learnloop.domain.errors import NotAuthenticated
-from learnloop.domain.principal import ANONYMOUS, Principal, PrincipalKind, refused
+from learnloop.domain.executions import ExecutionRef
+from learnloop.domain.principal import (
+    ANONYMOUS,
+    ExecutionScope,
+    Principal,
+    PrincipalKind,
+    refused,
+)
 from learnloop.domain.roles import Role
 from learnloop.domain.tokens import (
     API_KEY_PREFIX,
@@ -51,9 +58,11 @@ async def authenticate(
             kind=PrincipalKind.FEEDBACK_TOKEN,
             org_id=claims.org_id,
             role=Role.VIEWER,
-            scope_agent_key=claims.agent_key,
-            scope_execution_key=claims.execution_key,
-            end_user_id=claims.end_user_id,
+            scope=ExecutionScope(
+                ref=ExecutionRef(claims.agent_key, claims.execution_key),
+                end_user_id=claims.end_user_id,
+                credential_id=claims.token_id,
+            ),
         )
     member_role = await identity.membership_role(uow, claims.user_id)
     if member_role is None:

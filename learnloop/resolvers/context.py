@@ -19,6 +19,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from learnloop.domain.principal import Principal
 from learnloop.domain.roles import Role
+from learnloop.domain.scopes import ReadPolicy
 from learnloop.resolvers.authentication import authenticate
 from learnloop.resolvers.loaders import Loaders
 from learnloop.resolvers.state import AppState
@@ -65,6 +66,10 @@ class RequestContext:
         self.connection_params: dict[str, Any] | None = None
         self.request_id = request_id_from(request.headers)
         self._principal: Principal | None = None
+        # Set by the scope guard (resolvers/scopes.py) once it is known.
+        self.read_policy: ReadPolicy | None = None
+        # True once the principal is known to read its whole organisation: the guard's fast path.
+        self.org_wide = False
         self._uow = UnitOfWork(state.engine, None)
         self._loaders = Loaders(self._uow)
 
@@ -86,6 +91,7 @@ class RequestContext:
     async def principal(self) -> Principal:
         if self._principal is None:
             self._principal = await authenticate(self.uow, self.state.tokens, self.authorization)
+            self.org_wide = self._principal.scope is None
             structlog.contextvars.bind_contextvars(
                 org=str(self._principal.org_id) if self._principal.org_id else None,
                 actor=self._principal.actor_key,

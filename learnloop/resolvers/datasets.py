@@ -118,7 +118,10 @@ async def freeze_dataset(
 ) -> tuple[DatasetRecord | None, list[Problem]]:
     store = DatasetRepository(ctx.uow)
     sink = AuditLog(ctx.uow, ctx.request_id)
-    return await run_mutation(ctx, lambda p: curation.freeze_dataset(store, sink, p, dataset_id))
+    redact = ctx.state.settings.pii_redaction
+    return await run_mutation(
+        ctx, lambda p: curation.freeze_dataset(store, sink, p, dataset_id, redact_pii=redact)
+    )
 
 
 async def create_dataset_version(

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
+import strawberry
 import structlog
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
+
+from learnloop.errors import RETRY_AFTER_SECONDS
+from learnloop.storage.database import is_unavailable
 
 log = structlog.get_logger("learnloop.graphql")
 
 INTERNAL = "INTERNAL_SERVER_ERROR"
+UNAVAILABLE = "SERVICE_UNAVAILABLE"
 
 
 def is_expected(error: GraphQLError) -> bool:
@@ -20,6 +27,30 @@ def is_expected(error: GraphQLError) -> bool:
         # No path: the request failed before execution (e.g. a variable of the wrong enum value).
         return True
     return isinstance(original, GraphQLError) and bool((original.extensions or {}).get("code"))
+
+
+def unavailable_error(error: GraphQLError | None = None) -> GraphQLError:
+    """The retryable error a client gets while the database cannot be reached."""
+    return GraphQLError(
+        f"the database is unavailable, retry in {RETRY_AFTER_SECONDS} s",
+        nodes=error.nodes if error else None,
+        path=error.path if error else None,
+        extensions={"code": UNAVAILABLE, "retryAfter": RETRY_AFTER_SECONDS},
+    )
+
+
+class LearnloopSchema(strawberry.Schema):
+    """Strawberry logs every error at ERROR with a traceback; ours are logged by ErrorReporting."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            code = (error.extensions or {}).get("code")
+            if code in (INTERNAL, UNAVAILABLE) or not is_expected(error):
+                continue  # ErrorReporting logs these (with the traceback when unexpected)
+            # Refusals, validation errors: the caller's problem, worth a line but no traceback.
+            log.info("graphql.refused", code=code, message=error.message, path=error.path)
 
 
 class ErrorReporting(SchemaExtension):
@@ -40,6 +71,10 @@ class ErrorReporting(SchemaExtension):
             if is_expected(error):
                 masked.append(error)
                 continue
+            if error.original_error is not None and is_unavailable(error.original_error):
+                log.warning("graphql.database_unavailable", path=error.path, error=_first(error))
+                masked.append(unavailable_error(error))
+                continue
             log.error(
                 "graphql.unexpected_error",
                 path=error.path,
@@ -55,3 +90,9 @@ class ErrorReporting(SchemaExtension):
                 )
             )
         result.errors = masked
+
+
+def _first(error: Any) -> str:
+    """The first line of the underlying error: enough to tell refused from reset."""
+    original = error.original_error or error
+    return (str(original).splitlines() or [type(original).__name__])[0]

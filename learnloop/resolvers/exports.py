@@ -11,15 +11,17 @@ from uuid import UUID
 
 import structlog
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from strawberry import relay
 
 from learnloop.domain.dataset_card import dataset_card
 from learnloop.domain.datasets import DatasetRecord
 from learnloop.domain.errors import Forbidden, NotAuthenticated
 from learnloop.domain.exports import ExportFormat, iter_lines
+from learnloop.domain.redaction import redact_record
 from learnloop.domain.roles import Role
 from learnloop.domain.splits import Split
+from learnloop.http.errors import error_response
 from learnloop.resolvers.authentication import authenticate
 from learnloop.resolvers.datasets import card_path, export_path
 from learnloop.resolvers.state import AppState
@@ -40,10 +42,7 @@ class ExportRefused(Exception):
         self.status, self.code, self.message = status, code, message
 
     def response(self) -> Response:
-        headers = {"www-authenticate": "Bearer"} if self.status == 401 else None
-        return JSONResponse(
-            {"code": self.code, "message": self.message}, self.status, headers=headers
-        )
+        return error_response(self.status, self.message, self.code)
 
 
 @dataclass(frozen=True)
@@ -124,12 +123,17 @@ def version_headers(gid: str, d: DatasetRecord) -> dict[str, str]:
 
 
 async def stream_lines(
-    uow: UnitOfWork, dataset: DatasetRecord, fmt: ExportFormat, split: Split | None
+    uow: UnitOfWork,
+    dataset: DatasetRecord,
+    fmt: ExportFormat,
+    split: Split | None,
+    redact: bool = False,
 ) -> AsyncIterator[bytes]:
-    """Cursor batches -> formatter -> one chunk per batch; owns and finally closes `uow`."""
+    """Cursor batches -> (PII redaction) -> formatter -> one chunk per batch; closes `uow`."""
     committed = False
     try:
-        async for records in dataset_examples.export_records(uow, dataset, split, BATCH_SIZE):
+        async for batch in dataset_examples.export_records(uow, dataset, split, BATCH_SIZE):
+            records = [redact_record(r) for r in batch] if redact else batch
             chunk = "".join(f"{line}\n" for line in iter_lines(fmt, records))
             if chunk:
                 yield chunk.encode()
@@ -155,14 +159,18 @@ async def export_dataset(request: Request) -> Response:
     if wanted.card:
         await uow.close(commit=True)
         urls = {s: base + export_path(wanted.global_id, ExportFormat.HF, s) for s in Split}
-        return PlainTextResponse(
-            dataset_card(dataset, urls), media_type="text/markdown", headers=headers
-        )
+        redacted = dataset.pii_redacted or state.settings.pii_redaction
+        card = dataset_card(dataset, urls, pii_redacted=redacted)
+        return PlainTextResponse(card, media_type="text/markdown", headers=headers)
     file_name = _file_name(dataset, wanted.format, wanted.split)
     headers["content-disposition"] = f'attachment; filename="{file_name}"'
     if wanted.format is ExportFormat.HF:
         headers["link"] = f'<{base}{card_path(wanted.global_id)}>; rel="describedby"'
+    # A version frozen with redaction is clean already; drafts and others are cleaned on the way.
+    redact = state.settings.pii_redaction and not dataset.pii_redacted
     log.info("export.start", dataset=str(dataset.id), format=wanted.format.value)
     return StreamingResponse(
-        stream_lines(uow, dataset, wanted.format, wanted.split), media_type=NDJSON, headers=headers
+        stream_lines(uow, dataset, wanted.format, wanted.split, redact),
+        media_type=NDJSON,
+        headers=headers,
     )

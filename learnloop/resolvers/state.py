@@ -9,9 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from learnloop.config import Settings
 from learnloop.domain.engines.registry import EngineRegistry
+from learnloop.domain.rate_limits import RateLimit
 from learnloop.domain.tokens import TokenSettings
 from learnloop.resolvers.shared_reads import SharedReads
 from learnloop.storage.event_bus import EventBus
+from learnloop.storage.rate_limits import RateLimitStore
 from learnloop.worker.registry import build_registry
 
 
@@ -22,6 +24,7 @@ class AppState:
     tokens: TokenSettings
     engines: EngineRegistry
     bus: EventBus
+    rate_limits: RateLimitStore | None = None
     shared_reads: SharedReads = field(default_factory=SharedReads)
     counters: Counter[str] = field(default_factory=Counter)
 
@@ -38,4 +41,22 @@ class AppState:
             engines=build_registry(settings, engine),
             # One LISTEN connection per API process, started on first use or at app start.
             bus=EventBus(engine.url),
+            rate_limits=rate_limit_store(settings, engine),
         )
+
+    async def close(self) -> None:
+        """Release what the state opened besides the request engine."""
+        if self.rate_limits is not None:
+            await self.rate_limits.close()
+
+
+def rate_limit_store(settings: Settings, engine: AsyncEngine) -> RateLimitStore | None:
+    """The shared token buckets, or None when LEARNLOOP_RATE_LIMIT_PER_MINUTE is 0."""
+    if settings.rate_limit_per_minute <= 0:
+        return None
+    return RateLimitStore(
+        engine.url,
+        RateLimit(settings.rate_limit_per_minute),
+        pool_size=max(2, settings.db_pool_size // 2),
+        timeout=settings.db_connect_timeout,
+    )

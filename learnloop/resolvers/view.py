@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.schema.exceptions import InvalidOperationTypeError
 
+from learnloop.http.errors import error_response
+from learnloop.http.graphiql import graphiql_page
 from learnloop.resolvers.context import RequestContext
 from learnloop.resolvers.state import AppState
+from learnloop.resolvers.websocket_protocols import LegacyWSHandler, TransportWSHandler
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -53,22 +57,34 @@ def _is_request_error(result: Any) -> bool:
 
 
 class LearnloopGraphQL(GraphQL[RequestContext, None]):
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+
     def __init__(self, state: AppState, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.state = state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            request = Request(scope, receive)
-            media = negotiate(request.headers.get("accept"))
-            if media is None and not self._wants_ide(request):
-                response: Response = PlainTextResponse(
-                    f"Not acceptable: send Accept: {GRAPHQL_RESPONSE} or {JSON}", status_code=406
-                )
-                await response(scope, receive, send)
-                return
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        media = negotiate(request.headers.get("accept"))
+        if media is None and not self._wants_ide(request):
+            response = error_response(
+                406, f"Not acceptable: send Accept: {GRAPHQL_RESPONSE} or {JSON}"
+            )
+        else:
             scope.setdefault("state", {})["media_type"] = media or JSON
-        await super().__call__(scope, receive, send)
+            try:
+                response = await self.run(request)
+            except HTTPException as exc:
+                # Invalid JSON, wrong method, missing query: the same envelope as every route.
+                response = error_response(exc.status_code, exc.reason)
+        await response(scope, receive, send)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return graphiql_page()
 
     @staticmethod
     def _wants_ide(request: Request) -> bool:
@@ -86,6 +102,13 @@ class LearnloopGraphQL(GraphQL[RequestContext, None]):
                 raise HTTPException(405, exc.reason) from exc
             raise
 
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            return super().decode_json(data)
+        except RecursionError:
+            # Nested deeper than the parser's stack: a 400 (HTTP) or 4400 (WebSocket), not a 500.
+            raise json.JSONDecodeError("JSON nested too deeply", "", 0) from None
+
     async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
         authorization = (
             request.headers.get("authorization") if isinstance(request, Request) else None
@@ -99,15 +122,19 @@ class LearnloopGraphQL(GraphQL[RequestContext, None]):
         return sub
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
-        response = super().create_response(response_data, sub_response)
         media = sub_response.media_type or JSON
-        response.headers["content-type"] = f"{media}; charset=utf-8"
-        if (
+        request_error = (
             media == GRAPHQL_RESPONSE
             and isinstance(response_data, dict)
             and _is_request_error(response_data)
-            and not sub_response.status_code
-        ):
+        )
+        if request_error:
+            # GraphQL over HTTP: a document that did not parse or validate was never executed,
+            # so the response has no `data` entry (null would claim an execution happened).
+            response_data = {k: v for k, v in response_data.items() if k != "data"}
+        response = super().create_response(response_data, sub_response)
+        response.headers["content-type"] = f"{media}; charset=utf-8"
+        if request_error and not sub_response.status_code:
             response.status_code = 400
         return response
 

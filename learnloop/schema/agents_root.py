@@ -5,7 +5,6 @@ from __future__ import annotations
 from uuid import UUID
 
 import strawberry
-from graphql import GraphQLError
 from strawberry import relay
 
 from learnloop.domain.executions import AgentDefaults
@@ -15,7 +14,7 @@ from learnloop.schema import fields
 from learnloop.schema.agent import Agent, SetAgentDefaultsInput, SetAgentDefaultsPayload
 from learnloop.schema.errors import UserError
 from learnloop.schema.execution import Execution, RecordExecutionInput, RecordExecutionPayload
-from learnloop.schema.node import parse_uuid
+from learnloop.schema.node import decode_global_id
 from learnloop.schema.pagination import Connection, load_page, page_request
 
 EXPERIMENT_TYPE = "Experiment"
@@ -25,12 +24,7 @@ def experiment_uuid(global_id: relay.GlobalID | None) -> UUID | None:
     """The experiment's UUID (its type is defined by the experiments feature)."""
     if global_id is None:
         return None
-    found = parse_uuid(global_id.node_id)
-    if global_id.type_name != EXPERIMENT_TYPE or found is None:
-        raise GraphQLError(
-            "`experimentId` is not the id of an Experiment", extensions={"code": "BAD_USER_INPUT"}
-        )
-    return found
+    return decode_global_id(global_id, EXPERIMENT_TYPE, "experimentId")
 
 
 @strawberry.type

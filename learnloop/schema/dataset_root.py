@@ -5,7 +5,6 @@ from __future__ import annotations
 from uuid import UUID
 
 import strawberry
-from graphql import GraphQLError
 from strawberry import relay
 
 from learnloop.domain.dataset_curation import Change
@@ -21,22 +20,13 @@ from learnloop.schema.dataset import (
     TrainingDataset,
 )
 from learnloop.schema.errors import UserError
-from learnloop.schema.node import decode_global_id, parse_uuid
+from learnloop.schema.node import decode_global_id
 from learnloop.schema.pagination import Connection, page_request
 
 
 def decode_example_ids(ids: list[relay.GlobalID], field: str) -> list[UUID]:
     """LearningExample global ids (the type is named, not imported: F3 owns it)."""
-    decoded = []
-    for gid in ids:
-        node_id = parse_uuid(gid.node_id)
-        if gid.type_name != LEARNING_EXAMPLE or node_id is None:
-            raise GraphQLError(
-                f"`{field}` holds an id that is not a {LEARNING_EXAMPLE}'s",
-                extensions={"code": "BAD_USER_INPUT"},
-            )
-        decoded.append(node_id)
-    return decoded
+    return [decode_global_id(gid, LEARNING_EXAMPLE, field) for gid in ids]
 
 
 @strawberry.input

@@ -7,10 +7,12 @@ from collections.abc import Iterable
 import strawberry
 
 from learnloop.domain.errors import ErrorCode, Problem
+from learnloop.resolvers.scopes import scope_part
 
 UserErrorCode = strawberry.enum(ErrorCode, name="UserErrorCode")
 
 
+@scope_part
 @strawberry.type
 class UserError:
     """Something wrong with the input: `field` is the path inside `input`, e.g. ["dimensions", "accuracy"]."""

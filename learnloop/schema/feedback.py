@@ -18,6 +18,7 @@ from learnloop.resolvers.loaders.executions import AgentByIdLoader, ExecutionByI
 from learnloop.resolvers.loaders.feedback import FeedbackByIdLoader
 from learnloop.resolvers.loaders.identity import UserByIdLoader
 from learnloop.resolvers.loaders.learning_examples import LearningExampleBySourceFeedbackLoader
+from learnloop.resolvers.scopes import scope_part
 from learnloop.schema.errors import UserError
 from learnloop.schema.identity import User
 from learnloop.schema.learning_example import LearningExample
@@ -31,6 +32,7 @@ FeedbackType = strawberry.enum(DomainFeedbackType, name="FeedbackType")
 IssueCategory = strawberry.enum(DomainIssueCategory, name="IssueCategory")
 
 
+@scope_part
 @strawberry.type
 class FeedbackDimensions:
     """1..5 scores of an answer's qualities (null: not scored)."""

@@ -6,8 +6,9 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 from uuid import UUID
 
-from graphql import GraphQLError
 from strawberry import relay
+
+from learnloop.resolvers.input_limits import UnknownId
 
 T = TypeVar("T")
 
@@ -22,7 +23,11 @@ def parse_uuid(raw: str) -> UUID | None:
 def decode_global_id(
     global_id: relay.GlobalID | str, expected: type[Any] | str, field: str
 ) -> UUID:
-    """The UUID inside a global id of the expected type (class or type name), else BAD_USER_INPUT."""
+    """The UUID inside a global id of the expected type (class or type name), else UnknownId.
+
+    Root fields answer UnknownId as null (queries) or a NOT_FOUND user error (mutations).
+    """
+    name = expected if isinstance(expected, str) else expected.__strawberry_definition__.name
     try:
         gid = (
             global_id
@@ -30,15 +35,10 @@ def decode_global_id(
             else relay.GlobalID.from_id(global_id)
         )
     except Exception:
-        raise GraphQLError(
-            f"`{field}` is not a valid id", extensions={"code": "BAD_USER_INPUT"}
-        ) from None
-    name = expected if isinstance(expected, str) else expected.__strawberry_definition__.name
+        raise UnknownId(field, name) from None
     node_id = parse_uuid(gid.node_id)
     if gid.type_name != name or node_id is None:
-        raise GraphQLError(
-            f"`{field}` is not the id of a {name}", extensions={"code": "BAD_USER_INPUT"}
-        )
+        raise UnknownId(field, name)
     return node_id
 
 

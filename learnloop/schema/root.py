@@ -9,13 +9,15 @@ from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
-    ValidationCache,
 )
-from strawberry.extensions.query_depth_limiter import create_validator
 from strawberry.tools import merge_types
 
 from learnloop.config import get_settings
-from learnloop.resolvers.errors import ErrorReporting
+from learnloop.resolvers.errors import ErrorReporting, LearnloopSchema
+from learnloop.resolvers.input_limits import guard_root_fields
+from learnloop.resolvers.query_limits import LimitedValidation, PageBudget, validation_rules
+from learnloop.resolvers.rate_limits import RateLimiting
+from learnloop.resolvers.scopes import ScopeGuard
 from learnloop.resolvers.transaction import CommitUnitOfWork
 from learnloop.schema.agent import Agent
 from learnloop.schema.agents_root import AgentsMutation, AgentsQuery
@@ -24,6 +26,7 @@ from learnloop.schema.api_key import ApiKey
 from learnloop.schema.dataset import DatasetExample, TrainingDataset
 from learnloop.schema.dataset_root import DatasetMutation, DatasetQuery
 from learnloop.schema.deployment import Deployment
+from learnloop.schema.errors import UserError
 from learnloop.schema.execution import Execution
 from learnloop.schema.expert_annotation import ExpertAnnotation
 from learnloop.schema.feedback import Feedback
@@ -70,14 +73,15 @@ Subscription = merge_types("Subscription", (TrainingSubscription,))
 @lru_cache(maxsize=1)
 def get_schema() -> strawberry.Schema:
     """The one Schema of the process (strawberry's relay fields cannot be built twice)."""
-    return _build(get_settings().max_query_depth)
+    settings = get_settings()
+    return _build(settings.max_query_depth, settings.max_aliases)
 
 
-def _build(max_depth: int) -> strawberry.Schema:
-    # One rule class for the process: the validation cache keys on the rules, so a class made
-    # per request (as QueryDepthLimiter does) would make every validation a miss.
-    depth_rule = create_validator(max_depth, None, None)
-    return strawberry.Schema(
+def _build(max_depth: int, max_aliases: int) -> strawberry.Schema:
+    # One rule class each for the process: the validation cache keys on the rules, so a class
+    # made per request (as QueryDepthLimiter does) would make every validation a miss.
+    rules = validation_rules(max_depth)
+    schema = LearnloopSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -99,10 +103,16 @@ def _build(max_depth: int) -> strawberry.Schema:
         extensions=[
             CommitUnitOfWork,
             ErrorReporting,
+            ScopeGuard,
             # Clients send the same documents over and over: parse and validate each once.
             lambda: ParserCache(maxsize=512),
-            lambda: ValidationCache(maxsize=512),
-            lambda: AddValidationRules([depth_rule]),
+            lambda: LimitedValidation(maxsize=512, max_aliases=max_aliases),
+            lambda: AddValidationRules(rules),
             lambda: MaxTokensLimiter(max_token_count=20_000),
+            # Both run after validation and before any resolver (any SQL).
+            PageBudget,
+            RateLimiting,
         ],
     )
+    guard_root_fields(schema._schema.query_type, schema._schema.mutation_type, UserError)
+    return schema

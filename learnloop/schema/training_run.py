@@ -57,6 +57,13 @@ class TrainingRunEvent(relay.Node):
         return [None for _ in node_ids]
 
 
+def artifact_url(info: Info, run_global_id: str, name: str) -> str:
+    base = info.context.base_url
+    if base.startswith("ws"):  # asked over a WebSocket: the download itself is HTTP(S)
+        base = "http" + base.removeprefix("ws")
+    return f"{base}/artifacts/training-runs/{quote(run_global_id, safe='')}/{quote(name, safe='')}"
+
+
 @strawberry.type
 class TrainingRunArtifact:
     """A file the run produced (e.g. fine-tuning JSONL); download it from `downloadUrl`."""
@@ -71,13 +78,7 @@ class TrainingRunArtifact:
 
     @strawberry.field(description="GET with the same bearer token to download the file.")
     def download_url(self, info: Info) -> str:
-        base = info.context.base_url
-        if base.startswith("ws"):  # asked over a WebSocket: the download itself is HTTP(S)
-            base = "http" + base.removeprefix("ws")
-        return (
-            f"{base}/artifacts/training-runs/"
-            f"{quote(self.run_global_id, safe='')}/{quote(self.name, safe='')}"
-        )
+        return artifact_url(info, self.run_global_id, self.name)
 
     @classmethod
     def from_record(cls, r: ArtifactRecord) -> Self:
@@ -102,7 +103,6 @@ class TrainingRun(LoadableNode, relay.Node):
     status: RunStatus
     progress: float = strawberry.field(description="0..1")
     metrics: JSON
-    result: JSON | None
     error: str | None = strawberry.field(description="Why the run failed, and what to do about it.")
     config: JSON
     attempts: int
@@ -112,11 +112,31 @@ class TrainingRun(LoadableNode, relay.Node):
     review_notes: str | None
     reviewed_at: datetime | None
     agent_key: str | None = strawberry.field(description="The agent's own id (`agentId`).")
+    provider_job_id: str | None = strawberry.field(
+        description="The fine-tuning job a provider runs for this run (retries follow it)."
+    )
     created_at: datetime
     updated_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
     record: strawberry.Private[TrainingRunRecord]
+
+    @strawberry.field(
+        description="What the run produced. `kind` says what can be deployed: FILES_ONLY "
+        "(training files, no model: not deployable), JOB_SUBMITTED (a provider job was started, "
+        "its model not awaited: not deployable) or FINE_TUNED_MODEL. `downloads` links each "
+        "file named in `files` (GET with the same bearer token)."
+    )
+    def result(self, info: Info) -> JSON | None:
+        result = self.record.result
+        if result is None:
+            return None
+        files = result.get("files")
+        if not isinstance(files, list):
+            return JSON(result)
+        run_gid = str(relay.GlobalID("TrainingRun", str(self.record.id)))
+        downloads = [{"name": f, "url": artifact_url(info, run_gid, str(f))} for f in files]
+        return JSON({**result, "downloads": downloads})
 
     @strawberry.field(description="Global id of the TrainingDataset version the run trains on.")
     def dataset_id(self) -> relay.GlobalID:
@@ -168,7 +188,6 @@ class TrainingRun(LoadableNode, relay.Node):
             status=r.status,
             progress=r.progress,
             metrics=JSON(r.metrics),
-            result=JSON(r.result) if r.result is not None else None,
             error=r.error,
             config=JSON(r.config),
             attempts=r.attempts,
@@ -178,6 +197,7 @@ class TrainingRun(LoadableNode, relay.Node):
             review_notes=r.review_notes,
             reviewed_at=r.reviewed_at,
             agent_key=r.agent_key,
+            provider_job_id=r.provider_job_id,
             created_at=r.created_at,
             updated_at=r.updated_at,
             started_at=r.started_at,

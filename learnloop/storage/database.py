@@ -7,9 +7,10 @@ import contextlib
 import os
 from dataclasses import dataclass
 
+import asyncpg.exceptions
 from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, PendingRollbackError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from learnloop.config import APP_DB_ROLE, Settings
@@ -71,12 +72,48 @@ def create_engine(url: URL, settings: Settings) -> AsyncEngine:
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
-        pool_pre_ping=False,  # a dead connection fails one request; a ping would tax every request
+        # After a database restart every pooled connection is dead: the ping (one round trip
+        # per checkout) replaces them instead of failing one request per stale connection.
+        pool_pre_ping=True,
         connect_args={
             "timeout": settings.db_connect_timeout,
             "server_settings": {"application_name": "learnloop"},
         },
     )
+
+
+_UNAVAILABLE = (
+    OSError,  # refused, reset, unreachable
+    TimeoutError,
+    DisconnectionError,
+    asyncpg.exceptions.PostgresConnectionError,  # cannot connect now (starting up), gone
+    asyncpg.exceptions.CannotConnectNowError,  # starting up / shutting down
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """True when `exc` means the database cannot be reached now: retryable, not a bug."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, _UNAVAILABLE):
+            return True
+        if isinstance(current, PendingRollbackError) and "invalid transaction" in str(current):
+            return True  # a statement after the connection dropped, in the same transaction
+        orig = getattr(current, "orig", None)
+        pending += [current.__cause__, current.__context__]
+        if isinstance(orig, BaseException):
+            pending.append(orig)
+    return False
 
 
 async def check_reachable(url: URL, connect_timeout: float) -> None:

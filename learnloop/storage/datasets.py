@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -53,6 +54,7 @@ def _record(r: Any) -> DatasetRecord:
         created_by_user_id=r.created_by_user_id,
         created_at=r.created_at,
         updated_at=r.updated_at,
+        pii_redacted=r.pii_redacted,
     )
 
 
@@ -138,14 +140,71 @@ _SNAPSHOT = text(
 )
 
 
-async def freeze(uow: UnitOfWork, dataset_id: UUID) -> DatasetRecord:
-    """Snapshot every example's content, then the one UPDATE that makes the version FROZEN."""
+Scrub = Callable[[Mapping[str, Any]], dict[str, Any]]
+SCRUB_BATCH = 1000
+# One statement per batch: the statement-level triggers then refresh the stats once per batch.
+_REWRITE = text(
+    """
+    UPDATE dataset_examples de SET snapshot = v.snapshot
+      FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v(example_id uuid, snapshot jsonb)
+     WHERE de.dataset_id = :dataset_id AND de.example_id = v.example_id
+    """
+)
+
+
+# A superset of what the redaction rules can match (an "@", a run of 7+ digits, a key prefix or a
+# credential word), tested by PostgreSQL so Python reads only the snapshots that may change.
+_HINTS = r"@|[0-9][0-9 ()/-]{5,}[0-9]|ll_|sk-|_live_|_test_|eyJ|AKIA|ASIA|gh[pousr]_|github_pat_|glpat-|xox|AIza"
+_MAY_HOLD_PII = text(
+    "concat_ws(' ', dataset_examples.snapshot->>'input_text', "
+    "dataset_examples.snapshot->>'expected_output', dataset_examples.snapshot->>'original_output', "
+    "dataset_examples.snapshot->>'metadata') ~* :hints"
+).bindparams(hints=_HINTS + r"|bearer|key|secret|token|passw")
+
+
+async def _scrub_snapshots(uow: UnitOfWork, dataset_id: UUID, scrub: Scrub) -> int:
+    """Rewrite the snapshots `scrub` changes; returns how many.
+
+    Keyset batches on the (dataset_id, example_id) unique index, so each batch reads only its
+    own rows however large the version.
+    """
+    changed, after = 0, None
+    while True:
+        stmt = select(_E.c.example_id, _E.c.snapshot).where(
+            _E.c.dataset_id == dataset_id, _MAY_HOLD_PII
+        )
+        if after is not None:
+            stmt = stmt.where(_E.c.example_id > after)
+        rows = await uow.all(stmt.order_by(_E.c.example_id).limit(SCRUB_BATCH))
+        if not rows:
+            return changed
+        after = rows[-1].example_id
+        rewritten = [
+            {"example_id": str(r.example_id), "snapshot": new}
+            for r in rows
+            if (new := scrub(r.snapshot)) != r.snapshot
+        ]
+        if rewritten:
+            await uow.execute(_REWRITE, {"rows": json.dumps(rewritten), "dataset_id": dataset_id})
+            changed += len(rewritten)
+
+
+async def freeze(uow: UnitOfWork, dataset_id: UUID, scrub: Scrub | None = None) -> DatasetRecord:
+    """Snapshot every example's content (passed through `scrub`, e.g. PII redaction), then the
+    one UPDATE that makes the version FROZEN."""
     await uow.execute(_SNAPSHOT, {"dataset_id": dataset_id})
+    if scrub is not None:
+        await _scrub_snapshots(uow, dataset_id, scrub)
     row = (
         await uow.execute(
             update(TrainingDataset)
             .where(_T.c.id == dataset_id)
-            .values(status=DatasetStatus.FROZEN.value, frozen_at=func.now(), updated_at=func.now())
+            .values(
+                status=DatasetStatus.FROZEN.value,
+                frozen_at=func.now(),
+                updated_at=func.now(),
+                pii_redacted=scrub is not None,
+            )
             .returning(_T)
         )
     ).one()
@@ -246,8 +305,8 @@ class DatasetRepository:
     ) -> tuple[int, list[UUID]]:
         return await examples.inadmissible(self.uow, dataset_id, admissible, limit)
 
-    async def freeze(self, dataset_id: UUID) -> DatasetRecord:
-        return await freeze(self.uow, dataset_id)
+    async def freeze(self, dataset_id: UUID, scrub: Scrub | None = None) -> DatasetRecord:
+        return await freeze(self.uow, dataset_id, scrub)
 
     async def fork(self, source: DatasetRecord, created_by: UUID | None) -> DatasetRecord:
         return await fork(self.uow, source, created_by)

@@ -104,6 +104,11 @@ async def create(
     return found[deployment_id]
 
 
+async def for_run(uow: UnitOfWork, run_id: UUID) -> DeploymentRecord | None:
+    row = await uow.first(_select().where(_T.c.training_run_id == run_id).limit(1))
+    return _record(row) if row else None
+
+
 class DeploymentRepository:
     """DeploymentStore for the domain, bound to one unit of work."""
 
@@ -119,3 +124,6 @@ class DeploymentRepository:
         user_id: UUID | None,
     ) -> DeploymentRecord:
         return await create(self.uow, org_id, agent_id, run_id, config, user_id)
+
+    async def for_run(self, run_id: UUID) -> DeploymentRecord | None:
+        return await for_run(self.uow, run_id)

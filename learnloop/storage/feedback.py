@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import Integer, Table, Text, and_, bindparam, column, func, select, text
+from sqlalchemy import Integer, Table, Text, and_, bindparam, column, func, select, text, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 
 from learnloop.domain.feedback import (
@@ -17,6 +17,7 @@ from learnloop.domain.feedback import (
     FeedbackType,
     FeedbackWrite,
     IssueCategory,
+    ScopedKey,
 )
 from learnloop.domain.learning_examples import RoutingFacts
 from learnloop.storage.learning_examples import EXAMPLE_COLUMNS, columns_of, routing_facts
@@ -32,9 +33,9 @@ _X = cast(Table, LearningExample.__table__)
 KEY_LOCK_CLASS = 3003
 _LOCK_KEYS = text(
     "SELECT count(pg_advisory_xact_lock(:cls, h)) FROM ("
-    " SELECT DISTINCT hashtext(CAST(:org AS text) || ':' || k) AS h"
-    " FROM unnest(:keys) AS k ORDER BY h) AS ordered"
-).bindparams(bindparam("keys", type_=ARRAY(Text())))
+    " SELECT DISTINCT hashtext(CAST(:org AS text) || ':' || s || ':' || k) AS h"
+    " FROM unnest(:scopes, :keys) AS u(s, k) ORDER BY h) AS ordered"
+).bindparams(bindparam("scopes", type_=ARRAY(Text())), bindparam("keys", type_=ARRAY(Text())))
 
 # What an opinion holds; a changed opinion replaces these (never the id, author or created_at).
 _OPINION = [
@@ -89,20 +90,25 @@ async def by_ids(uow: UnitOfWork, ids: Sequence[UUID]) -> Mapping[UUID, Feedback
 
 
 async def find_by_idempotency_keys(
-    uow: UnitOfWork, keys: Sequence[str]
-) -> dict[str, FeedbackRecord]:
+    uow: UnitOfWork, keys: Sequence[ScopedKey]
+) -> dict[ScopedKey, FeedbackRecord]:
     """Lock each key for the rest of the transaction (in hash order: no deadlocks), then look up.
 
     The lock makes concurrent submissions of one key take turns; the lookup is a new statement,
-    so it sees what the previous holder committed, and the retry writes nothing.
+    so it sees what the previous holder committed, and the retry writes nothing. A key is
+    (scope, key): the same text from another author or widget token is another key.
     """
-    await uow.execute(_LOCK_KEYS, {"cls": KEY_LOCK_CLASS, "org": str(uow.org_id), "keys": keys})
-    rows = await uow.all(
-        select(_K.c.key.label("idempotency_key_used"), _T)
-        .join(_T, _T.c.id == _K.c.feedback_id)
-        .where(_K.c.key.in_(keys))
+    scopes, plain = [k[0] for k in keys], [k[1] for k in keys]
+    await uow.execute(
+        _LOCK_KEYS,
+        {"cls": KEY_LOCK_CLASS, "org": str(uow.org_id), "scopes": scopes, "keys": plain},
     )
-    return {r.idempotency_key_used: _record(r) for r in rows}
+    rows = await uow.all(
+        select(_K.c.scope.label("key_scope_used"), _K.c.key.label("idempotency_key_used"), _T)
+        .join(_T, _T.c.id == _K.c.feedback_id)
+        .where(tuple_(_K.c.scope, _K.c.key).in_(list(keys)))
+    )
+    return {(r.key_scope_used, r.idempotency_key_used): _record(r) for r in rows}
 
 
 def _row(order: int, w: FeedbackWrite) -> dict[str, Any]:
@@ -118,6 +124,7 @@ def _row(order: int, w: FeedbackWrite) -> dict[str, Any]:
         "type_group": w.type_group.value,
         "idempotency_key": w.idempotency_keys[0] if w.idempotency_keys else None,
         "idempotency_keys": list(w.idempotency_keys),
+        "key_scope": w.author.key_scope,
         "feedback_type": s.feedback_type.value,
         "rating": s.rating,
         "feedback_text": s.feedback_text,
@@ -139,7 +146,11 @@ def _upsert_statement() -> Any:
     DO UPDATE -> x: INSERT the correction examples of f ON CONFLICT (source feedback) DO
     UPDATE while still PENDING and unannotated -> k: remember every idempotency key -> SELECT f.
     """
-    typed: list[Any] = [column("ord", Integer()), column("idempotency_keys", ARRAY(Text()))]
+    typed: list[Any] = [
+        column("ord", Integer()),
+        column("idempotency_keys", ARRAY(Text())),
+        column("key_scope", Text()),
+    ]
     typed += [column(n, _T.c[n].type) for n in [*_IDENTITY, *_OPINION]]
     typed += [column(f"ex_{n}", _X.c[n].type) for n in EXAMPLE_COLUMNS]
     records = func.jsonb_to_recordset(bindparam("rows", type_=Text()).cast(JSONB())).table_valued(
@@ -182,10 +193,10 @@ def _upsert_statement() -> Any:
     k = (
         insert(_K)
         .from_select(
-            ["org_id", "key", "feedback_id"],
-            select(f.c.org_id, func.unnest(inp.c.idempotency_keys), f.c.id).select_from(
-                f.join(inp, same)
-            ),
+            ["org_id", "scope", "key", "feedback_id"],
+            select(
+                f.c.org_id, inp.c.key_scope, func.unnest(inp.c.idempotency_keys), f.c.id
+            ).select_from(f.join(inp, same)),
         )
         .on_conflict_do_nothing()
         .cte("k")
@@ -209,7 +220,9 @@ class FeedbackRepository:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
 
-    async def find_by_idempotency_keys(self, keys: Sequence[str]) -> Mapping[str, FeedbackRecord]:
+    async def find_by_idempotency_keys(
+        self, keys: Sequence[ScopedKey]
+    ) -> Mapping[ScopedKey, FeedbackRecord]:
         return await find_by_idempotency_keys(self.uow, keys)
 
     async def upsert(self, writes: Sequence[FeedbackWrite]) -> Sequence[FeedbackRecord]:

@@ -27,6 +27,8 @@ def _org(r: Any) -> OrganizationRecord:
 
 async def authenticate_api_key(uow: UnitOfWork, key_hash: bytes) -> tuple[UUID, UUID, Role] | None:
     row = await uow.first(_AUTH_KEY, {"h": key_hash})
+    # The function stamps the key's last_used_at: keep it even if the first mutation fails.
+    uow.note_write()
     if row is None:
         return None
     return row.key_id, row.org_id, Role(row.role)

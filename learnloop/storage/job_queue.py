@@ -172,6 +172,26 @@ class JobQueue:
                 )
         return row is not None
 
+    async def record_provider_job(self, claimed: ClaimedRun, job_id: str) -> bool:
+        """Remember the provider job this attempt started (and log it); False if not ours."""
+        async with unit_of_work(self.engine, claimed.org_id) as uow:
+            row = await uow.first(
+                update(TrainingRun)
+                .where(_held(claimed))
+                .values(provider_job_id=job_id, updated_at=func.now())
+                .returning(TrainingRun.id)
+            )
+            if row is not None:
+                await training_runs.add_event(
+                    uow,
+                    claimed.org_id,
+                    claimed.run_id,
+                    "log",
+                    f"fine-tuning job {job_id} started",
+                    {"providerJobId": job_id},
+                )
+        return row is not None
+
     async def finish(
         self,
         claimed: ClaimedRun,

@@ -58,6 +58,7 @@ def record(r: Any) -> TrainingRunRecord:
         created_by_user_id=r.created_by_user_id,
         created_at=r.created_at,
         updated_at=r.updated_at,
+        provider_job_id=r.provider_job_id,
         started_at=r.started_at,
         finished_at=r.finished_at,
     )

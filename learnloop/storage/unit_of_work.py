@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Executable, Result, text
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 _SET_ORG = text("SELECT set_config('app.org_id', :org, true)")
@@ -29,6 +30,7 @@ class UnitOfWork:
         self._lock = asyncio.Lock()
         self.statements = 0
         self._blocks = 0  # all-or-nothing blocks opened (see savepoint)
+        self._wrote = False  # something outside those blocks was written (see note_write)
 
     @property
     def org_id(self) -> UUID | None:
@@ -52,6 +54,13 @@ class UnitOfWork:
         async with self._lock:
             if self._conn is not None:
                 await self._conn.execute(_SET_ORG, {"org": str(org_id) if org_id else ""})
+
+    def note_write(self) -> None:
+        """Say that a statement outside any savepoint block wrote something that must be kept.
+
+        (Authentication touching an API key's last-used time, before the first mutation.)
+        """
+        self._wrote = True
 
     async def execute(self, statement: Executable, params: Any = None) -> Result[Any]:
         async with self._lock:
@@ -90,12 +99,12 @@ class UnitOfWork:
     async def savepoint(self) -> AsyncIterator[None]:
         """All-or-nothing block: an exception rolls back everything written inside it.
 
-        The first block of a transaction needs no SAVEPOINT: nothing was written before it, so
+        The first block of a transaction needs no SAVEPOINT when nothing was written before it:
         on failure the whole transaction is rolled back and the next statement starts a fresh
-        one (re-scoped to the org). Later blocks use a real SAVEPOINT. This saves two round
-        trips on every single-mutation request, the common case.
+        one (re-scoped to the org). Later blocks, and blocks after a noted write, use a real
+        SAVEPOINT. This saves two round trips on most single-mutation requests.
         """
-        first = not self._blocks
+        first = not self._blocks and not self._wrote
         self._blocks += 1
         if first:
             try:
@@ -140,6 +149,10 @@ class UnitOfWork:
             try:
                 if tx is not None and tx.is_active:
                     await (tx.commit() if commit else tx.rollback())
+                elif commit and tx is not None:
+                    # The transaction died (connection lost, or a failed statement): whatever
+                    # it wrote is gone, and the caller must not acknowledge it.
+                    raise DisconnectionError("the transaction ended before it could commit")
             finally:
                 await conn.close()
 

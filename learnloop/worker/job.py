@@ -35,6 +35,45 @@ log = structlog.get_logger("learnloop.worker")
 PROGRESS_STEP = 0.005
 
 
+class RunReporter:
+    """What engines report to: progress (a cancellation checkpoint) and the provider job an
+    attempt starts (ProviderJobLedger)."""
+
+    def __init__(self, execution: RunExecution, previous_provider_job_id: str | None) -> None:
+        self.execution = execution
+        self.previous_provider_job_id = previous_provider_job_id
+        self._written = -1.0
+
+    async def __call__(
+        self,
+        fraction: float,
+        *,
+        message: str | None = None,
+        metrics: Mapping[str, Any] | None = None,
+    ) -> None:
+        run = self.execution
+        run.token.raise_if_cancelled()
+        value = clamp_progress(fraction)
+        if not message and not metrics and abs(value - self._written) < PROGRESS_STEP:
+            return
+        if not await run.queue.progress(run.claimed, value, message, metrics):
+            run.stop(StopReason.LEASE_LOST)
+            run.token.raise_if_cancelled()
+        self._written = value
+
+    async def record_provider_job(self, job_id: str) -> None:
+        """Written before the job is followed, so a retry of this run finds it."""
+        run = self.execution
+        # Already stopping: the engine cancels the job at once instead (no write in the way).
+        run.token.raise_if_cancelled()
+        if not await run.queue.record_provider_job(run.claimed, job_id):
+            # Another worker owns the run now and cannot know this job: the engine cancels it.
+            run.log.warning("worker.provider_job_not_recorded", provider_job=job_id)
+            run.stop(StopReason.LEASE_LOST)
+            run.token.raise_if_cancelled()
+        run.log.info("worker.provider_job_started", provider_job=job_id)
+
+
 class RunExecution:
     """Runs the engine while a heartbeat renews the lease; any stop request sets the cancel token."""
 
@@ -50,7 +89,6 @@ class RunExecution:
         self.claimed = claimed
         self.heartbeat_seconds = heartbeat_seconds
         self.token = CancelToken()
-        self._written = -1.0
         self.log = log.bind(
             run_id=str(claimed.run_id), org=str(claimed.org_id), attempt=claimed.attempt
         )
@@ -104,7 +142,8 @@ class RunExecution:
         self, engine: Engine, run: TrainingRunRecord, data: TrainingData
     ) -> EngineResult | BaseException:
         """The engine's result, or the exception that ended it (RunCancelled when stopped)."""
-        task = asyncio.create_task(engine.run(data, run.config, self._progress, self.token))
+        reporter = RunReporter(self, run.provider_job_id)
+        task = asyncio.create_task(engine.run(data, run.config, reporter, self.token))
         stopped = asyncio.create_task(self.token.wait())
         try:
             await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
@@ -124,23 +163,6 @@ class RunExecution:
                 return exc
         finally:
             stopped.cancel()
-
-    async def _progress(
-        self,
-        fraction: float,
-        *,
-        message: str | None = None,
-        metrics: Mapping[str, Any] | None = None,
-    ) -> None:
-        """Engines report here; it is also a cancellation checkpoint."""
-        self.token.raise_if_cancelled()
-        value = clamp_progress(fraction)
-        if not message and not metrics and abs(value - self._written) < PROGRESS_STEP:
-            return
-        if not await self.queue.progress(self.claimed, value, message, metrics):
-            self.stop(StopReason.LEASE_LOST)
-            self.token.raise_if_cancelled()
-        self._written = value
 
     async def _record(self, run: TrainingRunRecord, outcome: EngineResult | BaseException) -> None:
         if isinstance(outcome, EngineResult):

@@ -6,7 +6,7 @@
 - Tenant table: forced RLS on org_id like the others; the app role reads and writes it.
 
 Revision ID: 0011_llm_cache
-Revises: 0010_execution_domains
+Revises: 0009_run_provider_jobs
 """
 
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0011_llm_cache"
-down_revision: str | None = "0010_execution_domains"
+down_revision: str | None = "0009_run_provider_jobs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from learnloop.domain.roles import Role
 from tests.api.test_datasets import FREEZE, add, create
-from tests.conftest import Api, OrgHandle
+from tests.conftest import Api, OrgHandle, make_api
 from tests.datasets_seed import example_gid, seed_examples
 
 URL = "query($id: ID!, $f: ExportFormat!, $s: DatasetSplit) { dataset(id: $id) { exportUrl(format: $f, split: $s) datasetCardUrl } }"
@@ -107,7 +107,7 @@ async def test_dpo_lines_always_differ(api: Api) -> None:
     _, rows = await _export(h, dataset_id, "DPO")
     assert rows and all(r["chosen"].strip() != r["rejected"].strip() for r in rows)
     assert [(r["prompt"], r["chosen"], r["rejected"]) for r in rows] == [("2+2?", "4", "5")]
-    assert rows[0]["dataset_version"] == 1 and rows[0]["example_id"] == str(ids[0])
+    assert rows[0]["dataset_version"] == 1 and rows[0]["example_id"] == example_gid(ids[0])
 
 
 async def test_kto_and_raw_jsonl(api: Api) -> None:
@@ -123,7 +123,9 @@ async def test_kto_and_raw_jsonl(api: Api) -> None:
         ("yes", True),
     ]
     _, raw = await _export(h, dataset_id, "JSONL")
-    assert sorted(r["example_id"] for r in raw) == sorted(str(i) for i in ids)
+    assert sorted(r["example_id"] for r in raw) == sorted(example_gid(i) for i in ids)
+    assert sorted(r["example_uuid"] for r in raw) == sorted(str(i) for i in ids)
+    assert {r["dataset_id"] for r in raw} == {dataset_id}
     assert {r["dataset_version"] for r in raw} == {1}
     assert {r["review_status"] for r in raw} == {"APPROVED"}
 
@@ -182,7 +184,10 @@ async def test_export_auth(api: Api) -> None:
     h, dataset_id, _ = await _dataset(api)
     url = (await h.gql(URL, {"id": dataset_id, "f": "JSONL"}))["dataset"]["exportUrl"]
     missing = await api.client.get(url)
-    assert missing.status_code == 401 and missing.json()["code"] == "UNAUTHENTICATED"
+    assert (
+        missing.status_code == 401
+        and missing.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    )
     forged = await api.client.get(url, headers={"authorization": "Bearer nope"})
     assert forged.status_code == 401
     stranger = await api.org(Role.ADMIN)
@@ -208,3 +213,70 @@ async def test_export_auth(api: Api) -> None:
         "/exports/datasets/bm9wZTox.jsonl", headers={"authorization": f"Bearer {viewer.token}"}
     )
     assert not_a_dataset.status_code == 404
+
+
+PII_EXAMPLES = [
+    {
+        "example_type": "CORRECTION",
+        "input_text": "I am jane.doe@example.com, call +44 20 7946 0958",
+        "expected_output": "Refunded to card 4111 1111 1111 1111 and IBAN DE89 3704 0044 0532 0130 00",
+        "original_output": "Use key ll_Zx9kQ2mP7vR4tY8wE1uI3oA5sD6fG0hJ (order ORD-2024-000123, v1.2.3)",
+        "metadata": {"system_prompt": "Escalate to ops@example.com"},
+    },
+]
+REDACTED = {
+    "input": "I am <EMAIL>, call <PHONE>",
+    "expected_output": "Refunded to card <CARD> and IBAN <IBAN>",
+    "original_output": "Use key <SECRET> (order ORD-2024-000123, v1.2.3)",
+    "metadata": {"system_prompt": "Escalate to <EMAIL>"},
+}
+CONTENT = "query($id: ID!) { dataset(id: $id) { examples(first: 5) { edges { node { inputText expectedOutput } } } } }"
+
+
+async def _pii_dataset(api: Api, freeze: bool) -> tuple[OrgHandle, str]:
+    h = await api.org(Role.MANAGER)
+    ids = await seed_examples(api, h.org_id, PII_EXAMPLES)
+    dataset = await create(h, name="pii")
+    await add(h, dataset["id"], exampleIds=[example_gid(i) for i in ids])
+    if freeze:
+        assert (await h.gql(FREEZE, {"id": dataset["id"]}))["freezeDataset"]["userErrors"] == []
+    return h, dataset["id"]
+
+
+def _content(row: dict) -> dict:
+    return {k: row[k] for k in REDACTED}
+
+
+async def test_frozen_versions_and_exports_carry_placeholders_not_pii(api: Api) -> None:
+    h, frozen_id = await _pii_dataset(api, freeze=True)
+    # The frozen snapshot itself is clean: what GraphQL and training runs read.
+    data = await h.gql(CONTENT, {"id": frozen_id})
+    node = data["dataset"]["examples"]["edges"][0]["node"]
+    assert node == {
+        "inputText": REDACTED["input"],
+        "expectedOutput": REDACTED["expected_output"],
+    }
+    _, (raw,) = await _export(h, frozen_id, "JSONL")
+    assert _content(raw) == REDACTED
+    _, (chat,) = await _export(h, frozen_id, "OPENAI_CHAT")
+    assert "@example.com" not in json.dumps(chat)
+    # A draft reads live content, and its export is redacted on the way out.
+    other, draft_id = await _pii_dataset(api, freeze=False)
+    _, (draft,) = await _export(other, draft_id, "JSONL")
+    assert _content(draft) == REDACTED
+    card_url = (await h.gql(URL, {"id": frozen_id, "f": "HF"}))["dataset"]["datasetCardUrl"]
+    card = await api.client.get(card_url, headers={"authorization": f"Bearer {h.token}"})
+    assert "PII redaction: applied" in card.text and "pii_redacted: true" in card.text
+
+
+async def test_redaction_can_be_turned_off(fresh_db) -> None:
+    api, engines = await make_api(fresh_db, pii_redaction=False)
+    try:
+        h, frozen_id = await _pii_dataset(api, freeze=True)
+        _, (raw,) = await _export(h, frozen_id, "JSONL")
+        assert raw["input"] == PII_EXAMPLES[0]["input_text"]
+        assert raw["metadata"] == PII_EXAMPLES[0]["metadata"]
+    finally:
+        await api.client.aclose()
+        for engine in engines:
+            await engine.dispose()

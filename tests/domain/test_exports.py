@@ -6,6 +6,8 @@ import json
 import uuid
 from datetime import UTC, datetime
 
+from strawberry import relay
+
 from learnloop.domain.dataset_card import dataset_card
 from learnloop.domain.datasets import DatasetRecord, DatasetStats, DatasetStatus
 from learnloop.domain.exports import HF_COLUMNS, ExportFormat, ExportRecord, iter_lines
@@ -66,8 +68,8 @@ def test_dpo_skips_equal_or_missing_sides() -> None:
             "prompt": "q",
             "chosen": "good",
             "rejected": "bad",
-            "example_id": str(kept.example_id),
-            "dataset_id": str(DATASET),
+            "example_id": str(relay.GlobalID("LearningExample", str(kept.example_id))),
+            "dataset_id": str(relay.GlobalID("TrainingDataset", str(DATASET))),
             "dataset_version": 3,
         }
     ]
@@ -88,9 +90,24 @@ def test_hf_rows_have_fixed_non_null_columns() -> None:
     assert out[1]["completion"] == "" and out[1]["split"] == "train"
 
 
-def test_dataset_card_names_version_sizes_and_provenance() -> None:
+def test_every_non_chat_format_names_the_example_by_its_global_id() -> None:
+    """README promise: every line except openai_chat carries dataset_id/dataset_version/example_id."""
+    r = record(execution_id=uuid.uuid4())
+    gid = str(relay.GlobalID("LearningExample", str(r.example_id)))
+    for fmt in (ExportFormat.DPO, ExportFormat.KTO, ExportFormat.JSONL, ExportFormat.HF):
+        for row in rows(fmt, r):
+            assert row["example_id"] == gid, fmt
+            assert row["dataset_id"] == str(relay.GlobalID("TrainingDataset", str(DATASET)))
+            assert row["dataset_version"] == 3
+            assert "id" not in row
+    (raw,) = rows(ExportFormat.JSONL, r)
+    assert raw["example_uuid"] == str(r.example_id) and raw["dataset_uuid"] == str(DATASET)
+    assert raw["execution_id"] == str(relay.GlobalID("Execution", str(r.execution_id)))
+
+
+def card_record(**overrides) -> DatasetRecord:
     now = datetime(2026, 1, 2, tzinfo=UTC)
-    d = DatasetRecord(
+    values = dict(
         id=DATASET,
         org_id=uuid.uuid4(),
         lineage_id=uuid.uuid4(),
@@ -115,9 +132,36 @@ def test_dataset_card_names_version_sizes_and_provenance() -> None:
         created_at=now,
         updated_at=now,
     )
-    card = dataset_card(d, {Split.TRAIN: "https://x/train"})
+    return DatasetRecord(**{**values, **overrides})  # type: ignore[arg-type]
+
+
+def test_dataset_card_names_version_sizes_and_provenance() -> None:
+    d = card_record()
+    card = dataset_card(d, {Split.TRAIN: "https://x/train"}, pii_redacted=True)
     assert card.startswith("---\n")
     assert "  split_sizes:\n    train: 8\n    validation: 1\n    test: 1\n" in card
     assert "| train | 8 | train.jsonl |" in card
-    assert "version: 3" in card and f'dataset_id: "{DATASET}"' in card
-    assert f"forked from `{d.parent_id}`" in card and "https://x/train" in card
+    gid = str(relay.GlobalID("TrainingDataset", str(DATASET)))
+    assert "version: 3" in card and f'dataset_id: "{gid}"' in card
+    assert f'dataset_uuid: "{DATASET}"' in card
+    assert d.parent_id is not None
+    parent = str(relay.GlobalID("TrainingDataset", str(d.parent_id)))
+    assert f"forked from `{parent}`" in card and "https://x/train" in card
+    assert "pii_redacted: true" in card
+    assert "PII redaction: applied" in card and "`<EMAIL>`" in card
+    off = dataset_card(d, {}, pii_redacted=False)
+    assert "pii_redacted: false" in off and "PII redaction: off" in off
+
+
+def test_dataset_card_escapes_user_text() -> None:
+    d = card_record(
+        name="<script>alert(1)</script>\n---\nlicense: evil",
+        description="Line one\n\n# Injected heading\n<img src=x onerror=alert(1)> [x](javascript:y)",
+    )
+    card = dataset_card(d, {}, pii_redacted=True)
+    assert "<script>" not in card and "<img" not in card
+    assert "&lt;script&gt;alert\\(1\\)&lt;/script&gt;" in card
+    assert "\n# Injected heading" not in card and "\nlicense: evil" not in card
+    assert "\\[x\\]\\(javascript:y\\)" in card
+    # The front matter still has exactly its two fences.
+    assert card.split("\n").count("---") == 2

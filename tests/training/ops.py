@@ -16,7 +16,7 @@ from tests.training.seed import dataset_gid, seed_dataset
 
 RUN_FIELDS = """
   id status progress attempts maxAttempts cancelRequested error result metrics config
-  reviewStatus reviewNotes agentKey datasetId startedAt finishedAt
+  reviewStatus reviewNotes agentKey datasetId startedAt finishedAt providerJobId
 """
 CREATE = f"""
 mutation($d: ID!, $t: TrainingType!, $a: String!, $c: JSON, $m: Int) {{

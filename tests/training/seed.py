@@ -38,6 +38,7 @@ async def seed_dataset(
     status: str = "FROZEN",
     name: str = "support answers",
     examples: list[dict[str, Any]] | None = None,
+    agent_ids: list[str] | None = None,
 ) -> uuid.UUID:
     """A dataset version with `examples` (default: a small mix of types and splits).
 
@@ -48,10 +49,10 @@ async def seed_dataset(
     async with api.owner_engine.begin() as conn:
         dataset_id = await conn.scalar(
             text(
-                "INSERT INTO training_datasets (org_id, lineage_id, name)"
-                " VALUES (:o, gen_random_uuid(), :n) RETURNING id"
+                "INSERT INTO training_datasets (org_id, lineage_id, name, agent_ids)"
+                " VALUES (:o, gen_random_uuid(), :n, :a) RETURNING id"
             ),
-            {"o": org_id, "n": name},
+            {"o": org_id, "n": name, "a": agent_ids or []},
         )
         for row in rows:
             example_id = await conn.scalar(

@@ -25,6 +25,8 @@ class StubState:
     polls_until_done: int = 2
     outcome: str = "succeeded"
     cancelled: list[str] = field(default_factory=list)
+    # Job reads answered 500 (a provider outage) before they succeed again.
+    failing_reads: int = 0
     # Awaited while a job is being created (before the response), to stage races.
     create_job_hook: Callable[[], Awaitable[None]] | None = None
 
@@ -66,6 +68,9 @@ def build_app(state: StubState) -> Starlette:
         return JSONResponse({k: v for k, v in job.items() if k != "polls"})
 
     async def get_job(request: Request) -> JSONResponse:
+        if state.failing_reads > 0:
+            state.failing_reads -= 1
+            return JSONResponse({"error": {"message": "upstream overloaded"}}, 500)
         job = state.jobs[request.path_params["job_id"]]
         if job["status"] not in ("succeeded", "failed", "cancelled"):
             job["polls"] += 1

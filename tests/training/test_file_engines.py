@@ -13,7 +13,16 @@ from learnloop.domain.roles import Role
 from learnloop.storage.database import DatabaseTarget
 from tests.conftest import Api, make_api
 from tests.training.conftest import TEST_ENGINES, _close, running_worker
-from tests.training.ops import CANCEL, CREATE, DEPLOY, REVIEW, create_run, eventually, wait_for
+from tests.training.ops import (
+    CANCEL,
+    CREATE,
+    DEPLOY,
+    REVIEW,
+    create_run,
+    eventually,
+    get_run,
+    wait_for,
+)
 from tests.training.seed import dataset_gid, seed_dataset
 from tests.training.stub_provider import API_KEY, stub_provider
 
@@ -45,7 +54,16 @@ async def test_fine_tuning_files_are_artifacts_with_metrics(training_api: Api) -
     assert tokens["total"] > 0 and tokens["max"] >= tokens["mean"] > 0
     assert done["metrics"]["estimatedTrainingTokens"] == 3 * tokens["total"]
     assert done["result"]["provider"] is None
+    assert done["result"]["kind"] == "FILES_ONLY"
     artifacts = {a["name"]: a for a in done["artifacts"]}
+    downloads = {d["name"]: d["url"] for d in done["result"]["downloads"]}
+    assert downloads == {name: a["downloadUrl"] for name, a in artifacts.items()}
+    # Files are not a model: approving is fine, deploying says what to configure.
+    await org.gql(REVIEW, {"id": run["id"], "d": "APPROVE"})
+    refused = (await org.gql(DEPLOY, {"id": run["id"]}))["deployTrainingRun"]
+    assert refused["deployment"] is None
+    (problem,) = refused["userErrors"]
+    assert problem["code"] == "NOT_DEPLOYABLE" and "LEARNLOOP_LLM_BASE_URL" in problem["message"]
     assert set(artifacts) == {"chat.train.jsonl", "chat.validation.jsonl"}
     train = artifacts["chat.train.jsonl"]
     assert train["lineCount"] == 3 and train["mediaType"] == "application/jsonl"
@@ -75,8 +93,14 @@ async def test_dpo_pairs_and_config_rules(training_api: Api) -> None:
     )
     assert sorted((e["field"], e["code"]) for e in refused["createTrainingRun"]["userErrors"]) == [
         (["input", "config", "beta"], "OUT_OF_RANGE"),
-        (["input", "config", "submit"], "INVALID"),
+        (["input", "config", "submit"], "PROVIDER_REQUIRED"),
     ]
+    waiting = await org.gql(
+        CREATE,
+        {"d": dataset_gid(dataset), "t": "FINE_TUNING", "a": "bot", "c": {"waitForJob": True}},
+    )
+    (problem,) = waiting["createTrainingRun"]["userErrors"]
+    assert problem["code"] == "PROVIDER_REQUIRED" and "LEARNLOOP_LLM_BASE_URL" in problem["message"]
     run = await create_run(org, dataset=dataset, training_type="DPO", config={"beta": 0.3})
     async with running_worker(training_api):
         done = await wait_for(org, run["id"], {"COMPLETED", "FAILED"})
@@ -122,6 +146,8 @@ async def test_dpo_submitted_to_provider_then_approved_and_deployed(
         first = json.loads(content.splitlines()[0])
         assert set(first) == {"input", "preferred_output", "non_preferred_output"}
         assert done["result"]["provider"]["status"] == "succeeded"
+        assert done["result"]["kind"] == "FINE_TUNED_MODEL"
+        assert done["providerJobId"] == "ftjob-1"
         model = done["result"]["deployable"]["fineTunedModel"]
         assert model and model.startswith("ft:")
         assert {a["name"] for a in done["artifacts"]} == {
@@ -132,6 +158,9 @@ async def test_dpo_submitted_to_provider_then_approved_and_deployed(
         await org.gql(REVIEW, {"id": run["id"], "d": "APPROVE"})
         deployed = (await org.gql(DEPLOY, {"id": run["id"]}))["deployTrainingRun"]
         assert deployed["deployment"]["config"]["deployable"]["fineTunedModel"] == model
+        assert deployed["deployment"]["config"]["trainingRunId"] == run["id"]  # a global id
+        again = (await org.gql(DEPLOY, {"id": run["id"]}))["deployTrainingRun"]
+        assert [e["code"] for e in again["userErrors"]] == ["ALREADY_DEPLOYED"]
 
 
 async def test_provider_job_failure_and_cancellation(fresh_db: DatabaseTarget) -> None:
@@ -182,3 +211,40 @@ async def test_cancel_right_after_job_creation_cancels_the_providers_job(
         stub.create_job_hook = original
         assert done["status"] == "CANCELLED"
         assert stub.cancelled == ["ftjob-1"]
+
+
+async def test_worker_without_provider_fails_the_run_with_what_to_configure(
+    fresh_db: DatabaseTarget,
+) -> None:
+    """The API has a fine-tuning API configured (submit defaults to true), the worker has none."""
+    async with api_with_provider(fresh_db) as (api, stub, _llm):
+        org = await api.org(Role.MANAGER)
+        run = await create_run(org, training_type="FINE_TUNING")
+        assert run["config"]["submit"] is True
+        async with running_worker(api):  # no LEARNLOOP_LLM_* here
+            failed = await wait_for(org, run["id"], {"FAILED", "COMPLETED"})
+    assert failed["status"] == "FAILED" and failed["attempts"] == 1
+    assert "crashed" not in failed["error"] and "AssertionError" not in failed["error"]
+    assert "LEARNLOOP_LLM_BASE_URL" in failed["error"] and "submit: false" in failed["error"]
+    assert stub.jobs == {}
+
+
+async def test_a_retried_run_follows_its_providers_job_instead_of_starting_another(
+    fresh_db: DatabaseTarget,
+) -> None:
+    async with api_with_provider(fresh_db) as (api, stub, llm):
+        org = await api.org(Role.MANAGER)
+        stub.failing_reads = 1  # the first poll hits an outage: attempt 1 is re-queued
+        config = {"waitForJob": True, "pollSeconds": 0.05}
+        run = await create_run(org, training_type="FINE_TUNING", config=config)
+        async with running_worker(api, **llm):
+            done = await wait_for(org, run["id"], {"COMPLETED", "FAILED"})
+        assert done["status"] == "COMPLETED", done["error"]
+        assert done["attempts"] == 2
+        assert list(stub.jobs) == ["ftjob-1"]  # one job, followed by both attempts
+        assert done["providerJobId"] == "ftjob-1"
+        assert done["result"]["deployable"]["fineTunedModel"] == "ft:gpt-4o-mini:learnloop:ftjob-1"
+        messages = [
+            e["node"]["message"] for e in (await get_run(org, run["id"]))["events"]["edges"]
+        ]
+        assert "following fine-tuning job ftjob-1 started by an earlier attempt" in messages

@@ -77,8 +77,8 @@ async def test_unknown_dataset_and_wrong_id_type(training_api: Api) -> None:
     theirs = await seed_dataset(training_api, other.org_id)
     data = await org.gql(CREATE, {"d": dataset_gid(theirs), "t": "PROMPT_OPTIMIZATION", "a": "b"})
     assert errors(data["createTrainingRun"]) == [(["input", "datasetId"], "NOT_FOUND")]
-    body = await org.raw(CREATE, {"d": "VXNlcjox", "t": "PROMPT_OPTIMIZATION", "a": "b"})
-    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    data = await org.gql(CREATE, {"d": "VXNlcjox", "t": "PROMPT_OPTIMIZATION", "a": "b"})
+    assert errors(data["createTrainingRun"]) == [(["input", "datasetId"], "NOT_FOUND")]
 
 
 async def test_viewer_cannot_create_runs(training_api: Api) -> None:
@@ -135,15 +135,17 @@ async def test_review_and_deploy_rules(training_api: Api) -> None:
     assert first["userErrors"] == [] and first["deployment"]["version"] == 1
     assert first["deployment"]["config"]["deployable"] == {"prompt": "v2"}
     assert first["deployment"]["deployedBy"]["email"].endswith(".test")
-    assert second["deployment"]["version"] == 2
+    # Deploying the same run again is refused, not a silent second version.
+    assert second["deployment"] is None
+    assert errors(second) == [(["input", "runId"], "ALREADY_DEPLOYED")]
+    assert (
+        "already deployed to agent 'support-bot' as version 1" in second["userErrors"][0]["message"]
+    )
     listed = await org.gql(
         '{ deployments(agentId: "support-bot", first: 10) { totalCount edges { node { version active } } } }'
     )
-    assert listed["deployments"]["totalCount"] == 2
-    assert [e["node"] for e in listed["deployments"]["edges"]] == [
-        {"version": 2, "active": True},
-        {"version": 1, "active": False},
-    ]
+    assert listed["deployments"]["totalCount"] == 1
+    assert [e["node"] for e in listed["deployments"]["edges"]] == [{"version": 1, "active": True}]
     agent = await org.gql(
         """query($id: ID!) {
           agent(key: "support-bot") { activeDeployment { version active trainingRun { id } } }
@@ -152,7 +154,7 @@ async def test_review_and_deploy_rules(training_api: Api) -> None:
         {"id": ok["id"]},
     )
     assert agent["agent"]["activeDeployment"] == {
-        "version": 2,
+        "version": 1,
         "active": True,
         "trainingRun": {"id": ok["id"]},
     }
@@ -167,7 +169,7 @@ async def test_review_and_deploy_rules(training_api: Api) -> None:
     assert ("training_run.complete", "system") in actions
     assert ("training_run.fail", "system") in actions
     assert ("training_run.review", user) in actions
-    assert actions.count(("deployment.create", user)) == 2
+    assert actions.count(("deployment.create", user)) == 1
 
 
 async def test_runs_list_filters_and_pages(training_api: Api) -> None:
@@ -190,3 +192,21 @@ async def test_runs_list_filters_and_pages(training_api: Api) -> None:
     assert pending["trainingRuns"]["totalCount"] == 2  # agent-0 has runs 0, 2, 4; run 0 cancelled
     by_dataset = await org.gql(query, {"f": {"datasetId": dataset_gid(dataset)}})
     assert by_dataset["trainingRuns"]["totalCount"] == 5
+
+
+async def test_agent_outside_the_datasets_agents_is_refused(training_api: Api) -> None:
+    org = await training_api.org(Role.MANAGER)
+    scoped = await seed_dataset(training_api, org.org_id, agent_ids=["support-bot", "billing-bot"])
+    data = await org.gql(
+        CREATE, {"d": dataset_gid(scoped), "t": "PROMPT_OPTIMIZATION", "a": "suport-bot", "c": {}}
+    )
+    payload = data["createTrainingRun"]
+    assert payload["trainingRun"] is None
+    assert errors(payload) == [(["input", "agentId"], "INVALID")]
+    assert (
+        "covers agents support-bot, billing-bot, not 'suport-bot'"
+        in payload["userErrors"][0]["message"]
+    )
+    assert await count_rows(training_api, "agents", org.org_id) == 0  # no agent made on the fly
+    ok = await create_run(org, dataset=scoped, agent="billing-bot")
+    assert ok["agentKey"] == "billing-bot"

@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
 from learnloop.domain.exports import ExportRecord
@@ -111,6 +111,19 @@ class ProgressReporter(Protocol):
     ) -> None:
         """Record progress (0..1), optionally a log line and metrics merged into the run's."""
         ...
+
+
+@runtime_checkable
+class ProviderJobLedger(Protocol):
+    """What a worker's progress reporter also offers engines that start provider jobs.
+
+    An attempt records its job id as soon as the job exists; a retried attempt of the same run
+    finds it in `previous_provider_job_id` and follows that job instead of starting another.
+    """
+
+    previous_provider_job_id: str | None
+
+    async def record_provider_job(self, job_id: str) -> None: ...
 
 
 class Engine(Protocol):

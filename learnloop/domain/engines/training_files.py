@@ -8,17 +8,20 @@ configured, upload them and create (and optionally follow) a job.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from learnloop.domain.deployments import ResultKind
 from learnloop.domain.engines import config as checks
 from learnloop.domain.engines.base import (
     Artifact,
     CancelToken,
     EngineResult,
     ProgressReporter,
+    ProviderJobLedger,
     RunCancelled,
     TrainingData,
     TrainingFailed,
@@ -51,20 +54,41 @@ class ExportedSplit:
     examples: int  # examples of the split, usable or not
 
 
-def _submit_needs_provider(provider: FineTuneProvider | None) -> checks.Check:
+PROVIDER_SETTINGS = "LEARNLOOP_LLM_BASE_URL (and LEARNLOOP_LLM_API_KEY)"
+
+
+def _provider_needs(provider: FineTuneProvider | None) -> checks.Check:
+    """`submit` and `waitForJob` need a fine-tuning API; say which settings configure one."""
+
     def check(config: Mapping[str, Any]) -> list[Problem]:
-        if config.get("submit") and provider is None:
-            return [
-                Problem(
-                    ("config", "submit"),
-                    "no fine-tuning API is configured (LEARNLOOP_LLM_BASE_URL); "
-                    "set it, or leave submit false to only produce the files",
-                    ErrorCode.INVALID,
-                )
-            ]
-        return []
+        if provider is not None:
+            return []
+        return [
+            Problem(
+                ("config", key),
+                f"'{key}: true' needs a fine-tuning API, and none is configured: set "
+                f"{PROVIDER_SETTINGS} for the API and its workers, or leave '{key}' out to only "
+                "produce the training files (the run's result is then FILES_ONLY, which cannot "
+                "be deployed)",
+                ErrorCode.PROVIDER_REQUIRED,
+            )
+            for key in ("submit", "waitForJob")
+            if config.get(key)
+        ]
 
     return check
+
+
+def worker_lacks_provider(worker_provider: FineTuneProvider | None) -> TrainingFailed | None:
+    """A run created where a provider was configured, claimed by a worker without one."""
+    if worker_provider is not None:
+        return None
+    return TrainingFailed(
+        "this run submits its files to a fine-tuning API (config submit: true), but the worker "
+        f"that claimed it has none configured. Set {PROVIDER_SETTINGS} for every worker "
+        "(`learnloop worker` and `learnloop serve` alike) and start a new run, or start one "
+        "with config {submit: false} to only produce the training files."
+    )
 
 
 class FileTrainingEngine:
@@ -110,7 +134,7 @@ class FileTrainingEngine:
             checks.boolean("submit"),
             checks.boolean("waitForJob"),
             checks.number("pollSeconds", 0.01, 3600),
-            _submit_needs_provider(self.provider),
+            _provider_needs(self.provider),
             *self.extra_checks(),
         ]
         defaults = {
@@ -131,6 +155,8 @@ class FileTrainingEngine:
         progress: ProgressReporter,
         cancel: CancelToken,
     ) -> EngineResult:
+        if config["submit"] and (missing := worker_lacks_provider(self.provider)) is not None:
+            raise missing
         await progress(0.05, message=f"exporting {dataset.name} v{dataset.version}")
         train = self._export(dataset, Split.TRAIN)
         self._require_enough(dataset, train, int(config["minExamples"]))
@@ -205,25 +231,28 @@ class FileTrainingEngine:
         cancel: CancelToken,
     ) -> dict[str, Any]:
         assert self.provider is not None
-        await progress(0.6, message=f"uploading {len(uploads)} file(s) to the fine-tuning API")
-        file_ids = [await self.provider.upload(a.name, a.content) for a in uploads]
-        cancel.raise_if_cancelled()
-        job = await self.provider.create_job(
-            model=str(config["model"]),
-            training_file=file_ids[0],
-            validation_file=file_ids[1] if len(file_ids) > 1 else None,
-            method=self.method(config),
-            suffix=config.get("suffix"),
-        )
+        ledger = progress if isinstance(progress, ProviderJobLedger) else None
+        job = await self._earlier_job(ledger, progress)
+        created = job is None
+        if job is None:
+            await progress(0.6, message=f"uploading {len(uploads)} file(s) to the fine-tuning API")
+            file_ids = [await self.provider.upload(a.name, a.content) for a in uploads]
+            cancel.raise_if_cancelled()
+            job = await self._create_job(file_ids, config)
+        else:
+            file_ids = [f for f in (job.get("training_file"), job.get("validation_file")) if f]
         try:
+            if created and ledger is not None:
+                await ledger.record_provider_job(str(job["id"]))
             await progress(
                 0.8, message=f"fine-tuning job {job['id']} created ({job.get('status')})"
             )
             if config["waitForJob"]:
                 job = await self._follow(job, float(config["pollSeconds"]), progress, cancel)
-        except RunCancelled:
-            # Stopped at any point after the job exists: the provider's job must stop too.
-            await self.provider.cancel_job(job["id"])
+        except (RunCancelled, asyncio.CancelledError):
+            # Stopped at any point after the job exists, cooperatively or because the worker
+            # cancelled a slow engine task: the provider's job must stop too.
+            await self._stop_job(job)
             raise
         return {
             "jobId": job["id"],
@@ -231,6 +260,55 @@ class FileTrainingEngine:
             "fineTunedModel": job.get("fine_tuned_model"),
             "fileIds": file_ids,
         }
+
+    async def _create_job(self, file_ids: list[str], config: Mapping[str, Any]) -> dict[str, Any]:
+        """Create the job; if the engine task is cancelled meanwhile, cancel the job it made.
+
+        The request is shielded so its answer (the job id) still arrives after a cancellation.
+        """
+        assert self.provider is not None
+        creating = asyncio.ensure_future(
+            self.provider.create_job(
+                model=str(config["model"]),
+                training_file=file_ids[0],
+                validation_file=file_ids[1] if len(file_ids) > 1 else None,
+                method=self.method(config),
+                suffix=config.get("suffix"),
+            )
+        )
+        try:
+            return await asyncio.shield(creating)
+        except asyncio.CancelledError:
+            job = await creating
+            await self._stop_job(job)
+            raise
+
+    async def _stop_job(self, job: Mapping[str, Any]) -> None:
+        """Cancel the provider's job from a task of its own: this one may be being cancelled,
+        and HTTP clients abort their requests in a cancelled task."""
+        assert self.provider is not None
+        await asyncio.shield(asyncio.ensure_future(self.provider.cancel_job(str(job["id"]))))
+
+    async def _earlier_job(
+        self, ledger: ProviderJobLedger | None, progress: ProgressReporter
+    ) -> dict[str, Any] | None:
+        """The job an earlier attempt of this run started, unless it ended without a model."""
+        assert self.provider is not None
+        job_id = ledger.previous_provider_job_id if ledger is not None else None
+        if job_id is None:
+            return None
+        job = await self.provider.get_job(job_id)
+        if job.get("status") in ("failed", "cancelled"):
+            await progress(
+                0.6,
+                message=f"fine-tuning job {job_id} of an earlier attempt ended "
+                f"{job.get('status')}; starting a new one",
+            )
+            return None
+        await progress(
+            0.8, message=f"following fine-tuning job {job_id} started by an earlier attempt"
+        )
+        return job
 
     async def _follow(
         self, job: dict[str, Any], poll: float, progress: ProgressReporter, cancel: CancelToken
@@ -256,13 +334,22 @@ class FileTrainingEngine:
         provider: dict[str, Any] | None,
         config: Mapping[str, Any],
     ) -> dict[str, Any]:
+        model = (provider or {}).get("fineTunedModel")
+        kind = (
+            ResultKind.FILES_ONLY
+            if provider is None
+            else ResultKind.FINE_TUNED_MODEL
+            if model
+            else ResultKind.JOB_SUBMITTED
+        )
         return {
+            "kind": kind.value,
             "summary": f"{len(train.lines)} training {self.unit} from the TRAIN split",
             "files": [a.name for a in artifacts],
             "provider": provider,
             "deployable": {
                 "baseModel": config["model"],
-                "fineTunedModel": (provider or {}).get("fineTunedModel"),
+                "fineTunedModel": model,
                 "providerJobId": (provider or {}).get("jobId"),
                 "trainingFile": artifacts[0].name if artifacts else None,
             },

@@ -16,6 +16,7 @@ from learnloop.storage.models.feedback import AgentFeedback, FeedbackIdempotency
 from learnloop.storage.models.learning_example import ExampleHistory, LearningExample
 from learnloop.storage.models.llm_cache import LlmCacheEntry
 from learnloop.storage.models.organization import Membership, Organization, User
+from learnloop.storage.models.rate_limit import RateLimitBucket
 from learnloop.storage.models.training_run import (
     TrainingRun,
     TrainingRunArtifact,
@@ -43,6 +44,7 @@ __all__ = [
     "Membership",
     "OrgMixin",
     "Organization",
+    "RateLimitBucket",
     "TrainingDataset",
     "TrainingRun",
     "TrainingRunArtifact",

@@ -37,6 +37,8 @@ class Deployment(IdMixin, OrgMixin, Base):
         Index(
             "ix_deployments_org_id_agent_id_created_at_id", "org_id", "agent_id", "created_at", "id"
         ),
+        # "Is this run deployed already?" is asked on every deploy.
+        Index("ix_deployments_training_run_id", "training_run_id"),
     )
 
     agent_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))

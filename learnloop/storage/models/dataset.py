@@ -61,6 +61,8 @@ class TrainingDataset(IdMixin, OrgMixin, UpdatedAtMixin, Base):
     avg_quality_score: Mapped[float | None]
     stats: Mapped[JSONDict] = mapped_column(server_default=text("'{}'::jsonb"))  # per split/type
     frozen_at: Mapped[datetime | None]
+    # Whether freezing replaced PII and secrets in the snapshots (exports then skip it).
+    pii_redacted: Mapped[bool] = mapped_column(server_default=text("false"))
     created_by_user_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )

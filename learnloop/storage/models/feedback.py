@@ -60,13 +60,6 @@ class AgentFeedback(IdMixin, OrgMixin, UpdatedAtMixin, Base):
             CheckConstraint(f"{column} BETWEEN 1 AND 5", name=f"{column}_range")
             for column in RATING_COLUMNS
         ),
-        Index(
-            "uq_agent_feedback_org_id_idempotency_key",
-            "org_id",
-            "idempotency_key",
-            unique=True,
-            postgresql_where=text("idempotency_key IS NOT NULL"),
-        ),
         # The listing indexes also carry what statistics read: index-only scans per window.
         Index(
             "ix_agent_feedback_org_id_agent_id_created_at_id",
@@ -118,10 +111,12 @@ class FeedbackIdempotencyKey(IdMixin, OrgMixin, Base):
 
     __tablename__ = "feedback_idempotency_keys"
     __table_args__ = (
-        UniqueConstraint("org_id", "key"),
+        UniqueConstraint("org_id", "scope", "key"),
         Index("ix_feedback_idempotency_keys_feedback_id", "feedback_id"),
     )
 
+    # Whose key it is: the author's key, or "token:<id>:<agent>/<execution>" for a widget token.
+    scope: Mapped[str]
     key: Mapped[str]
     feedback_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("agent_feedback.id", ondelete="CASCADE")

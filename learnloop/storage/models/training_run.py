@@ -85,6 +85,9 @@ class TrainingRun(IdMixin, OrgMixin, UpdatedAtMixin, Base):
     )
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # The fine-tuning job a provider runs for this run, recorded as soon as it exists so a retry
+    # follows it instead of starting a second one.
+    provider_job_id: Mapped[str | None]
 
 
 class TrainingRunEvent(IdMixin, OrgMixin, Base):

@@ -1,0 +1,53 @@
+"""Token buckets in PostgreSQL: one autocommit statement per mutation request, on a small pool of its own."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from sqlalchemy import text
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from learnloop.domain.rate_limits import RateLimit
+
+_TAKE = text("SELECT learnloop_take_rate_tokens(:org, :principal, :cost, :interval, :window)")
+
+
+class RateLimitStore:
+    """Takes tokens from a principal's bucket; every API process shares the buckets.
+
+    The statement runs in autocommit on connections of its own, so the bucket row is locked
+    only for that one statement (never for a whole request), and a request holding its
+    request connection never waits for a connection of the same pool (no deadlock).
+    """
+
+    def __init__(self, url: URL, limit: RateLimit, *, pool_size: int, timeout: float) -> None:
+        self.limit = limit
+        self._engine: AsyncEngine = create_async_engine(
+            url,
+            isolation_level="AUTOCOMMIT",
+            pool_size=pool_size,
+            max_overflow=0,
+            connect_args={
+                "timeout": timeout,
+                "server_settings": {"application_name": "learnloop-rate-limits"},
+            },
+        )
+
+    async def take(self, org_id: UUID, principal: str, cost: int) -> float:
+        """0 when `cost` tokens were taken; otherwise the seconds until they would be."""
+        async with self._engine.connect() as conn:
+            wait = await conn.scalar(
+                _TAKE,
+                {
+                    "org": org_id,
+                    "principal": principal,
+                    "cost": cost,
+                    "interval": self.limit.interval,
+                    "window": self.limit.window,
+                },
+            )
+        return float(wait or 0.0)
+
+    async def close(self) -> None:
+        await self._engine.dispose()
