@@ -156,6 +156,7 @@ class TrainingRunStore(Protocol):
     async def dataset(self, dataset_id: UUID) -> DatasetRecord | None: ...
     async def active_deployment_config(self, agent_key: str) -> dict[str, Any] | None: ...
     async def ensure_agent(self, key: str) -> UUID: ...
+    async def has_retrieval_feedback(self, agent_key: str) -> bool: ...
     async def insert(
         self, org_id: UUID, new: NewTrainingRun, agent_id: UUID, created_by: UUID | None
     ) -> TrainingRunRecord: ...
@@ -262,6 +263,25 @@ def check_dataset_fits(
     return catalog.dataset_problems(training_type, dataset)
 
 
+async def check_engine_data(
+    store: TrainingRunStore, catalog: EngineCatalog, new: NewTrainingRun
+) -> list[Problem]:
+    """RAG_TUNING learns from the agent's retrieval feedback, not the dataset: it must have some."""
+    agent_key = new.agent_key.strip()
+    if new.training_type is not TrainingType.RAG_TUNING or not catalog.supports(new.training_type):
+        return []
+    if not agent_key or await store.has_retrieval_feedback(agent_key):
+        return []
+    return [
+        Problem(
+            ("agentId",),
+            f"agent '{agent_key}' has no retrieval feedback yet; send some with "
+            "recordRetrievalFeedback before starting RAG_TUNING",
+            ErrorCode.INVALID_STATE,
+        )
+    ]
+
+
 async def _with_deployed_prompt(
     store: TrainingRunStore, new: NewTrainingRun, config: dict[str, Any]
 ) -> dict[str, Any]:
@@ -291,6 +311,7 @@ async def create_training_run(
         *check_dataset_trainable(dataset),
         *check_agent_covered(dataset, new.agent_key),
         *check_dataset_fits(catalog, new.training_type, dataset),
+        *await check_engine_data(store, catalog, new),
     ]
     if problems:
         raise UserInputError(problems)

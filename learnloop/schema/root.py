@@ -39,6 +39,7 @@ from learnloop.schema.learning_examples_root import (
     LearningExamplesQuery,
 )
 from learnloop.schema.node_root import NodeQuery
+from learnloop.schema.retrieval_feedback import RetrievalFeedbackMutation
 from learnloop.schema.training_root import TrainingMutation, TrainingQuery, TrainingSubscription
 from learnloop.schema.training_run import TrainingRun
 
@@ -65,6 +66,7 @@ Mutation = merge_types(
         DatasetMutation,
         TrainingMutation,
         AnnotationsMutation,
+        RetrievalFeedbackMutation,
     ),
 )
 Subscription = merge_types("Subscription", (TrainingSubscription,))

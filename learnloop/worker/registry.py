@@ -9,10 +9,12 @@ from learnloop.domain.engines.dpo import DpoEngine
 from learnloop.domain.engines.fine_tune_api import FineTuneProvider, OpenAIFineTuningClient
 from learnloop.domain.engines.fine_tuning import FineTuningEngine
 from learnloop.domain.engines.prompt_optimizer import PromptOptimizer
+from learnloop.domain.engines.rag_trainer import RagTrainer
 from learnloop.domain.engines.registry import EngineRegistry, load_plugins
 from learnloop.llm.client import ClientSettings
 from learnloop.llm.embeddings import MiniLmEmbedder
 from learnloop.llm.replay import LlmSessions
+from learnloop.storage.retrieval_feedback import RetrievalLogSource
 
 
 def _api_key(settings: Settings) -> str | None:
@@ -47,6 +49,7 @@ def build_registry(settings: Settings, db: AsyncEngine | None = None) -> EngineR
             FineTuningEngine(provider, default_model=settings.llm_model),
             DpoEngine(provider, default_model=settings.llm_model),
             PromptOptimizer(llm_sessions(settings, db), MiniLmEmbedder()),
+            RagTrainer(RetrievalLogSource(db) if db is not None else None),
         ]
     )
     load_plugins(registry, settings.engine_module_list)

@@ -23,6 +23,7 @@ class TrainingData:
     version: int
     examples: tuple[ExportRecord, ...]
     org_id: UUID | None = None  # whose data it is (engines scope caches such as LLM replay by it)
+    agent_key: str | None = None  # the agent the run trains (RAG_TUNING reads its retrieval log)
 
     def split(self, split: Split) -> tuple[ExportRecord, ...]:
         return tuple(e for e in self.examples if e.split is split)
