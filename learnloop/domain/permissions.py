@@ -48,6 +48,8 @@ OPERATION_ROLES: dict[str, Role | None] = {
     "recordRetrievalFeedback": Role.MEMBER,
     "recordRetrievalFeedbackBatch": Role.MEMBER,
     "createLearningExample": Role.MEMBER,
+    "learnFromDemonstration": Role.MEMBER,
+    "incorporateCorrection": Role.MEMBER,
     "createFeedbackToken": Role.MEMBER,
     "createTrainingRun": Role.MANAGER,
     "cancelTrainingRun": Role.MANAGER,

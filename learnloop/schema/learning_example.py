@@ -331,3 +331,4 @@ class CreateLearningExampleInput:
 class CreateLearningExamplePayload:
     learning_example: LearningExample | None
     user_errors: list[UserError]
+

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from learnloop.config import Settings
+from learnloop.domain.engines.behavior_learner import BehaviorLearner
 from learnloop.domain.engines.dpo import DpoEngine
 from learnloop.domain.engines.fine_tune_api import FineTuneProvider, OpenAIFineTuningClient
 from learnloop.domain.engines.fine_tuning import FineTuningEngine
@@ -44,11 +45,14 @@ def llm_sessions(settings: Settings, db: AsyncEngine | None = None) -> LlmSessio
 
 def build_registry(settings: Settings, db: AsyncEngine | None = None) -> EngineRegistry:
     provider = fine_tune_provider(settings)
+    sessions = llm_sessions(settings, db)
+    embedder = MiniLmEmbedder()
     registry = EngineRegistry(
         [
             FineTuningEngine(provider, default_model=settings.llm_model),
             DpoEngine(provider, default_model=settings.llm_model),
-            PromptOptimizer(llm_sessions(settings, db), MiniLmEmbedder()),
+            PromptOptimizer(sessions, embedder),
+            BehaviorLearner(sessions, embedder),
             RagTrainer(RetrievalLogSource(db) if db is not None else None),
         ]
     )
