@@ -6,7 +6,7 @@ import asyncio
 import importlib
 import sys
 
-BENCHMARKS = ["ingest", "reads", "stats", "subscriptions", "claims", "prompt_eval"]
+BENCHMARKS = ["ingest", "reads", "stats", "subscriptions", "claims", "prompt_eval", "retrieval"]
 
 
 def main() -> None:
