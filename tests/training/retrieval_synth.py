@@ -21,19 +21,19 @@ class Synthetic:
 
 
 def generate(executions: int, seed: int = 7, token_rates: dict[int, float] | None = None) -> Synthetic:
-    """Decoys (relevance 0.15) usually sit at ranks 1-2; relevant chunks (0.9) usually far down.
+    """Decoys (relevance 0.3) usually sit at ranks 1-2; relevant chunks (0.9) usually far down.
 
     `token_rates` maps a chunk length in tokens to a relevance multiplier, for chunk-size tests;
     without it every chunk has 200 tokens.
     """
     rng = random.Random(seed)
-    relevance = {c: 0.9 for c in RELEVANT} | {c: 0.15 for c in DECOYS}
+    relevance = {c: 0.9 for c in RELEVANT} | {c: 0.3 for c in DECOYS}
     relevance |= {c: 0.05 for c in FILLER}
     lengths = list(token_rates) if token_rates else [200]
     rows: list[Row] = []
     for e in range(executions):
         shown: list[str] = []
-        if rng.random() < 0.85:  # the usual retriever: decoys first, relevant ones deep
+        if rng.random() < 0.9:  # the usual retriever: decoys first, relevant ones deep
             shown += rng.sample(DECOYS, 2) + rng.sample(FILLER, 2) + rng.sample(RELEVANT, 2)
         else:  # sometimes the order is shuffled, which is what makes the bias identifiable
             shown += rng.sample(DECOYS, 2) + rng.sample(FILLER, 2) + rng.sample(RELEVANT, 2)

@@ -39,12 +39,16 @@ def _dcg(group: np.ndarray, key: FloatArray, gain: FloatArray, k: int, groups: i
 
 
 def ndcg_at(log: RetrievalLog, key: FloatArray, gain: FloatArray, k: int = 5) -> float:
-    """Mean NDCG@k over executions with any gain when each execution's chunks are sorted by key."""
+    """NDCG@k when each execution's chunks are sorted by key: summed DCG over summed ideal DCG.
+
+    With inverse-propensity gains each execution's DCG is an unbiased estimate, so their sum is
+    too; a mean of per-execution ratios would not be (it over-weights executions whose only
+    helpful chunk sat on top, exactly the bias being corrected). See ADR 0013.
+    """
     groups = len(log.queries)
-    ideal = _dcg(log.execution, gain, gain, k, groups)
-    got = _dcg(log.execution, key, gain, k, groups)
-    has = ideal > 0
-    return float((got[has] / ideal[has]).mean()) if has.any() else 0.0
+    ideal = float(_dcg(log.execution, gain, gain, k, groups).sum())
+    got = float(_dcg(log.execution, key, gain, k, groups).sum())
+    return got / ideal if ideal > 0 else 0.0
 
 
 def ipw_gain(log: RetrievalLog, model: ClickModel) -> FloatArray:
