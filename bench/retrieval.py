@@ -45,7 +45,15 @@ async def main() -> None:
         _, token = await org_and_token(db)
         table = Table(
             "Retrieval feedback: recordRetrievalFeedback (5 chunks) vs submitFeedback, same run",
-            ["clients", "recordRetrievalFeedback req/s", "p99 ms", "submitFeedback req/s", "p99 ms", "ratio", "errors"],
+            [
+                "clients",
+                "recordRetrievalFeedback req/s",
+                "p99 ms",
+                "submitFeedback req/s",
+                "p99 ms",
+                "ratio",
+                "errors",
+            ],
         )
         with learnloop_server(db) as url:
             wrk.run(f"{url}/graphql", lua_multi(RECORD, 1, token), 4, 2)
@@ -68,7 +76,12 @@ async def main() -> None:
     load_s, analyse_s, impressions = rag_tuning_seconds()
     rag = Table(
         f"RAG_TUNING analysis over {EXECUTIONS:,} executions",
-        ["impressions", "columns built s", "EM + posteriors + NDCG + size + expansions s", "total s"],
+        [
+            "impressions",
+            "columns built s",
+            "EM + posteriors + NDCG + size + expansions s",
+            "total s",
+        ],
     )
     rag.add(impressions, load_s, analyse_s, load_s + analyse_s)
     rag.notes.append("Target: under 60 s. Synthetic log of tests/training/retrieval_synth.py.")

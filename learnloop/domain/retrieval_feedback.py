@@ -60,11 +60,17 @@ def _check_chunk(chunk: RetrievedChunk, path: tuple[str, ...], problems: list[Pr
     check_key(chunk.chunk_id, (*path, "chunkId"), problems)
     if len(chunk.chunk_id) > MAX_CHUNK_ID_LENGTH:
         problems.append(
-            Problem((*path, "chunkId"), f"at most {MAX_CHUNK_ID_LENGTH} characters", ErrorCode.TOO_LONG)
+            Problem(
+                (*path, "chunkId"), f"at most {MAX_CHUNK_ID_LENGTH} characters", ErrorCode.TOO_LONG
+            )
         )
     if not 1 <= chunk.rank <= MAX_RANK:
         problems.append(
-            Problem((*path, "rank"), f"between 1 and {MAX_RANK} (1 = shown first)", ErrorCode.OUT_OF_RANGE)
+            Problem(
+                (*path, "rank"),
+                f"between 1 and {MAX_RANK} (1 = shown first)",
+                ErrorCode.OUT_OF_RANGE,
+            )
         )
     if chunk.score is not None and not math.isfinite(chunk.score):
         problems.append(Problem((*path, "score"), "must be a finite number"))
@@ -102,7 +108,9 @@ def validate(
         if chunk_id in seen_ids:
             problems.append(Problem((*path, "chunkId"), "listed twice", ErrorCode.DUPLICATE))
         if chunk.rank in seen_ranks:
-            problems.append(Problem((*path, "rank"), "two chunks share this rank", ErrorCode.DUPLICATE))
+            problems.append(
+                Problem((*path, "rank"), "two chunks share this rank", ErrorCode.DUPLICATE)
+            )
         seen_ids.add(chunk_id)
         seen_ranks.add(chunk.rank)
         cleaned.append(

@@ -331,4 +331,3 @@ class CreateLearningExampleInput:
 class CreateLearningExamplePayload:
     learning_example: LearningExample | None
     user_errors: list[UserError]
-

@@ -48,7 +48,9 @@ def _with_provenance(metadata: JSON | None, source: str) -> object:
     return {**metadata, "recordedBy": source} if isinstance(metadata, dict) else metadata
 
 
-@strawberry.input(description="A good answer shown by a person, for BEHAVIOR_CLONING to learn from.")
+@strawberry.input(
+    description="A good answer shown by a person, for BEHAVIOR_CLONING to learn from."
+)
 class LearnFromDemonstrationInput:
     agent_id: str = strawberry.field(description="The agent's key the demonstration is for.")
     input_text: str = strawberry.field(description="What the agent was (or would be) asked.")

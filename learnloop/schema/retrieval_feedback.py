@@ -20,7 +20,8 @@ class RetrievedChunkInput:
     )
     helpful: bool = strawberry.field(description="Whether the chunk helped (cited, clicked, kept).")
     token_count: int | None = strawberry.field(
-        default=None, description="The chunk's length in tokens (for the chunk-size recommendation)."
+        default=None,
+        description="The chunk's length in tokens (for the chunk-size recommendation).",
     )
 
     def to_domain(self) -> RetrievedChunk:

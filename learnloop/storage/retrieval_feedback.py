@@ -48,7 +48,16 @@ class RetrievalFeedbackRepository:
             first.setdefault((item.agent_key, item.execution_key), item)
         columns: dict[str, list[object]] = {
             k: []
-            for k in ("agents", "executions", "queries", "chunks", "ranks", "scores", "helpful", "tokens")
+            for k in (
+                "agents",
+                "executions",
+                "queries",
+                "chunks",
+                "ranks",
+                "scores",
+                "helpful",
+                "tokens",
+            )
         }
         for item in first.values():
             for c in item.chunks:

@@ -49,13 +49,9 @@ def upgrade() -> None:
             name=f"fk_{T}_org_id_organizations",
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint(
-            "org_id", "agent_key", "execution_key", "chunk_id", name=f"pk_{T}"
-        ),
+        sa.PrimaryKeyConstraint("org_id", "agent_key", "execution_key", "chunk_id", name=f"pk_{T}"),
     )
-    op.create_index(
-        "ix_retrieval_feedback_agent_created", T, ["org_id", "agent_key", "created_at"]
-    )
+    op.create_index("ix_retrieval_feedback_agent_created", T, ["org_id", "agent_key", "created_at"])
     op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {T} TO {APP_ROLE}")
     op.execute(f"ALTER TABLE {T} ENABLE ROW LEVEL SECURITY")
     op.execute(f"ALTER TABLE {T} FORCE ROW LEVEL SECURITY")

@@ -20,7 +20,9 @@ class Synthetic:
     executions: int
 
 
-def generate(executions: int, seed: int = 7, token_rates: dict[int, float] | None = None) -> Synthetic:
+def generate(
+    executions: int, seed: int = 7, token_rates: dict[int, float] | None = None
+) -> Synthetic:
     """Decoys (relevance 0.3) usually sit at ranks 1-2; relevant chunks (0.9) usually far down.
 
     `token_rates` maps a chunk length in tokens to a relevance multiplier, for chunk-size tests;

@@ -36,14 +36,18 @@ def corrections(records: Sequence[ExportRecord]) -> list[Correction]:
     for r in records:
         row = dpo_row(r) if r.example_type == "CORRECTION" else None
         if row is not None:
-            found.append(Correction(str(r.example_id), row["prompt"], row["rejected"], row["chosen"]))
+            found.append(
+                Correction(str(r.example_id), row["prompt"], row["rejected"], row["chosen"])
+            )
     return found
 
 
 def preferences_jsonl(records: Sequence[ExportRecord]) -> tuple[str, int]:
     """DPO lines (prompt, chosen = correction, rejected = original answer) and their count."""
     lines = [
-        json.dumps({"prompt": c.input, "chosen": c.corrected, "rejected": c.original}, sort_keys=True)
+        json.dumps(
+            {"prompt": c.input, "chosen": c.corrected, "rejected": c.original}, sort_keys=True
+        )
         for c in corrections(records)
     ]
     return "".join(f"{line}\n" for line in lines), len(lines)
@@ -104,6 +108,8 @@ def exemplars(
         covers = np.bincount(nearest, minlength=len(usable))
     order = sorted(range(len(usable)), key=lambda i: (-int(covers[i]), i))[:limit]
     return [
-        Exemplar(str(usable[i][0].example_id), usable[i][0].input_text, usable[i][1], int(covers[i]))
+        Exemplar(
+            str(usable[i][0].example_id), usable[i][0].input_text, usable[i][1], int(covers[i])
+        )
         for i in order
     ]

@@ -125,7 +125,9 @@ class BehaviorLearner:
         cancel: CancelToken,
     ) -> EngineResult:
         if self.llm is None:
-            raise TrainingFailed("no LLM endpoint is configured for this worker (LEARNLOOP_LLM_BASE_URL)")
+            raise TrainingFailed(
+                "no LLM endpoint is configured for this worker (LEARNLOOP_LLM_BASE_URL)"
+            )
         budget = CallBudget(int(config["maxLlmCalls"]))
         async with self.llm.session(dataset.org_id, budget) as chat:
             model = BudgetedModel(chat, budget)
@@ -148,10 +150,12 @@ class BehaviorLearner:
     ) -> EngineResult:
         seed = int(config["seed"])
         train = data.learned(dataset.split(Split.TRAIN))
-        validation = eval_examples(data.learned(dataset.split(Split.VALIDATION)))
+        validation = eval_examples(tuple(data.learned(dataset.split(Split.VALIDATION))))
         if not validation:
             raise TrainingFailed("no VALIDATION demonstration or correction has an expected answer")
-        preferences, pairs = data.preferences_jsonl([*train, *data.learned(dataset.split(Split.VALIDATION))])
+        preferences, pairs = data.preferences_jsonl(
+            [*train, *data.learned(dataset.split(Split.VALIDATION))]
+        )
         await progress(0.05, message=f"{pairs} preference pairs")
 
         chosen: list[data.Exemplar] = []
@@ -192,20 +196,27 @@ class BehaviorLearner:
                 current, current_score = trial, score
             else:
                 dropped.append(entry)
-            await progress(0.3 + 0.65 * (i + 1) / len(candidates), message=f"rule {i + 1}: {gain:+.3f}")
+            await progress(
+                0.3 + 0.65 * (i + 1) / len(candidates), message=f"rule {i + 1}: {gain:+.3f}"
+            )
 
         result = {
             "rules": kept,
             "droppedRules": dropped,
             "exemplars": [{"exampleId": e.example_id, "covers": e.covers} for e in chosen],
             "preferencePairs": pairs,
-            "validation": {"baseline": baseline, "withRules": current_score, "metric": metric.value},
+            "validation": {
+                "baseline": baseline,
+                "withRules": current_score,
+                "metric": metric.value,
+            },
             "llmCalls": model.spent,
             "deployable": {
                 "prompt": current.as_result(),
                 "rules": [r["text"] for r in kept],
                 "exemplars": [
-                    {"exampleId": e.example_id, "input": e.input, "output": e.output} for e in chosen
+                    {"exampleId": e.example_id, "input": e.input, "output": e.output}
+                    for e in chosen
                 ],
                 "exemplarSelection": "nearest neighbour by embedding cosine (all-MiniLM-L6-v2)",
             },

@@ -77,6 +77,11 @@ class Posterior:
     impressions: IntArray
 
 
+def weighted_count(index: IntArray, weights: FloatArray, size: int) -> FloatArray:
+    """Sum of `weights` per index value (0..size-1), as float64."""
+    return np.bincount(index, weights, size).astype(np.float64)
+
+
 def beta_interval(successes: FloatArray, trials: FloatArray) -> tuple[FloatArray, ...]:
     """Posterior mean and central credible interval of Beta(1 + s, 1 + max(trials - s, 0))."""
     a = PRIOR + successes
@@ -87,14 +92,14 @@ def beta_interval(successes: FloatArray, trials: FloatArray) -> tuple[FloatArray
 
 def posterior(imp: Impressions, model: ClickModel) -> Posterior:
     """A chunk shown n times at ranks r_i was examined sum(theta[r_i]) times in expectation."""
-    clicks = np.bincount(imp.chunk, imp.helpful, imp.n_chunks)
-    examined = np.bincount(imp.chunk, model.theta[imp.rank], imp.n_chunks)
+    clicks = weighted_count(imp.chunk, imp.helpful, imp.n_chunks)
+    examined = weighted_count(imp.chunk, model.theta[imp.rank], imp.n_chunks)
     mean, low, high = beta_interval(clicks, examined)
     return Posterior(mean, low, high, np.bincount(imp.chunk, minlength=imp.n_chunks))
 
 
 def helpful_rate(imp: Impressions) -> FloatArray:
     """The naive baseline: helpful / shown, blind to where the chunk was shown."""
-    clicks = np.bincount(imp.chunk, imp.helpful, imp.n_chunks)
+    clicks = weighted_count(imp.chunk, imp.helpful, imp.n_chunks)
     shown = np.bincount(imp.chunk, minlength=imp.n_chunks).astype(np.float64)
     return clicks / np.maximum(shown, 1.0)

@@ -17,7 +17,25 @@ import numpy as np
 from learnloop.domain.engines.retrieval_log import RetrievalLog
 
 WORD = re.compile(r"[a-z0-9][a-z0-9'-]{2,}")
-STOPWORDS = frozenset("the and for with that this from what how why are you your can does".split())
+STOPWORDS = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "that",
+        "this",
+        "from",
+        "what",
+        "how",
+        "why",
+        "are",
+        "you",
+        "your",
+        "can",
+        "does",
+    ]
+)
 VOCABULARY = 200  # most helpful-associated terms considered
 CANDIDATES = 20  # term pairs evaluated on held-out feedback
 MIN_SIMILARITY = 0.3
@@ -44,7 +62,7 @@ class TermIndex:
             self.cooccur.update((a, b) for a in words for b in words if a != b)
 
     def top(self, query_terms: set[str], k: int) -> set[int]:
-        score: Counter[int] = Counter()
+        score: dict[int, float] = defaultdict(float)
         for term in query_terms:
             found = self.counts.get(term)
             if found:

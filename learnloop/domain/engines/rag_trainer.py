@@ -134,7 +134,9 @@ class RagTrainer:
         await progress(0.05, message="loading retrieval feedback")
         log = await self.source.load(dataset.org_id, dataset.agent_key, since)
         if log.size == 0:
-            raise TrainingFailed(f"agent '{dataset.agent_key}' has no retrieval feedback to learn from")
+            raise TrainingFailed(
+                f"agent '{dataset.agent_key}' has no retrieval feedback to learn from"
+            )
         cancel.raise_if_cancelled()
         await progress(0.3, message=f"fitting the click model on {log.size} impressions")
         result = await asyncio.to_thread(analyse, log, config)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -9,7 +10,12 @@ from typing import Any
 import numpy as np
 
 from learnloop.domain.engines import click_model
-from learnloop.domain.engines.click_model import ClickModel, FloatArray, beta_interval
+from learnloop.domain.engines.click_model import (
+    ClickModel,
+    FloatArray,
+    beta_interval,
+    weighted_count,
+)
 from learnloop.domain.engines.retrieval_log import RetrievalLog
 
 # Ranks below this share one propensity; deeper ranks are rarely looked at anyway.
@@ -17,7 +23,13 @@ MAX_RANKS = 20
 # Inverse propensities are capped so one click at a rarely seen rank cannot dominate.
 MIN_PROPENSITY = 0.05
 # Token-length buckets for the chunk-size recommendation: [low, high) in tokens.
-SIZE_BUCKETS: tuple[tuple[int, int], ...] = ((0, 128), (128, 256), (256, 512), (512, 1024), (1024, 1 << 30))
+SIZE_BUCKETS: tuple[tuple[int, int], ...] = (
+    (0, 128),
+    (128, 256),
+    (256, 512),
+    (512, 1024),
+    (1024, 1 << 30),
+)
 
 
 def _within_group_position(group: np.ndarray, key: FloatArray) -> np.ndarray:
@@ -27,7 +39,7 @@ def _within_group_position(group: np.ndarray, key: FloatArray) -> np.ndarray:
     starts = np.r_[0, np.flatnonzero(np.diff(sorted_group)) + 1]
     counts = np.diff(np.r_[starts, sorted_group.shape[0]])
     position_sorted = np.arange(sorted_group.shape[0]) - np.repeat(starts, counts)
-    position = np.empty_like(position_sorted)
+    position: np.ndarray = np.empty_like(position_sorted)
     position[order] = position_sorted
     return position
 
@@ -35,7 +47,7 @@ def _within_group_position(group: np.ndarray, key: FloatArray) -> np.ndarray:
 def _dcg(group: np.ndarray, key: FloatArray, gain: FloatArray, k: int, groups: int) -> FloatArray:
     pos = _within_group_position(group, key)
     discount = np.where(pos < k, 1.0 / np.log2(pos + 2.0), 0.0)
-    return np.bincount(group, gain * discount, groups)
+    return weighted_count(group, gain * discount, groups)
 
 
 def ndcg_at(log: RetrievalLog, key: FloatArray, gain: FloatArray, k: int = 5) -> float:
@@ -54,7 +66,8 @@ def ndcg_at(log: RetrievalLog, key: FloatArray, gain: FloatArray, k: int = 5) ->
 def ipw_gain(log: RetrievalLog, model: ClickModel) -> FloatArray:
     """Helpful / examination propensity of the logged rank: an unbiased estimate of relevance."""
     rank = np.minimum(log.rank, MAX_RANKS) - 1
-    return log.helpful / np.maximum(model.theta[rank], MIN_PROPENSITY)
+    gain: FloatArray = log.helpful / np.maximum(model.theta[rank], MIN_PROPENSITY)
+    return gain
 
 
 @dataclass(frozen=True)
@@ -77,7 +90,8 @@ def learned_key(log: RetrievalLog, rel: Relevance) -> FloatArray:
     """Sort key for held-out rows: the posterior mean, chunks never trained on at the prior mean."""
     known = rel.impressions[log.chunk] > 0
     # The logged order breaks ties (and orders unknown chunks among themselves).
-    return np.where(known, rel.mean[log.chunk], 0.5) - log.rank * 1e-9
+    key: FloatArray = np.where(known, rel.mean[log.chunk], 0.5) - log.rank * 1e-9
+    return key
 
 
 def chunk_size(log: RetrievalLog, model: ClickModel) -> dict[str, Any]:
@@ -124,7 +138,7 @@ def triplets(log: RetrievalLog, limit: int = 50_000) -> str:
     lines: list[str] = []
     execution, chunk, helpful = log.execution[order], log.chunk[order], log.helpful[order]
     starts = np.r_[0, np.flatnonzero(np.diff(execution)) + 1, execution.shape[0]]
-    for start, end in zip(starts[:-1], starts[1:], strict=True):
+    for start, end in itertools.pairwise(starts):
         seen_negatives: list[int] = []
         for i in range(int(start), int(end)):
             if helpful[i] > 0:

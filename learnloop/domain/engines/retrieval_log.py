@@ -27,9 +27,7 @@ class RetrievalLog:
         return int(self.execution.shape[0])
 
     @classmethod
-    def from_rows(
-        cls, rows: Sequence[tuple[str, str, str, int, bool, int | None]]
-    ) -> RetrievalLog:
+    def from_rows(cls, rows: Sequence[tuple[str, str, str, int, bool, int | None]]) -> RetrievalLog:
         """Rows of (execution id, query, chunk id, rank, helpful, token count)."""
         executions: dict[str, int] = {}
         queries: list[str] = []

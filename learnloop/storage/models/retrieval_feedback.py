@@ -13,7 +13,9 @@ from learnloop.storage.models.base import Base
 
 class RetrievalFeedbackRow(Base):
     __tablename__ = "retrieval_feedback"
-    __table_args__ = (Index("ix_retrieval_feedback_agent_created", "org_id", "agent_key", "created_at"),)
+    __table_args__ = (
+        Index("ix_retrieval_feedback_agent_created", "org_id", "agent_key", "created_at"),
+    )
 
     org_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
