@@ -73,7 +73,7 @@ def can_transition(current: RunStatus, target: RunStatus) -> bool:
 class TrainingRunRecord:
     id: UUID
     org_id: UUID
-    dataset_id: UUID
+    dataset_id: UUID | None  # None: a RAG_TUNING run that learns from retrieval feedback only
     agent_id: UUID | None
     agent_key: str | None
     training_type: TrainingType
@@ -124,7 +124,7 @@ class ArtifactRecord:
 
 @dataclass(frozen=True)
 class NewTrainingRun:
-    dataset_id: UUID
+    dataset_id: UUID | None
     agent_key: str
     training_type: TrainingType
     config: dict[str, Any]
@@ -263,6 +263,19 @@ def check_dataset_fits(
     return catalog.dataset_problems(training_type, dataset)
 
 
+def check_dataset_needed(training_type: TrainingType) -> list[Problem]:
+    """Every type but RAG_TUNING trains on a dataset version."""
+    if training_type is TrainingType.RAG_TUNING:
+        return []
+    return [
+        Problem(
+            ("datasetId",),
+            f"{training_type.value} trains on a frozen dataset version: name one",
+            ErrorCode.REQUIRED,
+        )
+    ]
+
+
 async def check_engine_data(
     store: TrainingRunStore, catalog: EngineCatalog, new: NewTrainingRun
 ) -> list[Problem]:
@@ -302,15 +315,22 @@ async def create_training_run(
     """Queue a run (PENDING) for a frozen dataset; every problem with the input is reported at once."""
     assert principal.org_id is not None
     config, config_problems = check_config(catalog, new.training_type, new.config)
-    dataset = await store.dataset(new.dataset_id)
+    dataset = await store.dataset(new.dataset_id) if new.dataset_id is not None else None
+    dataset_checks = (
+        [
+            *check_dataset_trainable(dataset),
+            *check_agent_covered(dataset, new.agent_key),
+            *check_dataset_fits(catalog, new.training_type, dataset),
+        ]
+        if new.dataset_id is not None
+        else check_dataset_needed(new.training_type)
+    )
     problems = [
         *check_engine_available(catalog, new.training_type),
         *check_agent_key(new.agent_key),
         *check_max_attempts(new.max_attempts),
         *config_problems,
-        *check_dataset_trainable(dataset),
-        *check_agent_covered(dataset, new.agent_key),
-        *check_dataset_fits(catalog, new.training_type, dataset),
+        *dataset_checks,
         *await check_engine_data(store, catalog, new),
     ]
     if problems:
@@ -334,7 +354,7 @@ async def create_training_run(
             "training_run.create",
             "TrainingRun",
             run.id,
-            {"trainingType": run.training_type.value, "datasetId": str(run.dataset_id)},
+            {"trainingType": run.training_type.value, "datasetId": str(run.dataset_id or "")},
         ),
     )
     return run

@@ -138,7 +138,10 @@ class JobQueue:
             run = await training_runs.get(uow, claimed.run_id)
             if run is None:
                 return None
-            data = await training_data.load(uow, run.dataset_id)
+            if run.dataset_id is None:  # RAG_TUNING on retrieval feedback alone
+                data: TrainingData | None = TrainingData(None, "", 0, (), org_id=run.org_id)
+            else:
+                data = await training_data.load(uow, run.dataset_id)
             if data is None:
                 return None
             return run, replace(data, agent_key=run.agent_key)

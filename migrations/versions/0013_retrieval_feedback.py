@@ -5,6 +5,8 @@
 - Index on (org_id, agent_key, created_at): a run reads one agent's feedback, optionally since
   a date.
 - Tenant table: forced RLS on org_id like the others; the app role reads and writes it.
+- `training_runs.dataset_id` becomes nullable: a RAG_TUNING run may learn from retrieval feedback
+  alone. Downgrading deletes such runs (they cannot exist without a dataset before this).
 
 Revision ID: 0013_retrieval_feedback
 Revises: 0011_llm_cache
@@ -60,6 +62,10 @@ def upgrade() -> None:
         f"USING (org_id = {CURRENT_ORG}) WITH CHECK (org_id = {CURRENT_ORG})"
     )
 
+    op.alter_column("training_runs", "dataset_id", nullable=True)
+
 
 def downgrade() -> None:
+    op.execute("DELETE FROM training_runs WHERE dataset_id IS NULL")
+    op.alter_column("training_runs", "dataset_id", nullable=False)
     op.drop_table(T)

@@ -8,20 +8,19 @@ from typing import Any
 from learnloop.domain.roles import Role
 from tests.conftest import Api, OrgHandle
 from tests.training.conftest import running_worker
-from tests.training.ops import (
-    CREATE,
-    DEPLOY,
-    REVIEW,
-    count_rows,
-    create_run,
-    wait_for,
-)
+from tests.training.ops import DEPLOY, REVIEW, count_rows, wait_for
 from tests.training.retrieval_synth import DECOYS, RELEVANT, Row, generate
-from tests.training.seed import dataset_gid, seed_dataset
 
 RECORD = """
 mutation($i: RecordRetrievalFeedbackInput!) {
   recordRetrievalFeedback(input: $i) { storedChunks duplicate userErrors { field message code } }
+}"""
+# No datasetId: RAG_TUNING learns from the agent's retrieval feedback alone.
+CREATE_RUN = """
+mutation($t: TrainingType!, $a: String!) {
+  createTrainingRun(input: {trainingType: $t, agentId: $a}) {
+    trainingRun { id datasetId dataset { id } } userErrors { field message code }
+  }
 }"""
 BATCH = """
 mutation($i: RecordRetrievalFeedbackBatchInput!) {
@@ -108,19 +107,21 @@ async def test_batch_stores_valid_items_and_names_refused_ones(api: Api) -> None
 
 async def test_rag_tuning_learns_debiased_ranking_and_deploys_it(fresh_api: Api) -> None:
     org = await fresh_api.org(Role.MANAGER)
-    dataset = await seed_dataset(fresh_api, org.org_id)
-    refused = (
-        await org.gql(
-            CREATE, {"d": dataset_gid(dataset), "t": "RAG_TUNING", "a": "rag-bot", "c": None}
-        )
-    )["createTrainingRun"]
+    refused = (await org.gql(CREATE_RUN, {"t": "RAG_TUNING", "a": "rag-bot"}))["createTrainingRun"]
     assert [e["field"] for e in refused["userErrors"]] == [["input", "agentId"]]
     assert "recordRetrievalFeedback" in refused["userErrors"][0]["message"]
+    other = (await org.gql(CREATE_RUN, {"t": "PROMPT_OPTIMIZATION", "a": "rag-bot"}))[
+        "createTrainingRun"
+    ]
+    assert ["input", "datasetId"] in [e["field"] for e in other["userErrors"]]
 
     feedback = items(generate(1500).rows)
     for start in range(0, len(feedback), 500):
         assert (await send(org, feedback[start : start + 500]))["userErrors"] == []
-    run = await create_run(org, dataset=dataset, training_type="RAG_TUNING", agent="rag-bot")
+    created = (await org.gql(CREATE_RUN, {"t": "RAG_TUNING", "a": "rag-bot"}))["createTrainingRun"]
+    assert created["userErrors"] == []
+    run = created["trainingRun"]
+    assert run["datasetId"] is None and run["dataset"] is None
     async with running_worker(fresh_api):
         done = await wait_for(org, run["id"], {"COMPLETED", "FAILED"}, within=60)
     assert done["status"] == "COMPLETED", done["error"]

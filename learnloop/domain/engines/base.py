@@ -16,9 +16,12 @@ from learnloop.domain.training_runs import TrainingType
 
 @dataclass(frozen=True)
 class TrainingData:
-    """A frozen dataset version as an engine sees it: its examples as the dataset exports them."""
+    """A frozen dataset version as an engine sees it: its examples as the dataset exports them.
 
-    dataset_id: UUID
+    A RAG_TUNING run without a dataset gets an empty one (dataset_id None, no examples).
+    """
+
+    dataset_id: UUID | None
     name: str
     version: int
     examples: tuple[ExportRecord, ...]
