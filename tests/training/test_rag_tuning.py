@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from learnloop.domain.engines import click_model, rag_trainer, rag_tuning
+from learnloop.domain.engines import click_model, rag_expansion, rag_trainer, rag_tuning
 from learnloop.domain.engines.retrieval_log import RetrievalLog
 from tests.training.retrieval_synth import DECOYS, RELEVANT, generate
 
@@ -59,3 +59,37 @@ def test_triplets_pair_a_helpful_chunk_with_a_skipped_one_above_it() -> None:
     ]
     text = rag_tuning.triplets(RetrievalLog.from_rows(rows))
     assert text == '{"negative": "a", "positive": "b", "query": "reset password"}\n'
+
+
+def test_an_expansion_is_kept_only_when_it_raises_held_out_recall() -> None:
+    """ "refund" alone ranks the status page first; adding "reimbursement" (which users with the
+    same need typed) finds the policy page they found helpful."""
+    rows: list[tuple[str, str, str, int, bool, int | None]] = []
+    for i in range(10):
+        rows.append((f"t-a{i}", "refund please", "kb-policy", 1, True, 100))
+    for i in range(11):
+        rows.append((f"t-b{i}", "refund please", "kb-status", 1, True, 100))
+    for i in range(10):
+        rows.append((f"t-c{i}", "reimbursement", "kb-policy", 1, True, 100))
+    train_rows = len(rows)
+    for i in range(5):
+        rows.append((f"h-{i}", "refund now", "kb-policy", 1, True, 100))
+    log = RetrievalLog.from_rows(rows)
+    train = log.take(np.arange(log.size) < train_rows)
+    held = log.take(np.arange(log.size) >= train_rows)
+    kept = rag_expansion.learn_expansions(train, held, k=1)
+    assert [(e["term"], e["expansion"]) for e in kept] == [("refund", "reimbursement")]
+    assert kept[0]["recallBefore"] == 0 and kept[0]["recallAfter"] == 1
+
+    # Held-out users who wanted the status page: the same expansion would hurt, so none is kept.
+    status = RetrievalLog.from_rows(
+        rows[:train_rows] + [(f"h-{i}", "refund now", "kb-status", 1, True, 100) for i in range(5)]
+    )
+    assert (
+        rag_expansion.learn_expansions(
+            status.take(np.arange(status.size) < train_rows),
+            status.take(np.arange(status.size) >= train_rows),
+            k=1,
+        )
+        == []
+    )
