@@ -48,7 +48,13 @@ def _p_value(diffs: np.ndarray, binary: bool) -> tuple[float, str]:
         return float(stats.binomtest(gains, gains + losses, 0.5).pvalue), "mcnemar_exact"
     if not np.any(diffs != 0):
         return 1.0, "wilcoxon"
-    return float(stats.wilcoxon(diffs, zero_method="wilcox").pvalue), "wilcoxon"
+    nonzero = diffs[diffs != 0]
+    # Exact when it is cheap and valid (no ties, few pairs); with ties scipy's "auto" falls back
+    # to a permutation test that takes seconds, so use the normal approximation there.
+    exact = len(nonzero) <= 50 and len(np.unique(np.abs(nonzero))) == len(nonzero)
+    method = "exact" if exact else "asymptotic"
+    result = stats.wilcoxon(nonzero, zero_method="wilcox", method=method, correction=not exact)
+    return float(result.pvalue), "wilcoxon"
 
 
 def _ci(diffs: np.ndarray, seed: int) -> tuple[float, float]:

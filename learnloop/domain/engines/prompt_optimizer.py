@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from learnloop.domain.datasets import DatasetRecord
+from learnloop.domain.deployments import ResultKind
 from learnloop.domain.engines import prompt_candidates as parts
 from learnloop.domain.engines import prompt_config, prompt_report
 from learnloop.domain.engines.base import (
@@ -265,6 +266,7 @@ class _Run:
         floors = prompt_report.floors(self.scorer, self.train, self.test or self.validation)
         usage = self.model.usage.as_metrics()
         result: dict[str, Any] = {
+            "kind": ResultKind.PROMPT.value,
             "summary": f"'{best.name}' selected; verdict {verdict}",
             "metric": self.scorer.metric.value,
             "bestPrompt": best.prompt.as_result(),
