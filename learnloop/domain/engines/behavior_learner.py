@@ -45,22 +45,6 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def _needs_llm(configured: bool) -> checks.Check:
-    def check(config: Mapping[str, Any]) -> list[Problem]:
-        if configured:
-            return []
-        return [
-            Problem(
-                ("trainingType",),
-                "BEHAVIOR_CLONING needs an LLM endpoint to induce and test rules: set "
-                "LEARNLOOP_LLM_BASE_URL (and _MODEL, _API_KEY) for the API and the workers",
-                ErrorCode.INVALID_STATE,
-            )
-        ]
-
-    return check
-
-
 def validate(config: Mapping[str, Any], *, llm_configured: bool) -> dict[str, Any]:
     return checks.validate(
         config,
@@ -74,7 +58,7 @@ def validate(config: Mapping[str, Any], *, llm_configured: bool) -> dict[str, An
             checks.integer("correctionsPerRule", 1, 20),
             checks.integer("maxExemplars", 0, 32),
             checks.number("minGain", 0.0, 1.0),
-            _needs_llm(llm_configured),
+            checks.needs_llm("BEHAVIOR_CLONING", llm_configured),
         ],
         DEFAULTS,
     )
