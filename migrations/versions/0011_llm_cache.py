@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0011_llm_cache"
-down_revision: str | None = "0009_run_provider_jobs"
+down_revision: str | None = "0012_experiments"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

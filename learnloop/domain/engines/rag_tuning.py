@@ -55,7 +55,7 @@ def ndcg_at(log: RetrievalLog, key: FloatArray, gain: FloatArray, k: int = 5) ->
 
     With inverse-propensity gains each execution's DCG is an unbiased estimate, so their sum is
     too; a mean of per-execution ratios would not be (it over-weights executions whose only
-    helpful chunk sat on top, exactly the bias being corrected). See ADR 0013.
+    helpful chunk sat on top, exactly the bias being corrected). See ADR 0015.
     """
     groups = len(log.queries)
     ideal = float(_dcg(log.execution, gain, gain, k, groups).sum())
