@@ -49,7 +49,11 @@ OPERATION_ROLES: dict[str, Role | None] = {
     "setAgentDefaults": Role.MEMBER,
     "submitFeedback": Role.MEMBER,  # or a feedback token for that one execution (below)
     "submitFeedbackBatch": Role.MEMBER,
+    "recordRetrievalFeedback": Role.MEMBER,
+    "recordRetrievalFeedbackBatch": Role.MEMBER,
     "createLearningExample": Role.MEMBER,
+    "learnFromDemonstration": Role.MEMBER,
+    "incorporateCorrection": Role.MEMBER,
     "createFeedbackToken": Role.MEMBER,
     "createTrainingRun": Role.MANAGER,
     "cancelTrainingRun": Role.MANAGER,

@@ -46,6 +46,7 @@ from learnloop.schema.learning_examples_root import (
     LearningExamplesQuery,
 )
 from learnloop.schema.node_root import NodeQuery
+from learnloop.schema.retrieval_feedback import RetrievalFeedbackMutation
 from learnloop.schema.training_root import TrainingMutation, TrainingQuery, TrainingSubscription
 from learnloop.schema.training_run import TrainingRun
 
@@ -74,6 +75,7 @@ Mutation = merge_types(
         TrainingMutation,
         AnnotationsMutation,
         ExperimentsMutation,
+        RetrievalFeedbackMutation,
     ),
 )
 Subscription = merge_types("Subscription", (TrainingSubscription, ExperimentsSubscription))

@@ -55,7 +55,11 @@ class TrainingRunFilter:
 
 @strawberry.input(description="A training run to queue.")
 class CreateTrainingRunInput:
-    dataset_id: relay.GlobalID = strawberry.field(description="A FROZEN TrainingDataset version.")
+    dataset_id: relay.GlobalID | None = strawberry.field(
+        default=None,
+        description="A FROZEN TrainingDataset version; required except for RAG_TUNING (which "
+        "learns from the agent's retrieval feedback).",
+    )
     training_type: TrainingType = strawberry.field(
         description="What kind of training; types without an engine are refused."
     )
@@ -200,7 +204,11 @@ class TrainingMutation:
     ) -> CreateTrainingRunPayload:
         record, problems = await resolve.create_training_run(
             info.context,
-            dataset_id=decode_global_id(input.dataset_id, DATASET_TYPE, "datasetId"),
+            dataset_id=(
+                decode_global_id(input.dataset_id, DATASET_TYPE, "datasetId")
+                if input.dataset_id is not None
+                else None
+            ),
             training_type=input.training_type,
             agent_key=input.agent_id,
             config=input.config if input.config is not None else {},

@@ -192,8 +192,13 @@ class TrainingRun(LoadableNode, relay.Node):
         downloads = [{"name": f, "url": artifact_url(info, run_gid, str(f))} for f in files]
         return JSON({**result, "downloads": downloads})
 
-    @strawberry.field(description="Global id of the TrainingDataset version the run trains on.")
-    def dataset_id(self) -> relay.GlobalID:
+    @strawberry.field(
+        description="Global id of the TrainingDataset version the run trains on (null for a "
+        "RAG_TUNING run started without one)."
+    )
+    def dataset_id(self) -> relay.GlobalID | None:
+        if self.record.dataset_id is None:
+            return None
         return relay.GlobalID(DATASET_TYPE, str(self.record.dataset_id))
 
     @strawberry.field(description="The agent this run trains.")

@@ -9,6 +9,7 @@ a worker that lost its lease can never overwrite the run's new owner.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -137,8 +138,13 @@ class JobQueue:
             run = await training_runs.get(uow, claimed.run_id)
             if run is None:
                 return None
-            data = await training_data.load(uow, run.dataset_id)
-            return (run, data) if data is not None else None
+            if run.dataset_id is None:  # RAG_TUNING on retrieval feedback alone
+                data: TrainingData | None = TrainingData(None, "", 0, (), org_id=run.org_id)
+            else:
+                data = await training_data.load(uow, run.dataset_id)
+            if data is None:
+                return None
+            return run, replace(data, agent_key=run.agent_key)
 
     async def heartbeat(self, claimed: ClaimedRun) -> bool | None:
         """Renew the lease; returns whether cancellation was requested, None if the run is lost."""

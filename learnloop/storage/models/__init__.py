@@ -17,6 +17,7 @@ from learnloop.storage.models.learning_example import ExampleHistory, LearningEx
 from learnloop.storage.models.llm_cache import LlmCacheEntry
 from learnloop.storage.models.organization import Membership, Organization, User
 from learnloop.storage.models.rate_limit import RateLimitBucket
+from learnloop.storage.models.retrieval_feedback import RetrievalFeedbackRow
 from learnloop.storage.models.training_run import (
     TrainingRun,
     TrainingRunArtifact,
@@ -45,6 +46,7 @@ __all__ = [
     "OrgMixin",
     "Organization",
     "RateLimitBucket",
+    "RetrievalFeedbackRow",
     "TrainingDataset",
     "TrainingRun",
     "TrainingRunArtifact",
