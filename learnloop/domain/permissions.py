@@ -42,6 +42,7 @@ OPERATION_ROLES: dict[str, Role | None] = {
     "freezeDataset": Role.MANAGER,
     "createDatasetVersion": Role.MANAGER,
     "recordExecution": Role.MEMBER,
+    "recordExecutionBatch": Role.MEMBER,
     "setAgentDefaults": Role.MEMBER,
     "submitFeedback": Role.MEMBER,  # or a feedback token for that one execution (below)
     "submitFeedbackBatch": Role.MEMBER,
