@@ -51,7 +51,7 @@ async def test_1000_executions_with_feedback_in_the_background(
         timings += [middle - started, time.perf_counter() - middle]
         if i % 50 == 0:
             # An agent does work between calls; the sender runs meanwhile.
-            time.sleep(0.005)
+            time.sleep(0.005)  # noqa: ASYNC251 - a synchronous agent, on purpose
     assert p99(timings) < 0.001, f"p99 {p99(timings) * 1e3:.3f} ms"
     assert client.flush(timeout=60)
     client.close()
