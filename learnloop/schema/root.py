@@ -15,6 +15,7 @@ from strawberry.tools import merge_types
 from learnloop.config import get_settings
 from learnloop.resolvers.errors import ErrorReporting, LearnloopSchema
 from learnloop.resolvers.input_limits import guard_root_fields
+from learnloop.resolvers.operation_metrics import OperationMetrics
 from learnloop.resolvers.query_limits import LimitedValidation, PageBudget, validation_rules
 from learnloop.resolvers.rate_limits import RateLimiting
 from learnloop.resolvers.scopes import ScopeGuard
@@ -101,6 +102,8 @@ def _build(max_depth: int, max_aliases: int) -> strawberry.Schema:
             Deployment,
         ],
         extensions=[
+            # First: it sees the result as the caller gets it (committed, errors masked).
+            OperationMetrics,
             CommitUnitOfWork,
             ErrorReporting,
             ScopeGuard,
