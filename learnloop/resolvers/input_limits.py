@@ -174,13 +174,39 @@ def _guard(field: GraphQLField, resolve: Resolver, mutation: bool, user_error: A
     return guarded
 
 
+def _guard_subscription(field: GraphQLField, subscribe: Resolver) -> Resolver:
+    """Subscriptions answer bad arguments with an `error` message carrying the code."""
+
+    async def guarded(source: Any, info: GraphQLResolveInfo[Any], **arguments: Any) -> Any:
+        settings = info.context.settings
+        limits = InputLimits(settings.max_json_depth, settings.max_json_bytes)
+        arguments, problems = check_arguments(field, arguments, limits)
+        if problems:
+            first = problems[0]
+            code = "NOT_FOUND" if first.code is ErrorCode.NOT_FOUND else "BAD_USER_INPUT"
+            raise GraphQLError(
+                f"`{'.'.join(first.field)}` {first.message}",
+                extensions={"code": code, "field": list(first.field)},
+            )
+        result = subscribe(source, info, **arguments)
+        return await result if inspect.isawaitable(result) else result
+
+    return guarded
+
+
 def guard_root_fields(
-    query: GraphQLObjectType | None, mutation: GraphQLObjectType | None, user_error: Any
+    query: GraphQLObjectType | None,
+    mutation: GraphQLObjectType | None,
+    user_error: Any,
+    subscription: GraphQLObjectType | None = None,
 ) -> None:
-    """Wrap every root query and mutation resolver of a built schema (once, at start-up)."""
+    """Wrap every root resolver of a built schema (once, at start-up)."""
     for root, is_mutation in ((query, False), (mutation, True)):
         if root is None:
             continue
         for field in root.fields.values():
             if field.resolve is not None:
                 field.resolve = _guard(field, field.resolve, is_mutation, user_error)
+    for field in subscription.fields.values() if subscription else ():
+        if field.subscribe is not None:
+            field.subscribe = _guard_subscription(field, field.subscribe)

@@ -117,5 +117,10 @@ def _build(max_depth: int, max_aliases: int) -> strawberry.Schema:
             RateLimiting,
         ],
     )
-    guard_root_fields(schema._schema.query_type, schema._schema.mutation_type, UserError)
+    guard_root_fields(
+        schema._schema.query_type,
+        schema._schema.mutation_type,
+        UserError,
+        schema._schema.subscription_type,
+    )
     return schema

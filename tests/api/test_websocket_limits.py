@@ -128,3 +128,34 @@ async def test_a_socket_holds_at_most_n_subscriptions(ws_api: Api) -> None:
     assert "limit" in received[0]["payload"][0]["message"].lower()
     # A freed slot can be used again: no error for s3 before the pong.
     assert received[1] == {"type": "pong"}
+
+
+@pytest.mark.parametrize(
+    "run_id",
+    ["%%% not base64", "Og==", "VHJhaW5pbmdSdW46bm90LWEtdXVpZA==", "RGF0YXNldDox"],
+)
+async def test_malformed_subscription_ids_are_not_found_not_internal(api: Api, run_id: str) -> None:
+    org = await api.org(Role.VIEWER)
+
+    async def script(ws: AsyncWebSocketSession, received: list[dict[str, Any]]) -> None:
+        query = "subscription($id: ID!) { trainingRunUpdated(runId: $id) { id } }"
+        payload = {"query": query, "variables": {"id": run_id}}
+        await ws.send_text(json.dumps({"type": "subscribe", "id": "s1", "payload": payload}))
+        while True:
+            message = await _receive(ws, received)
+            if message.get("type") in ("error", "complete", "next"):
+                return
+
+    received, closed = await _session(api, org.token, "graphql-transport-ws", script)
+    assert closed is None, received
+    codes = [
+        error.get("extensions", {}).get("code")
+        for message in received
+        for error in (
+            message.get("payload")
+            if isinstance(message.get("payload"), list)
+            else (message.get("payload") or {}).get("errors") or []
+        )
+    ]
+    assert "INTERNAL_SERVER_ERROR" not in codes, received
+    assert codes and set(codes) <= {"NOT_FOUND"}, received
