@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
+from uuid import UUID
 
 from learnloop.domain.errors import ErrorCode, Problem, UserInputError
+from learnloop.domain.feedback import FeedbackRecord
 
 EVENTS = (
     "feedback.created",
@@ -136,3 +138,84 @@ def refused_address(addresses: Iterable[str], allow_private: bool) -> str | None
         if not address.is_global or address.is_multicast:
             return str(address)
     return None
+
+
+@dataclass(frozen=True)
+class Event:
+    """What happened, as delivered: `message_id` is the webhook-id of every attempt."""
+
+    type: str
+    timestamp: datetime
+    data: Mapping[str, Any]
+    message_id: str
+
+    def body(self) -> bytes:
+        return body(self.type, self.timestamp, self.data)
+
+
+def event(event_type: str, timestamp: datetime, data: Mapping[str, Any]) -> Event:
+    if event_type not in EVENTS:
+        raise ValueError(f"unknown webhook event {event_type}")
+    return Event(event_type, timestamp, data, f"msg_{secrets.token_hex(12)}")
+
+
+def feedback_created(feedback: FeedbackRecord, agent_key: str, execution_key: str) -> Event:
+    """feedback.created: ids and the opinion, never the author's identity beyond their key."""
+    return event(
+        "feedback.created",
+        feedback.created_at,
+        {
+            "feedbackId": str(feedback.id),
+            "agentId": agent_key,
+            "executionId": execution_key,
+            "feedbackType": feedback.feedback_type.value,
+            "rating": feedback.rating,
+            "feedbackText": feedback.feedback_text,
+            "correctionText": feedback.correction_text,
+            "issueCategories": [c.value for c in feedback.issue_categories],
+        },
+    )
+
+
+@dataclass(frozen=True)
+class EndpointRecord:
+    id: UUID
+    url: str
+    events: tuple[str, ...]
+    description: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    id: UUID
+    endpoint_id: UUID
+    message_id: str
+    event_type: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What one delivery attempt came to, and what the row becomes."""
+
+    status: str  # DELIVERED, PENDING (retry later) or FAILED (given up)
+    retry_in: float | None
+    status_code: int | None
+    error: str | None
+
+
+def outcome(
+    schedule: tuple[float, ...], attempt: int, status_code: int | None, error: str | None
+) -> Attempt:
+    """2xx delivers; anything else is retried on the schedule, then FAILED."""
+    if status_code is not None and 200 <= status_code < 300:
+        return Attempt("DELIVERED", None, status_code, None)
+    delay = next_delay(schedule, attempt)
+    return Attempt("FAILED" if delay is None else "PENDING", delay, status_code, error)

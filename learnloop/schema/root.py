@@ -42,6 +42,7 @@ from learnloop.schema.learning_examples_root import (
 from learnloop.schema.node_root import NodeQuery
 from learnloop.schema.training_root import TrainingMutation, TrainingQuery, TrainingSubscription
 from learnloop.schema.training_run import TrainingRun
+from learnloop.schema.webhooks import WebhooksMutation, WebhooksQuery
 
 Query = merge_types(
     "Query",
@@ -54,6 +55,7 @@ Query = merge_types(
         DatasetQuery,
         TrainingQuery,
         AnnotationsQuery,
+        WebhooksQuery,
     ),
 )
 Mutation = merge_types(
@@ -66,6 +68,7 @@ Mutation = merge_types(
         DatasetMutation,
         TrainingMutation,
         AnnotationsMutation,
+        WebhooksMutation,
     ),
 )
 Subscription = merge_types("Subscription", (TrainingSubscription,))

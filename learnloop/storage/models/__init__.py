@@ -21,6 +21,7 @@ from learnloop.storage.models.training_run import (
     TrainingRunArtifact,
     TrainingRunEvent,
 )
+from learnloop.storage.models.webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Agent",
@@ -49,4 +50,6 @@ __all__ = [
     "TrainingRunEvent",
     "UpdatedAtMixin",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]
