@@ -18,8 +18,10 @@ from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
+from learnloop.domain.datasets import DatasetRecord
 from learnloop.domain.errors import ErrorCode, Problem, UserInputError
 from learnloop.domain.feedback import FeedbackRecord
+from learnloop.domain.learning_examples import LearningExampleRecord
 
 EVENTS = (
     "feedback.created",
@@ -219,3 +221,52 @@ def outcome(
         return Attempt("DELIVERED", None, status_code, None)
     delay = next_delay(schedule, attempt)
     return Attempt("FAILED" if delay is None else "PENDING", delay, status_code, error)
+
+
+def example_decided(example: LearningExampleRecord, decided_at: datetime) -> Event:
+    """example.decided: an example was approved or rejected (by annotation or adjudication)."""
+    return event(
+        "example.decided",
+        decided_at,
+        {
+            "exampleId": str(example.id),
+            "reviewStatus": str(example.review_status.value),
+            "domain": example.domain,
+        },
+    )
+
+
+def dataset_frozen(dataset: DatasetRecord, frozen_at: datetime) -> Event:
+    return event(
+        "dataset.frozen",
+        frozen_at,
+        {
+            "datasetId": str(dataset.id),
+            "name": dataset.name,
+            "version": dataset.version,
+            "agentIds": list(dataset.agent_ids),
+        },
+    )
+
+
+def training_run_finished(
+    run_id: UUID, status: str, error: str | None, finished_at: datetime
+) -> Event | None:
+    """training_run.completed / training_run.failed; other transitions send nothing."""
+    kinds = {"COMPLETED": "training_run.completed", "FAILED": "training_run.failed"}
+    if status not in kinds:
+        return None
+    return event(
+        kinds[status], finished_at, {"runId": str(run_id), "status": status, "error": error}
+    )
+
+
+def experiment_concluded(
+    experiment_id: UUID, agent_key: str, verdict: str, concluded_at: datetime
+) -> Event:
+    """experiment.concluded (the experiments feature calls it where an experiment concludes)."""
+    return event(
+        "experiment.concluded",
+        concluded_at,
+        {"experimentId": str(experiment_id), "agentId": agent_key, "verdict": verdict},
+    )
