@@ -6,7 +6,9 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install serve worker test lint typecheck migrate bench schema clean
+E2E    := tests/e2e
+
+.PHONY: install serve worker test lint typecheck migrate bench schema clean e2e-deps
 
 install: $(STAMP)
 
@@ -33,8 +35,16 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy learnloop
 
-test: install lint
+test: install lint e2e-deps
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# Browser tests: Debian's Chromium and the npm packages pinned in tests/e2e/package-lock.json.
+e2e-deps: $(E2E)/node_modules/.package-lock.json
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+$(E2E)/node_modules/.package-lock.json: $(E2E)/package-lock.json
+	@command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null)
+	cd $(E2E) && npm ci --no-audit --no-fund --silent
 
 bench: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)

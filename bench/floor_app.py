@@ -81,6 +81,15 @@ async def claim(request: Request) -> Response:
     return JSONResponse({"data": {"claimAnnotationTask": {"example": example, "userErrors": []}}})
 
 
+async def agent_config(request: Request) -> Response:
+    body = json.loads(await request.body())
+    async with _pool.acquire() as conn:
+        data = await floor_sql.agent_config(
+            conn, request.headers["x-org"], body["agentId"], body["unitId"]
+        )
+    return JSONResponse({"data": {"agentConfig": data}})
+
+
 app = Starlette(
     routes=[
         Route("/healthz", healthz),
@@ -90,6 +99,7 @@ app = Starlette(
         Route("/floor/examples", examples),
         Route("/floor/stats", stats),
         Route("/floor/claim", claim, methods=["POST"]),
+        Route("/floor/agent_config", agent_config, methods=["POST"]),
     ],
     lifespan=lifespan,
 )

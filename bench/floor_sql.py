@@ -220,3 +220,42 @@ async def claim(conn: Any, org: str, user: str) -> Any:
     async with conn.transaction():
         await conn.execute(SET_ORG, org)
         return await conn.fetchval(CLAIM, user)
+
+
+AGENT_CONFIG = """
+SELECT d.version, d.config, x.id, x.hash_seed, x.coverage, x.control_percentage,
+       x.treatment_percentage, x.control_config, x.treatment_config
+FROM agents a
+LEFT JOIN deployments d ON d.id = a.active_deployment_id
+LEFT JOIN learning_experiments x ON x.agent_id = a.id AND x.status = 'RUNNING'
+WHERE a.key = $1
+ORDER BY x.started_at, x.id
+"""
+EXPOSE = """
+INSERT INTO experiment_assignments (org_id, experiment_id, unit_id, variant)
+VALUES ($1::uuid, $2, $3, $4) ON CONFLICT (experiment_id, unit_id) DO NOTHING
+"""
+
+
+async def agent_config(conn: Any, org: str, agent: str, unit: str) -> dict[str, Any]:
+    """agentConfig: the agent's deployment and running experiment, the unit's arm, its exposure."""
+    from learnloop.domain.experiments.hashing import assign
+
+    async with conn.transaction():
+        await conn.execute(SET_ORG, org)
+        rows = await conn.fetch(AGENT_CONFIG, agent)
+        for r in rows:
+            if r["id"] is None:
+                continue
+            arm = assign(
+                r["hash_seed"] or str(r["id"]),
+                unit,
+                r["coverage"],
+                r["control_percentage"],
+                r["treatment_percentage"],
+            )
+            if arm:
+                await conn.execute(EXPOSE, org, r["id"], unit, arm)
+                config = r["control_config"] if arm == "CONTROL" else r["treatment_config"]
+                return {"variant": arm, "config": config}
+        return {"variant": None, "config": rows[0]["config"] if rows else None}

@@ -101,7 +101,7 @@ def uvicorn(app: str, env: dict[str, str], factory: bool = False) -> Iterator[st
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # slow imports on a loaded 2-core box
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(f"{app} exited: {proc.stderr.read() if proc.stderr else ''}")

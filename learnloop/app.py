@@ -1,4 +1,4 @@
-"""ASGI app factory: /graphql (HTTP, WebSocket, GraphiQL), /healthz, /readyz, /metrics."""
+"""ASGI app factory: /graphql (HTTP, WebSocket, GraphiQL), /healthz, /readyz, /metrics, /ui."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from learnloop.http.graphiql import ASSETS_PATH
 from learnloop.http.graphiql import assets as graphiql_assets
 from learnloop.http.limits import RequestLimits
 from learnloop.http.metrics import metrics
+from learnloop.http.ui import ui_routes
 from learnloop.logging import configure_logging
 from learnloop.resolvers.context import request_id_from
 from learnloop.resolvers.downloads import download_artifact
@@ -153,6 +154,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
             Mount(ASSETS_PATH, app=graphiql_assets(), name="graphiql-assets"),
             Route("/artifacts/training-runs/{run_id}/{name}", download_artifact),
             Route("/exports/datasets/{filename:path}", export_dataset, methods=["GET"]),
+            *ui_routes(),
         ],
         lifespan=lifespan,
         middleware=[

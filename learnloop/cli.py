@@ -95,6 +95,7 @@ def serve(
     with database(settings) as target:
         export_target_env(target)
         typer.echo(f"learnloop: GraphiQL on http://{host}:{port}/graphql", err=True)
+        typer.echo(f"learnloop: web UI on http://{host}:{port}/ui/", err=True)
         if workers > 1:
             uvicorn.run(
                 "learnloop.app:create_app_from_env",

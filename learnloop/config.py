@@ -112,6 +112,9 @@ class Settings(BaseSettings):
         default="", description="Comma-separated modules whose register(registry) adds engines."
     )
 
+    experiments_per_agent: int = Field(
+        default=1, ge=1, le=100, description="RUNNING experiments allowed per agent at once."
+    )
     pii_redaction: bool = Field(
         default=True,
         description="Replace e-mails, phones, cards, IBANs and secrets in frozen versions and exports.",

@@ -6,10 +6,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 from learnloop.domain.errors import ErrorCode, Problem, UserInputError
+
+if TYPE_CHECKING:
+    from learnloop.domain.experiments.assignment import AssignmentStore
 
 MAX_KEY_LENGTH = 200
 # An execution's input and output are kept whole, up to this many characters each.
@@ -70,6 +73,8 @@ class NewExecution:
     output: str | None
     metadata: dict[str, Any] = field(default_factory=dict)
     experiment_id: UUID | None = None
+    unit_id: str | None = None  # defaults to the execution key when an experiment is named
+    variant: str | None = None  # the unit's arm, set by the experiment's assignment
     domain: str | None = None
     task_type: str | None = None
 
@@ -166,6 +171,7 @@ def new_execution(
     output: str | None,
     metadata: object,
     experiment_id: UUID | None,
+    unit_id: str | None = None,
     domain: str | None = None,
     task_type: str | None = None,
 ) -> NewExecution:
@@ -184,6 +190,7 @@ def new_execution(
         output=output,
         metadata=meta,
         experiment_id=experiment_id,
+        unit_id=unit_id,
         domain=clean_domain,
         task_type=clean_task_type,
     )
@@ -253,14 +260,20 @@ class ExecutionStore(Protocol):
 
 
 async def record_execution(
-    store: ExecutionStore, execution: NewExecution
+    store: ExecutionStore, execution: NewExecution, arms: AssignmentStore | None = None
 ) -> tuple[ExecutionRecord, Recorded]:
     """Idempotent on (agent key, execution key): a repeat returns the first execution unchanged.
 
     Feedback may arrive before its execution; it then created a stub, which this fills in
     place (same id, same feedback), and corrections made on the stub get their context.
     """
-    if execution.experiment_id is not None and not await store.experiment_exists(
+    if execution.experiment_id is not None and arms is not None:
+        # Imported here: experiments' rules import principals, which import executions.
+        from learnloop.domain.experiments.assignment import tag_with_arm
+
+        # Tagged with its unit's arm, feedback on this execution counts as an outcome.
+        execution = await tag_with_arm(arms, execution)
+    elif execution.experiment_id is not None and not await store.experiment_exists(
         execution.experiment_id
     ):
         raise UserInputError.single(

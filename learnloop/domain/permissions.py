@@ -31,6 +31,10 @@ OPERATION_ROLES: dict[str, Role | None] = {
     "annotationQueue": Role.VIEWER,
     "annotationStats": Role.VIEWER,
     "annotationSettings": Role.VIEWER,
+    "experiment": Role.VIEWER,
+    "experiments": Role.VIEWER,
+    # An agent's per-request call; records the unit's exposure, hence MEMBER like executions.
+    "agentConfig": Role.MEMBER,
     # mutations
     "createApiKey": Role.ADMIN,
     "revokeApiKey": Role.ADMIN,
@@ -58,9 +62,16 @@ OPERATION_ROLES: dict[str, Role | None] = {
     "cancelTrainingRun": Role.MANAGER,
     "reviewTrainingRun": Role.MANAGER,
     "deployTrainingRun": Role.MANAGER,
+    "createExperiment": Role.MANAGER,
+    "updateExperiment": Role.MANAGER,
+    "updateExperimentStatus": Role.MANAGER,
+    "promoteExperimentWinner": Role.MANAGER,
+    "assignVariant": Role.MEMBER,
+    "recordExperimentOutcome": Role.MEMBER,
     # subscriptions
     "trainingRunUpdated": Role.VIEWER,
     "trainingRunsUpdated": Role.VIEWER,
+    "experimentUpdated": Role.VIEWER,
     "claimAnnotationTask": Role.EXPERT,
     "releaseAnnotationTask": Role.EXPERT,
     "submitAnnotation": Role.EXPERT,

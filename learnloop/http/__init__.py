@@ -1,1 +1,1 @@
-"""Routes and middleware that are not GraphQL: GraphiQL, limits, metrics, the error envelope."""
+"""Non-GraphQL routes and middleware: GraphiQL, limits, metrics, error envelope, UI files."""

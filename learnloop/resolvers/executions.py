@@ -21,6 +21,7 @@ from learnloop.resolvers.loaders.executions import AgentByKeyLoader, ExecutionBy
 from learnloop.resolvers.mutations import run_mutation
 from learnloop.storage import agents
 from learnloop.storage.executions import ExecutionRepository
+from learnloop.storage.experiments import ExperimentRepository
 
 
 async def agent(ctx: RequestContext, key: str) -> AgentRecord | None:
@@ -53,10 +54,12 @@ async def record_execution(
     output: str | None,
     metadata: Any,
     experiment_id: UUID | None,
+    unit_id: str | None = None,
     domain: str | None = None,
     task_type: str | None = None,
 ) -> tuple[tuple[ExecutionRecord, Recorded] | None, list[Problem]]:
     store = ExecutionRepository(ctx.uow)
+    arms = ExperimentRepository(ctx.uow)
 
     async def action(_: object) -> tuple[ExecutionRecord, Recorded]:
         new = rules.new_execution(
@@ -66,10 +69,11 @@ async def record_execution(
             output=output,
             metadata=metadata,
             experiment_id=experiment_id,
+            unit_id=unit_id,
             domain=domain,
             task_type=task_type,
         )
-        return await rules.record_execution(store, new)
+        return await rules.record_execution(store, new, arms)
 
     return await run_mutation(ctx, action)
 

@@ -91,6 +91,7 @@ class AgentsMutation:
             output=input.output,
             metadata=input.metadata,
             experiment_id=experiment_uuid(input.experiment_id),
+            unit_id=input.unit_id,
             domain=input.domain,
             task_type=input.task_type,
         )

@@ -105,7 +105,14 @@ class RecordExecutionInput:
     input: str | None = None
     output: str | None = None
     metadata: JSON | None = None
-    experiment_id: relay.GlobalID | None = None
+    experiment_id: relay.GlobalID | None = strawberry.field(
+        default=None,
+        description="A RUNNING experiment this run belongs to: it is tagged with the unit's arm.",
+    )
+    unit_id: str | None = strawberry.field(
+        default=None,
+        description="The unit (user, session) the arm is chosen for; default: executionId.",
+    )
     domain: str | None = strawberry.field(
         default=None,
         description="What the run is about, e.g. billing (default: the agent's defaultDomain). "

@@ -29,6 +29,12 @@ from learnloop.schema.dataset_root import DatasetMutation, DatasetQuery
 from learnloop.schema.deployment import Deployment
 from learnloop.schema.errors import UserError
 from learnloop.schema.execution import Execution
+from learnloop.schema.experiments.operations import (
+    ExperimentsMutation,
+    ExperimentsQuery,
+    ExperimentsSubscription,
+)
+from learnloop.schema.experiments.types import Experiment
 from learnloop.schema.expert_annotation import ExpertAnnotation
 from learnloop.schema.feedback import Feedback
 from learnloop.schema.feedback_root import FeedbackMutation, FeedbackQuery
@@ -55,6 +61,7 @@ Query = merge_types(
         DatasetQuery,
         TrainingQuery,
         AnnotationsQuery,
+        ExperimentsQuery,
         WebhooksQuery,
     ),
 )
@@ -68,10 +75,11 @@ Mutation = merge_types(
         DatasetMutation,
         TrainingMutation,
         AnnotationsMutation,
+        ExperimentsMutation,
         WebhooksMutation,
     ),
 )
-Subscription = merge_types("Subscription", (TrainingSubscription,))
+Subscription = merge_types("Subscription", (TrainingSubscription, ExperimentsSubscription))
 
 
 @lru_cache(maxsize=1)
@@ -103,6 +111,7 @@ def _build(max_depth: int, max_aliases: int) -> strawberry.Schema:
             DatasetExample,
             TrainingRun,
             Deployment,
+            Experiment,
         ],
         extensions=[
             # First: it sees the result as the caller gets it (committed, errors masked).

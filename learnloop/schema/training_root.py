@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
+from uuid import UUID
 
 import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
 from learnloop.domain.training_runs import DEFAULT_MAX_ATTEMPTS, RunFilter, TrainingRunRecord
+from learnloop.resolvers import experiments as resolve_experiments
 from learnloop.resolvers import run_updates
 from learnloop.resolvers import training_runs as resolve
 from learnloop.resolvers.context import Info
 from learnloop.schema import fields
 from learnloop.schema.deployment import Deployment
 from learnloop.schema.errors import UserError
+from learnloop.schema.experiments.types import Experiment
 from learnloop.schema.node import decode_global_id
 from learnloop.schema.pagination import Connection, page_request
 from learnloop.schema.training_run import (
@@ -87,15 +90,36 @@ class ReviewTrainingRunPayload:
     user_errors: list[UserError]
 
 
+@strawberry.input(description="Deploy to a share of traffic as an A/B experiment first.")
+class CanaryInput:
+    treatment_percentage: float = strawberry.field(
+        description="Share of units (0-100) that get the run's outcome; the rest keep the active config."
+    )
+    primary_metric: str | None = strawberry.field(
+        default=None, description="Default thumbs_up_rate."
+    )
+    minimum_sample_size: int | None = strawberry.field(
+        default=None, description="Units per arm before a winner can be declared (default 100)."
+    )
+
+
 @strawberry.input
 class DeployTrainingRunInput:
     run_id: relay.GlobalID
+    canary: CanaryInput | None = strawberry.field(
+        default=None,
+        description="Start a RUNNING experiment instead of switching everyone; the winner becomes "
+        "the active deployment once a MANAGER calls promoteExperimentWinner.",
+    )
 
 
 @strawberry.type
 class DeployTrainingRunPayload:
     deployment: Deployment | None
     training_run: TrainingRun | None
+    experiment: Experiment | None = strawberry.field(
+        default=None, description="The canary experiment, when `canary` was given."
+    )
     user_errors: list[UserError]
 
 
@@ -181,6 +205,8 @@ class TrainingMutation:
         self, info: Info, input: DeployTrainingRunInput
     ) -> DeployTrainingRunPayload:
         run_id = decode_global_id(input.run_id, TrainingRun, "runId")
+        if input.canary is not None:
+            return await _deploy_canary(info, run_id, input.canary)
         done, problems = await resolve.deploy_training_run(info.context, run_id)
         deployment, run = done if done else (None, None)
         return DeployTrainingRunPayload(
@@ -188,6 +214,23 @@ class TrainingMutation:
             training_run=_run_payload_parts(run),
             user_errors=UserError.from_problems(problems),
         )
+
+
+async def _deploy_canary(info: Info, run_id: UUID, canary: CanaryInput) -> DeployTrainingRunPayload:
+    done, problems = await resolve_experiments.start_canary(
+        info.context,
+        run_id,
+        canary.treatment_percentage,
+        canary.primary_metric,
+        canary.minimum_sample_size,
+    )
+    experiment, run = done if done else (None, None)
+    return DeployTrainingRunPayload(
+        deployment=None,
+        training_run=_run_payload_parts(run),
+        experiment=Experiment.from_record(experiment) if experiment else None,
+        user_errors=UserError.from_problems(problems),
+    )
 
 
 @strawberry.type

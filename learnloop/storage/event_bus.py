@@ -20,7 +20,8 @@ log = structlog.get_logger("learnloop.events")
 RUNS = "learnloop_training_runs"  # a run changed: {"org", "run"}
 QUEUE = "learnloop_training_run_queue"  # a run became PENDING: wake workers
 CANCEL = "learnloop_training_run_cancel"  # a running run was asked to stop
-CHANNELS = (RUNS, QUEUE, CANCEL)
+EXPERIMENTS = "learnloop_experiments"  # an experiment or its outcomes changed: {"org", "run"}
+CHANNELS = (RUNS, QUEUE, CANCEL, EXPERIMENTS)
 
 
 _SEQUENCE = itertools.count(1)

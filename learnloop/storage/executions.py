@@ -162,6 +162,8 @@ async def record(
         "output": new.output,
         "metadata": new.metadata,
         "experiment_id": new.experiment_id,
+        "unit_id": new.unit_id,
+        "variant": new.variant,
         "domain": new.domain,
         "task_type": new.task_type,
         "is_stub": False,

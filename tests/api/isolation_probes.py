@@ -40,17 +40,27 @@ QUERY_PROBES: dict[str, str] = {
     "webhookDeliveries": "{ webhookDeliveries(first: 100) { id endpointId eventType messageId } }",
     "deployments": '{ deployments(agentId: "agent-shared", first: 100) { totalCount edges { node '
     "{ id config agentKey trainingRun { id } } } } }",
+    "experiment": "",
+    "experiments": "{ experiments(first: 100) { totalCount edges { node { id name hashSeed "
+    "controlConfig treatmentConfig results { arms { units n mean } secondary { metric } } } } } }",
+    "agentConfig": '{ agentConfig(agentId: "agent-shared", unitId: "unit-shared") '
+    "{ variant experimentId deploymentVersion config } }",
 }
 
 # field -> (GraphQL type of the id it takes, query with an `$id` variable)
 ID_PROBES: dict[str, tuple[str, str]] = {
     "dataset": ("TrainingDataset", "query($id: ID!) { dataset(id: $id) { id name } }"),
     "trainingRun": ("TrainingRun", "query($id: ID!) { trainingRun(id: $id) { id config } }"),
+    "experiment": (
+        "Experiment",
+        "query($id: ID!) { experiment(id: $id) { id name controlConfig results { winner } } }",
+    ),
 }
 
 SUBSCRIPTION_PROBES: dict[str, str] = {
     "trainingRunUpdated": "tests/training/test_run_isolation.py",
     "trainingRunsUpdated": "tests/training/test_run_isolation.py",
+    "experimentUpdated": "tests/experiments/test_updates.py",
 }
 
 
@@ -87,7 +97,22 @@ async def seed_org(org: OrgHandle, marker: str, feedback_count: int = 1) -> dict
         "mutation($n: String!) { createDataset(input: {name: $n}) { dataset { id } userErrors { message } } }",
         {"n": f"dataset-{marker}"},
     )
+    experiment = await org.gql(
+        """mutation($n: String!, $c: JSON!) {
+          createExperiment(input: {name: $n, agentId: "agent-shared", controlConfig: $c, treatmentConfig: $c}) {
+            experiment { id } userErrors { message } } }""",
+        {"n": f"experiment-{marker}", "c": {"prompt": f"prompt-{marker}"}},
+    )
+    experiment_id = experiment["createExperiment"]["experiment"]["id"]
+    await org.gql(
+        """mutation($id: ID!) {
+          updateExperimentStatus(input: {experimentId: $id, status: RUNNING}) { userErrors { message } }
+          assignVariant(input: {experimentId: $id, unitId: "unit-shared"}) { variant }
+        }""",
+        {"id": experiment_id},
+    )
     ids = {
+        "Experiment": experiment_id,
         "ApiKey": key["createApiKey"]["apiKey"]["id"],
         "User": invite["inviteMember"]["member"]["user"]["id"],
         "TrainingDataset": dataset["createDataset"]["dataset"]["id"],

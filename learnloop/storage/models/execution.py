@@ -45,6 +45,7 @@ class Execution(IdMixin, OrgMixin, UpdatedAtMixin, Base):
         ForeignKey("learning_experiments.id", ondelete="SET NULL")
     )
     variant: Mapped[str | None]
+    unit_id: Mapped[str | None]  # the unit (user, session) the arm was chosen for
     # What the run was about; copied onto the examples its feedback creates (migration 0010).
     domain: Mapped[str | None]
     task_type: Mapped[str | None]

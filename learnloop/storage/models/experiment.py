@@ -36,6 +36,7 @@ class LearningExperiment(IdMixin, OrgMixin, UpdatedAtMixin, Base):
             name="percentages_sum",
         ),
         CheckConstraint("minimum_sample_size >= 1", name="minimum_sample_size_positive"),
+        CheckConstraint("coverage > 0 AND coverage <= 1", name="coverage_range"),
         CheckConstraint(
             "statistical_significance BETWEEN 0 AND 1", name="statistical_significance_range"
         ),
@@ -61,6 +62,17 @@ class LearningExperiment(IdMixin, OrgMixin, UpdatedAtMixin, Base):
     ended_at: Mapped[datetime | None]
     created_by_user_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
+    )
+    # GrowthBook hash seed; NULL: the experiment's id (a stable key of the experiment).
+    hash_seed: Mapped[str | None]
+    coverage: Mapped[float] = mapped_column(server_default=text("1"))
+    guardrails: Mapped[bool] = mapped_column(server_default=text("true"))
+    # A canary: the approved run under test, and the deployment made when its winner was promoted.
+    training_run_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("training_runs.id", ondelete="SET NULL")
+    )
+    promoted_deployment_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("deployments.id", ondelete="SET NULL")
     )
 
 

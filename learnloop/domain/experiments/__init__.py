@@ -1,0 +1,1 @@
+"""A/B experiments: assignment, lifecycle rules, outcome statistics and canary deployments."""

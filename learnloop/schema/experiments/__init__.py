@@ -1,0 +1,1 @@
+"""GraphQL for experiments: the Experiment type and its results, and the root fields."""
