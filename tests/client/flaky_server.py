@@ -52,7 +52,8 @@ class Flaky:
 def main() -> None:
     port, app_url = int(sys.argv[1]), sys.argv[2]
     engine = create_async_engine(app_url, pool_size=5)
-    app = Flaky(create_app(test_settings(), engine=engine))
+    # No in-process worker: it would claim other tests' webhook deliveries in the shared database.
+    app = Flaky(create_app(test_settings(worker_in_process=False), engine=engine))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
 
