@@ -179,7 +179,7 @@ def in_process_worker(state: AppState) -> Worker | None:
     if not state.settings.worker_in_process or not state.engines.available():
         return None
     cfg = WorkerSettings.from_settings(state.settings)
-    webhooks = WebhookSender(state.engine, state.settings)
+    webhooks = WebhookSender(state.engine, state.settings, counters=state.counters)
     return Worker(state.engine, state.engines, state.bus, cfg, webhooks=webhooks)
 
 

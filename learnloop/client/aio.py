@@ -4,27 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import time
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 
 from learnloop.client import operations as ops
-from learnloop.client.cache import TtlCache
+from learnloop.client.core import ClientCore, Options
 from learnloop.client.results import (
     AgentConfig,
-    ClientStats,
     ExecutionResult,
     FeedbackResult,
     FeedbackToken,
     LearnloopError,
 )
 
-log = logging.getLogger("learnloop.client")
 
-
-class AsyncLearnloopClient:
+class AsyncLearnloopClient(ClientCore):
     """As LearnloopClient; the sender is a task on the running loop. Use `async with` or
     `await close()`: an event loop cannot flush at interpreter exit."""
 
@@ -33,32 +29,17 @@ class AsyncLearnloopClient:
         url: str,
         api_key: str,
         *,
-        timeout: float = 10.0,
-        max_retries: int = 3,
-        retry_for: float = 60.0,
-        max_queue: int = 10_000,
-        batch_size: int = ops.MAX_BATCH,
-        linger: float = 0.05,
-        config_ttl: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        **options: Unpack[Options],
     ) -> None:
-        self.url = url.rstrip("/") + "/graphql" if not url.endswith("/graphql") else url
+        super().__init__(url, api_key, options)
         self._http = httpx.AsyncClient(
-            timeout=timeout, headers={"authorization": f"Bearer {api_key}"}, transport=transport
+            timeout=self.timeout, headers=self.headers, transport=transport
         )
-        self.max_retries = max_retries
-        self.retry_for = retry_for
-        self.batch_size = batch_size
-        self.linger = linger
-        self.stats = ClientStats()
-        self._configs: TtlCache[tuple[str, str | None], AgentConfig] = TtlCache(config_ttl)
-        self._queue: asyncio.Queue[ops.Item] = asyncio.Queue(maxsize=max_queue)
-        self._finished = 0
+        self._queue: asyncio.Queue[ops.Item] = asyncio.Queue(maxsize=self.max_queue)
         self._progress = asyncio.Event()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._closed = False
-        self._closed_hard = False
 
     async def _post(
         self, query: str, variables: dict[str, Any], *, retries: int | None
@@ -76,9 +57,7 @@ class AsyncLearnloopClient:
             except httpx.TransportError as exc:
                 problem = type(exc).__name__
             attempt += 1
-            out_of_time = time.monotonic() - started > self.retry_for
-            if (retries is not None and attempt > retries) or out_of_time or self._closed_hard:
-                raise LearnloopError(f"service unavailable after {attempt} attempts: {problem}")
+            self._give_up(attempt, started, retries, problem)
             await asyncio.sleep(ops.backoff(attempt))
 
     async def record_execution(
@@ -93,11 +72,7 @@ class AsyncLearnloopClient:
         background: bool = True,
         **fields: Any,
     ) -> ExecutionResult | None:
-        item = ops.execution_input(
-            agent_id,
-            execution_id,
-            {"input": input, "output": output, "metadata": metadata, "domain": domain, **fields},
-        )
+        item = self._execution(agent_id, execution_id, input, output, metadata, domain, fields)
         if background:
             self._enqueue(ops.Item("execution", item))
             return None
@@ -128,30 +103,22 @@ class AsyncLearnloopClient:
         end_user_id: str | None = None,
         expires_in_seconds: int = 3600,
     ) -> FeedbackToken:
-        item = ops.execution_input(
-            agent_id,
-            execution_id,
-            {"end_user_id": end_user_id, "expires_in_seconds": expires_in_seconds},
-        )
-        data = await self._post(
-            ops.CREATE_FEEDBACK_TOKEN, {"input": item}, retries=self.max_retries
-        )
+        variables = self._token_request(agent_id, execution_id, end_user_id, expires_in_seconds)
+        data = await self._post(ops.CREATE_FEEDBACK_TOKEN, variables, retries=self.max_retries)
         return ops.feedback_token(data)
 
     async def agent_config(self, agent_id: str, unit_id: str | None = None) -> AgentConfig:
-        key = (agent_id, unit_id)
-        cached = self._configs.get(key)
+        cached = self._configs.get((agent_id, unit_id))
         if cached is not None:
             return cached
         variables = {"agentId": agent_id, "unitId": unit_id}
         data = await self._post(ops.AGENT_CONFIG, variables, retries=self.max_retries)
         found = ops.agent_config(data)
-        self._configs.put(key, found)
+        self._configs.put((agent_id, unit_id), found)
         return found
 
     def _enqueue(self, item: ops.Item) -> None:
-        if self._closed:
-            raise LearnloopError("client is closed")
+        self._check_open()
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run())
         try:
@@ -170,29 +137,15 @@ class AsyncLearnloopClient:
             while len(pending) < 2 * self.batch_size and not self._queue.empty():
                 pending.append(self._queue.get_nowait())
             batch, pending = ops.take(pending, self.batch_size)
-            await self._send(batch)
-
-    async def _send(self, batch: list[ops.Item]) -> None:
-        query, variables = ops.batch_request(batch)
-        try:
-            rejected = ops.batch_rejections(await self._post(query, variables, retries=None))
-        except LearnloopError as exc:
-            log.warning("learnloop: dropped %d items: %s", len(batch), exc)
-            self._finish(len(batch), dropped=len(batch), errors=[str(exc)])
-            return
-        if rejected:
-            log.warning("learnloop: the service refused %d items: %s", len(rejected), rejected[:3])
-        self._finish(len(batch), rejected=len(rejected), errors=rejected)
-
-    def _finish(
-        self, count: int, *, dropped: int = 0, rejected: int = 0, errors: list[str] | None = None
-    ) -> None:
-        self._finished += count
-        self.stats.dropped += dropped
-        self.stats.rejected += rejected
-        self.stats.sent += count - dropped - rejected
-        self.stats.last_errors = [*self.stats.last_errors, *(errors or [])][-20:]
-        self._progress.set()
+            query, variables = ops.batch_request(batch)
+            try:
+                sent: dict[str, Any] | LearnloopError = await self._post(
+                    query, variables, retries=None
+                )
+            except LearnloopError as exc:
+                sent = exc
+            self._settle(batch, sent)
+            self._progress.set()
 
     async def flush(self, timeout: float | None = None) -> bool:  # noqa: ASYNC109 - same API as the sync client
         """Send everything queued so far; False if `timeout` passed first."""

@@ -4,29 +4,25 @@ from __future__ import annotations
 
 import atexit
 import itertools
-import logging
 import queue
 import threading
 import time
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 
 from learnloop.client import operations as ops
-from learnloop.client.cache import TtlCache
+from learnloop.client.core import ClientCore, Options
 from learnloop.client.results import (
     AgentConfig,
-    ClientStats,
     ExecutionResult,
     FeedbackResult,
     FeedbackToken,
     LearnloopError,
 )
 
-log = logging.getLogger("learnloop.client")
 
-
-class LearnloopClient:
+class LearnloopClient(ClientCore):
     """`record_execution` and `submit_feedback` queue and return at once (background=True).
 
     A daemon thread sends what is queued in batches, retrying 502/503/504 and connection
@@ -40,41 +36,19 @@ class LearnloopClient:
         url: str,
         api_key: str,
         *,
-        timeout: float = 10.0,
-        max_retries: int = 3,
-        retry_for: float = 60.0,
-        max_queue: int = 10_000,
-        batch_size: int = ops.MAX_BATCH,
-        linger: float = 0.05,
-        config_ttl: float = 10.0,
         transport: httpx.BaseTransport | None = None,
+        **options: Unpack[Options],
     ) -> None:
-        self.url = url.rstrip("/") + "/graphql" if not url.endswith("/graphql") else url
-        self._http = httpx.Client(
-            timeout=timeout,
-            headers={"authorization": f"Bearer {api_key}"},
-            transport=transport,
-        )
-        self.max_retries = max_retries
-        self.retry_for = retry_for
-        self.batch_size = batch_size
-        self.linger = linger
-        self.stats = ClientStats()
-        self._configs: TtlCache[tuple[str, str | None], AgentConfig] = TtlCache(config_ttl)
-        self._queue: queue.Queue[ops.Item] = queue.Queue(maxsize=max_queue)
+        super().__init__(url, api_key, options)
+        self._http = httpx.Client(timeout=self.timeout, headers=self.headers, transport=transport)
+        self._queue: queue.Queue[ops.Item] = queue.Queue(maxsize=self.max_queue)
         self._done = threading.Condition()
-        self._finished = 0
         self._wake = threading.Event()
-        self._closed = False
-        # Set by close() when flushing timed out: the sender stops retrying.
-        self._closed_hard = False
         # next() on itertools.count is atomic: callers on many threads never lose a count.
         self._queued = itertools.count(1)
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         atexit.register(self.close)
-
-    # -- requests ---------------------------------------------------------------------------
 
     def _post(
         self, query: str, variables: dict[str, Any], *, retries: int | None
@@ -91,9 +65,7 @@ class LearnloopClient:
             except httpx.TransportError as exc:
                 problem = type(exc).__name__
             attempt += 1
-            out_of_time = time.monotonic() - started > self.retry_for
-            if (retries is not None and attempt > retries) or out_of_time or self._closed_hard:
-                raise LearnloopError(f"service unavailable after {attempt} attempts: {problem}")
+            self._give_up(attempt, started, retries, problem)
             time.sleep(ops.backoff(attempt))
 
     def record_execution(
@@ -110,11 +82,7 @@ class LearnloopClient:
     ) -> ExecutionResult | None:
         """Report a run (idempotent on agent_id + execution_id). Extra fields: task_type,
         experiment_id, unit_id. In the background it returns None at once."""
-        item = ops.execution_input(
-            agent_id,
-            execution_id,
-            {"input": input, "output": output, "metadata": metadata, "domain": domain, **fields},
-        )
+        item = self._execution(agent_id, execution_id, input, output, metadata, domain, fields)
         if background:
             self._enqueue(ops.Item("execution", item))
             return None
@@ -146,30 +114,24 @@ class LearnloopClient:
         end_user_id: str | None = None,
         expires_in_seconds: int = 3600,
     ) -> FeedbackToken:
-        item = ops.execution_input(
-            agent_id,
-            execution_id,
-            {"end_user_id": end_user_id, "expires_in_seconds": expires_in_seconds},
-        )
-        data = self._post(ops.CREATE_FEEDBACK_TOKEN, {"input": item}, retries=self.max_retries)
+        variables = self._token_request(agent_id, execution_id, end_user_id, expires_in_seconds)
+        data = self._post(ops.CREATE_FEEDBACK_TOKEN, variables, retries=self.max_retries)
         return ops.feedback_token(data)
 
     def agent_config(self, agent_id: str, unit_id: str | None = None) -> AgentConfig:
         """The effective config for this unit (user, session); cached for `config_ttl` seconds."""
-        key = (agent_id, unit_id)
-        cached = self._configs.get(key)
+        cached = self._configs.get((agent_id, unit_id))
         if cached is not None:
             return cached
         variables = {"agentId": agent_id, "unitId": unit_id}
         found = ops.agent_config(self._post(ops.AGENT_CONFIG, variables, retries=self.max_retries))
-        self._configs.put(key, found)
+        self._configs.put((agent_id, unit_id), found)
         return found
 
     # -- background -------------------------------------------------------------------------
 
     def _enqueue(self, item: ops.Item) -> None:
-        if self._closed:
-            raise LearnloopError("client is closed")
+        self._check_open()
         if self._thread is None:
             self._start()
         try:
@@ -210,24 +172,11 @@ class LearnloopClient:
     def _send(self, batch: list[ops.Item]) -> None:
         query, variables = ops.batch_request(batch)
         try:
-            rejected = ops.batch_rejections(self._post(query, variables, retries=None))
+            sent: dict[str, Any] | LearnloopError = self._post(query, variables, retries=None)
         except LearnloopError as exc:
-            log.warning("learnloop: dropped %d items: %s", len(batch), exc)
-            self._finish(len(batch), dropped=len(batch), errors=[str(exc)])
-            return
-        if rejected:
-            log.warning("learnloop: the service refused %d items: %s", len(rejected), rejected[:3])
-        self._finish(len(batch), rejected=len(rejected), errors=rejected)
-
-    def _finish(
-        self, count: int, *, dropped: int = 0, rejected: int = 0, errors: list[str] | None = None
-    ) -> None:
+            sent = exc
         with self._done:
-            self._finished += count
-            self.stats.dropped += dropped
-            self.stats.rejected += rejected
-            self.stats.sent += count - dropped - rejected
-            self.stats.last_errors = [*self.stats.last_errors, *(errors or [])][-20:]
+            self._settle(batch, sent)
             self._done.notify_all()
 
     def flush(self, timeout: float | None = None) -> bool:
@@ -249,9 +198,8 @@ class LearnloopClient:
         atexit.unregister(self.close)
         flushed = self.flush(timeout)
         self._closed = True
-        if not flushed:
-            # Stop retrying: whatever is still queued is dropped and counted.
-            self._closed_hard = True
+        # Stop retrying: whatever is still queued is dropped and counted.
+        self._closed_hard = not flushed
         if self._thread is not None:
             self._thread.join(timeout)
         with self._done:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import socket
 import time
+from collections import Counter
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -25,7 +26,13 @@ class WebhookSender:
     """Every worker runs one; the claim's lease makes each attempt happen once."""
 
     def __init__(
-        self, engine: AsyncEngine, settings: Settings, *, batch: int = 20, poll: float = 1.0
+        self,
+        engine: AsyncEngine,
+        settings: Settings,
+        *,
+        batch: int = 20,
+        poll: float = 1.0,
+        counters: Counter[str] | None = None,
     ) -> None:
         self.engine = engine
         self.schedule = rules.retry_schedule(settings.webhook_retry_seconds)
@@ -33,8 +40,8 @@ class WebhookSender:
         self.timeout = settings.webhook_timeout_seconds
         self.batch = batch
         self.poll = poll
-        self.delivered = 0
-        self.failed = 0
+        # The API process's counters when the worker runs in-process (shown on /metrics).
+        self.counters: Counter[str] = counters if counters is not None else Counter()
 
     async def deliver_due(self) -> int:
         """Attempt every due delivery once (those other workers hold are skipped)."""
@@ -57,9 +64,9 @@ class WebhookSender:
         status_code, error = await self._post(http, url, secrets, message_id, body.encode())
         result = rules.outcome(self.schedule, attempt, status_code, error)
         if result.status == "DELIVERED":
-            self.delivered += 1
+            self.counters["webhook_deliveries"] += 1
         else:
-            self.failed += 1
+            self.counters["webhook_failures"] += 1
             log.info(
                 "webhook.attempt_failed",
                 delivery=str(delivery_id),

@@ -42,3 +42,4 @@ async def test_operation_counters_latency_and_error_codes_move(api: Api) -> None
     assert moved("learnloop_graphql_errors_total", (("code", "FORBIDDEN"),)) >= 1
     assert ("learnloop_db_pool_checked_out", ()) in after
     assert ("learnloop_db_pool_size", ()) in after
+    assert ("learnloop_webhook_deliveries_total", ()) in after
