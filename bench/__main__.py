@@ -6,7 +6,7 @@ import asyncio
 import importlib
 import sys
 
-BENCHMARKS = ["ingest", "reads", "stats", "subscriptions", "claims", "agent_config"]
+BENCHMARKS = ["ingest", "reads", "stats", "subscriptions", "claims", "agent_config", "prompt_eval"]
 
 
 def main() -> None:

@@ -123,6 +123,11 @@ class Settings(BaseSettings):
     llm_base_url: str | None = None
     llm_model: str = "gpt-4o-mini"
     llm_api_key: SecretStr | None = None
+    llm_timeout_seconds: float = Field(default=60.0, gt=0, description="Per chat request.")
+    llm_max_retries: int = Field(default=4, ge=0, le=20, description="On 429, 5xx, network errors.")
+    llm_concurrency: int = Field(
+        default=8, ge=1, le=256, description="Chat requests one run keeps in flight at most."
+    )
 
     @model_validator(mode="after")
     def _heartbeat_inside_lease(self) -> Settings:

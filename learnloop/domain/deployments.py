@@ -26,6 +26,7 @@ class ResultKind(StrEnum):
     FILES_ONLY = "FILES_ONLY"  # training files, no fine-tuning API configured
     JOB_SUBMITTED = "JOB_SUBMITTED"  # a provider job was started but not followed to its model
     FINE_TUNED_MODEL = "FINE_TUNED_MODEL"  # the provider's job succeeded: a model id to use
+    PROMPT = "PROMPT"  # a prompt (system text and demos) to send: `deployable.prompt`
 
 
 @dataclass(frozen=True)

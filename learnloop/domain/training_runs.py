@@ -11,6 +11,7 @@ from uuid import UUID
 
 from learnloop.domain.audit import AuditEntry, AuditSink
 from learnloop.domain.datasets import DatasetRecord, DatasetStatus
+from learnloop.domain.engines.prompts import deployed_prompt
 from learnloop.domain.errors import ErrorCode, Problem, UserInputError
 from learnloop.domain.principal import Principal
 
@@ -146,10 +147,14 @@ class EngineCatalog(Protocol):
     def validate_config(
         self, training_type: TrainingType, config: Mapping[str, Any]
     ) -> dict[str, Any]: ...
+    def dataset_problems(
+        self, training_type: TrainingType, dataset: DatasetRecord
+    ) -> list[Problem]: ...
 
 
 class TrainingRunStore(Protocol):
     async def dataset(self, dataset_id: UUID) -> DatasetRecord | None: ...
+    async def active_deployment_config(self, agent_key: str) -> dict[str, Any] | None: ...
     async def ensure_agent(self, key: str) -> UUID: ...
     async def insert(
         self, org_id: UUID, new: NewTrainingRun, agent_id: UUID, created_by: UUID | None
@@ -248,6 +253,25 @@ def check_dataset_trainable(dataset: DatasetRecord | None) -> list[Problem]:
     return []
 
 
+def check_dataset_fits(
+    catalog: EngineCatalog, training_type: TrainingType, dataset: DatasetRecord | None
+) -> list[Problem]:
+    """The engine's own needs (e.g. the splits it uses), once the dataset itself is trainable."""
+    if dataset is None or check_dataset_trainable(dataset) or not catalog.supports(training_type):
+        return []
+    return catalog.dataset_problems(training_type, dataset)
+
+
+async def _with_deployed_prompt(
+    store: TrainingRunStore, new: NewTrainingRun, config: dict[str, Any]
+) -> dict[str, Any]:
+    """An engine that leaves `basePrompt` open starts from the agent's active deployed prompt."""
+    if "basePrompt" not in config or config["basePrompt"] is not None:
+        return config
+    deployed = deployed_prompt(await store.active_deployment_config(new.agent_key.strip()))
+    return {**config, "basePrompt": deployed if deployed is not None else ""}
+
+
 async def create_training_run(
     store: TrainingRunStore,
     catalog: EngineCatalog,
@@ -266,9 +290,11 @@ async def create_training_run(
         *config_problems,
         *check_dataset_trainable(dataset),
         *check_agent_covered(dataset, new.agent_key),
+        *check_dataset_fits(catalog, new.training_type, dataset),
     ]
     if problems:
         raise UserInputError(problems)
+    config = await _with_deployed_prompt(store, new, config)
     cleaned = NewTrainingRun(
         dataset_id=new.dataset_id,
         agent_key=new.agent_key.strip(),

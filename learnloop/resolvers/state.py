@@ -40,7 +40,7 @@ class AppState:
                 issuer=settings.jwt_issuer,
                 audience=settings.jwt_audience,
             ),
-            engines=build_registry(settings),
+            engines=build_registry(settings, engine),
             # One LISTEN connection per API process, started on first use or at app start.
             bus=EventBus(engine.url),
             rate_limits=rate_limit_store(settings, engine),

@@ -21,5 +21,9 @@ async def load(uow: UnitOfWork, dataset_id: UUID) -> TrainingData | None:
     async for batch in dataset_examples.export_records(uow, dataset, None, BATCH):
         records.extend(batch)
     return TrainingData(
-        dataset_id=dataset.id, name=dataset.name, version=dataset.version, examples=tuple(records)
+        dataset_id=dataset.id,
+        name=dataset.name,
+        version=dataset.version,
+        examples=tuple(records),
+        org_id=dataset.org_id,
     )

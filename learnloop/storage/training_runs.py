@@ -21,7 +21,7 @@ from learnloop.domain.training_runs import (
     TrainingRunRecord,
     TrainingType,
 )
-from learnloop.storage import agents, datasets
+from learnloop.storage import agents, datasets, deployments
 from learnloop.storage.models import Agent, TrainingRun, TrainingRunArtifact, TrainingRunEvent
 from learnloop.storage.pagination import count, keyset_page
 from learnloop.storage.unit_of_work import UnitOfWork
@@ -211,6 +211,16 @@ class TrainingRunRepository:
 
     async def dataset(self, dataset_id: UUID) -> DatasetRecord | None:
         return await datasets.get(self.uow, dataset_id)
+
+    async def active_deployment_config(self, agent_key: str) -> dict[str, Any] | None:
+        agent = await self.uow.first(
+            select(_AGENTS.c.active_deployment_id).where(_AGENTS.c.key == agent_key)
+        )
+        if agent is None or agent.active_deployment_id is None:
+            return None
+        found = await deployments.by_ids(self.uow, [agent.active_deployment_id])
+        record = found.get(agent.active_deployment_id)
+        return record.config if record is not None else None
 
     async def ensure_agent(self, key: str) -> UUID:
         return (await agents.ensure(self.uow, [key]))[key]

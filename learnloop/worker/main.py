@@ -27,7 +27,7 @@ async def run_worker(target: DatabaseTarget, settings: Settings, concurrency: in
                 f"the database is at migration {current or '(none)'} but this worker needs {head}: "
                 "run `learnloop migrate` first"
             )
-        registry = build_registry(settings)
+        registry = build_registry(settings, engine)
         if not registry.available():
             raise ConfigurationError("no training engines are installed; nothing to run")
         worker = Worker(

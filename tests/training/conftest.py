@@ -139,7 +139,8 @@ def workers(tmp_path: Path) -> Iterator[list[WorkerProcess]]:
 @asynccontextmanager
 async def running_worker(api: Api, concurrency: int = 1, **settings: Any) -> AsyncIterator[Worker]:
     """A worker in this process (its own listener, like a separate process would have)."""
-    registry = build_registry(test_settings(engine_modules=TEST_ENGINES, **settings))
+    settings.setdefault("engine_modules", TEST_ENGINES)
+    registry = build_registry(test_settings(**settings), api.engine)
     bus = EventBus(api.target.app_url)
     cfg = WorkerSettings(
         concurrency=concurrency, lease_seconds=LEASE, heartbeat_seconds=HEARTBEAT, poll_seconds=2

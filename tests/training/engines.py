@@ -1,10 +1,10 @@
 """A test engine for worker mechanics, plugged in through LEARNLOOP_ENGINE_MODULES.
 
-It registers for PROMPT_OPTIMIZATION (a type with no product engine yet), steps `steps` times,
-reports progress after each step, and can fail on request. With `probeDir` it records what it
-does and holds an exclusive flock on `<probeDir>/<probeKey>.lock` while it runs: if a second
-process ever runs the same run at once, it finds the lock taken and writes an `overlap` line.
-The kernel drops the lock when a process dies, so a SIGKILLed worker releases it.
+It registers for PROMPT_OPTIMIZATION (replacing the product engine where it is loaded), steps
+`steps` times, reports progress after each step, and can fail on request. With `probeDir` it
+records what it does and holds an exclusive flock on `<probeDir>/<probeKey>.lock` while it runs:
+if a second process ever runs the same run at once, it finds the lock taken and writes an
+`overlap` line. The kernel drops the lock when a process dies, so a SIGKILLed worker releases it.
 """
 
 from __future__ import annotations

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from tests.training.ops import eventually
+from tests.training.local_server import serve_app
 
 API_KEY = "stub-key"
 
@@ -106,18 +103,5 @@ def build_app(state: StubState) -> Starlette:
 async def stub_provider() -> AsyncIterator[tuple[str, StubState]]:
     """Serve the stub on a free local port; yields its base URL (…/v1) and its state."""
     state = StubState()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            build_app(state), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
-        )
-    )
-    task = asyncio.create_task(server.serve())
-    await eventually(lambda: server.started)
-    try:
-        yield f"http://127.0.0.1:{port}/v1", state
-    finally:
-        server.should_exit = True
-        await task
+    async with serve_app(build_app(state)) as base:
+        yield f"{base}/v1", state

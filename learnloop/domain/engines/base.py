@@ -22,6 +22,7 @@ class TrainingData:
     name: str
     version: int
     examples: tuple[ExportRecord, ...]
+    org_id: UUID | None = None  # whose data it is (engines scope caches such as LLM replay by it)
 
     def split(self, split: Split) -> tuple[ExportRecord, ...]:
         return tuple(e for e in self.examples if e.split is split)

@@ -6,7 +6,9 @@ import importlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from learnloop.domain.datasets import DatasetRecord
 from learnloop.domain.engines.base import Engine
+from learnloop.domain.errors import Problem
 from learnloop.domain.training_runs import TrainingType
 
 
@@ -34,6 +36,13 @@ class EngineRegistry:
         self, training_type: TrainingType, config: Mapping[str, Any]
     ) -> dict[str, Any]:
         return self._engines[training_type].validate_config(config)
+
+    def dataset_problems(
+        self, training_type: TrainingType, dataset: DatasetRecord
+    ) -> list[Problem]:
+        """What the engine needs from a dataset that this one lacks (engines may not check)."""
+        check = getattr(self._engines.get(training_type), "check_dataset", None)
+        return list(check(dataset)) if check is not None else []
 
 
 def load_plugins(registry: EngineRegistry, modules: Sequence[str]) -> None:

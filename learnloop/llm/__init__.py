@@ -1,0 +1,1 @@
+"""Adapters behind the domain's LLM protocols: chat client, replay cache, offline embeddings."""
