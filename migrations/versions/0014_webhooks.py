@@ -8,7 +8,7 @@
   the delivering worker (SECURITY DEFINER): due deliveries, FOR UPDATE SKIP LOCKED, leased.
 
 Revision ID: 0014_webhooks
-Revises: 0012_experiments
+Revises: 0011_llm_cache
 """
 
 from collections.abc import Sequence
@@ -19,7 +19,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import ARRAY
 
 revision: str = "0014_webhooks"
-down_revision: str | None = "0012_experiments"
+down_revision: str | None = "0011_llm_cache"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

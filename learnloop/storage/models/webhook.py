@@ -1,4 +1,4 @@
-"""Webhook endpoints and their deliveries (the outbox; see migration 0014 and ADR 0015)."""
+"""Webhook endpoints and their deliveries (the outbox; see migration 0014 and ADR 0016)."""
 
 from __future__ import annotations
 
