@@ -46,6 +46,13 @@ OPERATION_ROLES: dict[str, Role | None] = {
     "freezeDataset": Role.MANAGER,
     "createDatasetVersion": Role.MANAGER,
     "recordExecution": Role.MEMBER,
+    "recordExecutionBatch": Role.MEMBER,
+    "webhookEndpoints": Role.ADMIN,
+    "webhookDeliveries": Role.ADMIN,
+    "createWebhookEndpoint": Role.ADMIN,
+    "deleteWebhookEndpoint": Role.ADMIN,
+    "rotateWebhookSecret": Role.ADMIN,
+    "redeliverWebhook": Role.ADMIN,
     "setAgentDefaults": Role.MEMBER,
     "submitFeedback": Role.MEMBER,  # or a feedback token for that one execution (below)
     "submitFeedbackBatch": Role.MEMBER,

@@ -1,4 +1,4 @@
-"""Root fields for agents and executions: agent, agents, execution, recordExecution."""
+"""Root fields for agents and executions: agent, agents, execution, recordExecution(+Batch)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,20 @@ from uuid import UUID
 import strawberry
 from strawberry import relay
 
-from learnloop.domain.executions import AgentDefaults
+from learnloop.domain.executions import AgentDefaults, ExecutionReport
 from learnloop.resolvers import executions as resolve
 from learnloop.resolvers.context import Info
+from learnloop.resolvers.input_limits import UnknownId
 from learnloop.schema import fields
 from learnloop.schema.agent import Agent, SetAgentDefaultsInput, SetAgentDefaultsPayload
 from learnloop.schema.errors import UserError
-from learnloop.schema.execution import Execution, RecordExecutionInput, RecordExecutionPayload
+from learnloop.schema.execution import (
+    Execution,
+    RecordExecutionBatchInput,
+    RecordExecutionBatchPayload,
+    RecordExecutionInput,
+    RecordExecutionPayload,
+)
 from learnloop.schema.node import decode_global_id
 from learnloop.schema.pagination import After, Connection, First, load_page, page_request
 
@@ -26,6 +33,25 @@ def experiment_uuid(global_id: relay.GlobalID | None) -> UUID | None:
     if global_id is None:
         return None
     return decode_global_id(global_id, EXPERIMENT_TYPE, "experimentId")
+
+
+def _report(item: RecordExecutionInput) -> ExecutionReport:
+    """A batch item; an unreadable experimentId refuses that item only."""
+    try:
+        experiment_id, unknown = experiment_uuid(item.experiment_id), False
+    except UnknownId:
+        experiment_id, unknown = None, True
+    return ExecutionReport(
+        agent_key=item.agent_id,
+        execution_key=item.execution_id,
+        input=item.input,
+        output=item.output,
+        metadata=item.metadata,
+        experiment_id=experiment_id,
+        domain=item.domain,
+        task_type=item.task_type,
+        unknown_experiment=unknown,
+    )
 
 
 @strawberry.type
@@ -89,6 +115,24 @@ class AgentsMutation:
             execution=Execution.from_record(record) if record else None,
             outcome=outcome,
             user_errors=UserError.from_problems(problems),
+        )
+
+    @fields.mutation(
+        description="Report up to 500 runs in one request (MEMBER); each item as recordExecution. "
+        "Valid items are recorded even if others are refused."
+    )
+    async def record_execution_batch(
+        self, info: Info, input: RecordExecutionBatchInput
+    ) -> RecordExecutionBatchPayload:
+        result, problems = await resolve.record_execution_batch(
+            info.context, [_report(item) for item in input.items]
+        )
+        recorded = result.recorded if result else []
+        return RecordExecutionBatchPayload(
+            executions=[Execution.from_record(r[0]) if r else None for r in recorded],
+            outcomes=[r[1] if r else None for r in recorded],
+            recorded_count=sum(1 for r in recorded if r is not None),
+            user_errors=UserError.from_problems([*problems, *(result.problems if result else [])]),
         )
 
     @fields.mutation(

@@ -150,3 +150,23 @@ class RecordExecutionPayload:
         description="CREATED (new), FILLED_STUB (feedback had arrived first) or EXISTING (already reported; nothing changed)."
     )  # type: ignore[valid-type]
     user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.input(description="Up to 500 executions to record in one request.")
+class RecordExecutionBatchInput:
+    items: list[RecordExecutionInput] = strawberry.field(description="At most 500.")
+
+
+@strawberry.type(description="What recordExecutionBatch did, per item in input order.")
+class RecordExecutionBatchPayload:
+    executions: list[Execution | None] = strawberry.field(
+        description="Per item, in input order; null where the item was refused (see userErrors)."
+    )
+    outcomes: list[RecordExecutionOutcome | None] = strawberry.field(  # type: ignore[valid-type]
+        description="Per item, in input order: CREATED, FILLED_STUB or EXISTING (a repeat, "
+        "also within the batch); null where refused."
+    )
+    recorded_count: int = strawberry.field(description="Items not refused.")
+    user_errors: list[UserError] = strawberry.field(
+        description='Field paths start with ["input", "items", "<index>", ...].'
+    )

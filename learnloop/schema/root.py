@@ -16,6 +16,7 @@ from strawberry.types.base import get_object_definition
 from learnloop.config import get_settings
 from learnloop.resolvers.errors import ErrorReporting, LearnloopSchema
 from learnloop.resolvers.input_limits import guard_root_fields
+from learnloop.resolvers.operation_metrics import OperationMetrics
 from learnloop.resolvers.query_limits import LimitedValidation, PageBudget, validation_rules
 from learnloop.resolvers.rate_limits import RateLimiting
 from learnloop.resolvers.scopes import ScopeGuard
@@ -49,6 +50,7 @@ from learnloop.schema.node_root import NodeQuery
 from learnloop.schema.retrieval_feedback import RetrievalFeedbackMutation
 from learnloop.schema.training_root import TrainingMutation, TrainingQuery, TrainingSubscription
 from learnloop.schema.training_run import TrainingRun
+from learnloop.schema.webhooks import WebhooksMutation, WebhooksQuery
 
 Query = merge_types(
     "Query",
@@ -62,6 +64,7 @@ Query = merge_types(
         TrainingQuery,
         AnnotationsQuery,
         ExperimentsQuery,
+        WebhooksQuery,
     ),
 )
 Mutation = merge_types(
@@ -76,6 +79,7 @@ Mutation = merge_types(
         AnnotationsMutation,
         ExperimentsMutation,
         RetrievalFeedbackMutation,
+        WebhooksMutation,
     ),
 )
 Subscription = merge_types("Subscription", (TrainingSubscription, ExperimentsSubscription))
@@ -126,6 +130,8 @@ def _build(max_depth: int, max_aliases: int) -> strawberry.Schema:
             Experiment,
         ],
         extensions=[
+            # First: it sees the result as the caller gets it (committed, errors masked).
+            OperationMetrics,
             CommitUnitOfWork,
             ErrorReporting,
             ScopeGuard,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, and_, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from learnloop.domain import webhooks as webhook_rules
 from learnloop.domain.audit import AuditEntry
 from learnloop.domain.engines.base import Artifact, TrainingData
 from learnloop.domain.principal import system
@@ -29,7 +30,7 @@ from learnloop.domain.training_runs import (
     TrainingType,
     can_transition,
 )
-from learnloop.storage import training_data, training_runs
+from learnloop.storage import training_data, training_runs, webhooks
 from learnloop.storage.audit import AuditLog
 from learnloop.storage.models import TrainingRun, TrainingRunArtifact
 from learnloop.storage.unit_of_work import UnitOfWork, unit_of_work
@@ -68,6 +69,12 @@ async def _record_transition(
 ) -> None:
     details = {"status": t.status.value, **data, **({"error": t.error} if t.error else {})}
     await training_runs.add_event(uow, org_id, run_id, "status", t.message, details)
+    finished = webhook_rules.training_run_finished(
+        run_id, t.status.value, t.error, datetime.now(UTC)
+    )
+    if finished is not None:
+        # In the transaction of the transition: a fenced-out (rolled back) finish sends nothing.
+        await webhooks.enqueue(uow, [finished])
     await AuditLog(uow, None)(
         system(org_id), AuditEntry(AUDIT_ACTIONS[t.status], "TrainingRun", run_id, details)
     )

@@ -19,6 +19,7 @@ from learnloop.domain.run_queue import StopReason
 from learnloop.storage.event_bus import CANCEL, QUEUE, EventBus, Inbox
 from learnloop.storage.job_queue import JobQueue
 from learnloop.worker.job import RunExecution
+from learnloop.worker.webhooks import WebhookSender
 
 log = structlog.get_logger("learnloop.worker")
 
@@ -54,8 +55,10 @@ class Worker:
         bus: EventBus,
         cfg: WorkerSettings,
         worker_id: str | None = None,
+        webhooks: WebhookSender | None = None,
     ) -> None:
         self.registry = registry
+        self.webhooks = webhooks
         self.bus = bus
         self.cfg = cfg
         self.worker_id = worker_id or new_worker_id()
@@ -82,6 +85,8 @@ class Worker:
                 asyncio.create_task(self._watch_cancels(cancels)),
                 asyncio.create_task(self._reap_expired()),
             ]
+            if self.webhooks is not None:
+                helpers.append(asyncio.create_task(self.webhooks.run(self._stopping)))
             try:
                 while not self._stopping.is_set():
                     await self._fill_slots()

@@ -23,6 +23,7 @@ from learnloop.storage.models.training_run import (
     TrainingRunArtifact,
     TrainingRunEvent,
 )
+from learnloop.storage.models.webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Agent",
@@ -53,4 +54,6 @@ __all__ = [
     "TrainingRunEvent",
     "UpdatedAtMixin",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]
