@@ -6,7 +6,16 @@ import asyncio
 import importlib
 import sys
 
-BENCHMARKS = ["ingest", "reads", "stats", "subscriptions", "claims", "agent_config", "prompt_eval"]
+BENCHMARKS = [
+    "ingest",
+    "reads",
+    "stats",
+    "subscriptions",
+    "claims",
+    "agent_config",
+    "prompt_eval",
+    "retrieval",
+]
 
 
 def main() -> None:

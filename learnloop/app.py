@@ -35,6 +35,7 @@ from learnloop.schema.root import get_schema
 from learnloop.storage.database import create_engine, is_unavailable, target_from_settings
 from learnloop.storage.migrations import current_revision, head_revision
 from learnloop.worker.runner import Worker, WorkerSettings
+from learnloop.worker.webhooks import WebhookSender
 
 log = structlog.get_logger("learnloop.http")
 
@@ -178,7 +179,8 @@ def in_process_worker(state: AppState) -> Worker | None:
     if not state.settings.worker_in_process or not state.engines.available():
         return None
     cfg = WorkerSettings.from_settings(state.settings)
-    return Worker(state.engine, state.engines, state.bus, cfg)
+    webhooks = WebhookSender(state.engine, state.settings, counters=state.counters)
+    return Worker(state.engine, state.engines, state.bus, cfg, webhooks=webhooks)
 
 
 def create_app_from_env() -> Starlette:

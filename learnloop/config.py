@@ -96,6 +96,18 @@ class Settings(BaseSettings):
         gt=0,
         description="Claim attempts without a NOTIFY (a safety net, not the path).",
     )
+    webhook_retry_seconds: str | None = Field(
+        default=None,
+        description="Comma-separated delays after each failed webhook attempt "
+        "(default 5,30,120,600,3600); after the last, the delivery is FAILED.",
+    )
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="Deliver webhooks to private, loopback and link-local addresses (tests).",
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Time a webhook receiver has to answer."
+    )
     engine_modules: str = Field(
         default="", description="Comma-separated modules whose register(registry) adds engines."
     )

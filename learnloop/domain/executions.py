@@ -240,6 +240,20 @@ class ExecutionStore(Protocol):
 
     async def experiment_exists(self, experiment_id: UUID) -> bool: ...
 
+    async def experiments_existing(self, experiment_ids: set[UUID]) -> set[UUID]:
+        """Those of the ids that name an experiment of this organisation (one statement)."""
+        ...
+
+    async def agents(self, keys: Sequence[str]) -> Mapping[str, AgentRecord]:
+        """The agents with these keys, whole, creating the missing ones."""
+        ...
+
+    async def record_many(
+        self, executions: Sequence[NewExecution], agent_ids: Mapping[str, UUID]
+    ) -> Mapping[ExecutionRef, tuple[ExecutionRecord, Recorded]]:
+        """record() for distinct executions in a fixed number of statements."""
+        ...
+
     async def complete_examples(self, execution_id: UUID, context: ExampleContext) -> int:
         """Give examples made while the execution was a stub the context they lacked."""
         ...
@@ -275,3 +289,103 @@ async def record_execution(
 async def set_agent_defaults(store: ExecutionStore, defaults: AgentDefaults) -> AgentRecord:
     """Default labels for the agent's future executions (those already recorded keep theirs)."""
     return await store.set_agent_defaults(validate_agent_defaults(defaults))
+
+
+MAX_EXECUTION_BATCH = 500
+
+
+@dataclass(frozen=True)
+class ExecutionReport:
+    """One recordExecutionBatch item as the caller sent it (checked by record_execution_batch)."""
+
+    agent_key: str
+    execution_key: str
+    input: str | None = None
+    output: str | None = None
+    metadata: object = None
+    experiment_id: UUID | None = None
+    domain: str | None = None
+    task_type: str | None = None
+    # The experimentId sent was no id of an experiment (malformed or another type).
+    unknown_experiment: bool = False
+
+
+@dataclass
+class ExecutionBatchResult:
+    """Per item (input order) what was recorded, or None when the item was refused."""
+
+    recorded: list[tuple[ExecutionRecord, Recorded] | None]
+    problems: list[Problem]
+
+
+def _checked(report: ExecutionReport, prefix: tuple[str, ...]) -> NewExecution | list[Problem]:
+    try:
+        return new_execution(
+            agent_key=report.agent_key,
+            execution_key=report.execution_key,
+            input=report.input,
+            output=report.output,
+            metadata=report.metadata,
+            experiment_id=report.experiment_id,
+            domain=report.domain,
+            task_type=report.task_type,
+        )
+    except UserInputError as exc:
+        return [replace(p, field=(*prefix, *p.field)) for p in exc.problems]
+
+
+def _no_experiment(prefix: tuple[str, ...]) -> Problem:
+    return Problem(
+        (*prefix, "experimentId"), "no such experiment in this organisation", ErrorCode.NOT_FOUND
+    )
+
+
+async def record_execution_batch(
+    store: ExecutionStore, reports: Sequence[ExecutionReport]
+) -> ExecutionBatchResult:
+    """recordExecution for many items in a fixed number of statements.
+
+    Valid items are recorded even when others are refused (problems name the item's index).
+    The same (agent, execution) twice in one batch: the first report counts, the repeat is
+    EXISTING, exactly as if it had been sent again afterwards.
+    """
+    if len(reports) > MAX_EXECUTION_BATCH:
+        raise UserInputError.single(
+            ("items",), f"at most {MAX_EXECUTION_BATCH} items per batch", ErrorCode.LIMIT_EXCEEDED
+        )
+    problems: list[Problem] = []
+    checked: dict[int, NewExecution] = {}
+    for index, report in enumerate(reports):
+        prefix = ("items", str(index))
+        item = _checked(report, prefix)
+        if isinstance(item, list):
+            problems.extend(item)
+        elif report.unknown_experiment:
+            problems.append(_no_experiment(prefix))
+        else:
+            checked[index] = item
+    experiments = {e.experiment_id for e in checked.values() if e.experiment_id is not None}
+    known = await store.experiments_existing(experiments) if experiments else set()
+    valid: dict[ExecutionRef, NewExecution] = {}
+    index_of: dict[int, ExecutionRef] = {}
+    for index, item in checked.items():
+        if item.experiment_id is not None and item.experiment_id not in known:
+            problems.append(_no_experiment(("items", str(index))))
+            continue
+        valid.setdefault(item.ref, item)
+        index_of[index] = item.ref
+    agents = await store.agents(sorted({ref.agent_key for ref in valid})) if valid else {}
+    stored = await store.record_many(
+        [with_agent_defaults(e, agents[e.ref.agent_key]) for e in valid.values()],
+        {key: agent.id for key, agent in agents.items()},
+    )
+    for record, outcome in stored.values():
+        if outcome is Recorded.FILLED_STUB:
+            await store.complete_examples(record.id, example_context(record))
+    recorded: list[tuple[ExecutionRecord, Recorded] | None] = [None] * len(reports)
+    first_seen: set[ExecutionRef] = set()
+    for index, ref in sorted(index_of.items()):
+        record, outcome = stored[ref]
+        recorded[index] = (record, outcome if ref not in first_seen else Recorded.EXISTING)
+        first_seen.add(ref)
+    return ExecutionBatchResult(recorded=recorded, problems=problems)

@@ -47,10 +47,21 @@ OPERATION_ROLES: dict[str, Role | None] = {
     "freezeDataset": Role.MANAGER,
     "createDatasetVersion": Role.MANAGER,
     "recordExecution": Role.MEMBER,
+    "recordExecutionBatch": Role.MEMBER,
+    "webhookEndpoints": Role.ADMIN,
+    "webhookDeliveries": Role.ADMIN,
+    "createWebhookEndpoint": Role.ADMIN,
+    "deleteWebhookEndpoint": Role.ADMIN,
+    "rotateWebhookSecret": Role.ADMIN,
+    "redeliverWebhook": Role.ADMIN,
     "setAgentDefaults": Role.MEMBER,
     "submitFeedback": Role.MEMBER,  # or a feedback token for that one execution (below)
     "submitFeedbackBatch": Role.MEMBER,
+    "recordRetrievalFeedback": Role.MEMBER,
+    "recordRetrievalFeedbackBatch": Role.MEMBER,
     "createLearningExample": Role.MEMBER,
+    "learnFromDemonstration": Role.MEMBER,
+    "incorporateCorrection": Role.MEMBER,
     "createFeedbackToken": Role.MEMBER,
     "createTrainingRun": Role.MANAGER,
     "cancelTrainingRun": Role.MANAGER,
@@ -78,6 +89,17 @@ OPERATION_ROLES: dict[str, Role | None] = {
 
 # The only operations an end user's feedback token may call; the resolver checks its scope.
 FEEDBACK_TOKEN_OPERATIONS: frozenset[str] = frozenset({"submitFeedback"})
+
+
+def role_note(operation: str) -> str:
+    """The sentence GraphiQL shows after an operation's description: who may call it."""
+    role = required_role(operation)
+    if role is None:
+        return "Needs no authentication."
+    note = f"Needs role {role.name} or higher."
+    if operation in FEEDBACK_TOKEN_OPERATIONS:
+        note = f"Needs role {role.name} or higher, or a feedback token for that execution."
+    return note
 
 
 def required_role(operation: str) -> Role | None:

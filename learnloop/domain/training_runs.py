@@ -73,7 +73,7 @@ def can_transition(current: RunStatus, target: RunStatus) -> bool:
 class TrainingRunRecord:
     id: UUID
     org_id: UUID
-    dataset_id: UUID
+    dataset_id: UUID | None  # None: a RAG_TUNING run that learns from retrieval feedback only
     agent_id: UUID | None
     agent_key: str | None
     training_type: TrainingType
@@ -124,7 +124,7 @@ class ArtifactRecord:
 
 @dataclass(frozen=True)
 class NewTrainingRun:
-    dataset_id: UUID
+    dataset_id: UUID | None
     agent_key: str
     training_type: TrainingType
     config: dict[str, Any]
@@ -156,6 +156,7 @@ class TrainingRunStore(Protocol):
     async def dataset(self, dataset_id: UUID) -> DatasetRecord | None: ...
     async def active_deployment_config(self, agent_key: str) -> dict[str, Any] | None: ...
     async def ensure_agent(self, key: str) -> UUID: ...
+    async def has_retrieval_feedback(self, agent_key: str) -> bool: ...
     async def insert(
         self, org_id: UUID, new: NewTrainingRun, agent_id: UUID, created_by: UUID | None
     ) -> TrainingRunRecord: ...
@@ -262,6 +263,38 @@ def check_dataset_fits(
     return catalog.dataset_problems(training_type, dataset)
 
 
+def check_dataset_needed(training_type: TrainingType) -> list[Problem]:
+    """Every type but RAG_TUNING trains on a dataset version."""
+    if training_type is TrainingType.RAG_TUNING:
+        return []
+    return [
+        Problem(
+            ("datasetId",),
+            f"{training_type.value} trains on a frozen dataset version: name one",
+            ErrorCode.REQUIRED,
+        )
+    ]
+
+
+async def check_engine_data(
+    store: TrainingRunStore, catalog: EngineCatalog, new: NewTrainingRun
+) -> list[Problem]:
+    """RAG_TUNING learns from the agent's retrieval feedback, not the dataset: it must have some."""
+    agent_key = new.agent_key.strip()
+    if new.training_type is not TrainingType.RAG_TUNING or not catalog.supports(new.training_type):
+        return []
+    if not agent_key or await store.has_retrieval_feedback(agent_key):
+        return []
+    return [
+        Problem(
+            ("agentId",),
+            f"agent '{agent_key}' has no retrieval feedback yet; send some with "
+            "recordRetrievalFeedback before starting RAG_TUNING",
+            ErrorCode.INVALID_STATE,
+        )
+    ]
+
+
 async def _with_deployed_prompt(
     store: TrainingRunStore, new: NewTrainingRun, config: dict[str, Any]
 ) -> dict[str, Any]:
@@ -282,15 +315,23 @@ async def create_training_run(
     """Queue a run (PENDING) for a frozen dataset; every problem with the input is reported at once."""
     assert principal.org_id is not None
     config, config_problems = check_config(catalog, new.training_type, new.config)
-    dataset = await store.dataset(new.dataset_id)
+    dataset = await store.dataset(new.dataset_id) if new.dataset_id is not None else None
+    dataset_checks = (
+        [
+            *check_dataset_trainable(dataset),
+            *check_agent_covered(dataset, new.agent_key),
+            *check_dataset_fits(catalog, new.training_type, dataset),
+        ]
+        if new.dataset_id is not None
+        else check_dataset_needed(new.training_type)
+    )
     problems = [
         *check_engine_available(catalog, new.training_type),
         *check_agent_key(new.agent_key),
         *check_max_attempts(new.max_attempts),
         *config_problems,
-        *check_dataset_trainable(dataset),
-        *check_agent_covered(dataset, new.agent_key),
-        *check_dataset_fits(catalog, new.training_type, dataset),
+        *dataset_checks,
+        *await check_engine_data(store, catalog, new),
     ]
     if problems:
         raise UserInputError(problems)
@@ -313,7 +354,7 @@ async def create_training_run(
             "training_run.create",
             "TrainingRun",
             run.id,
-            {"trainingType": run.training_type.value, "datasetId": str(run.dataset_id)},
+            {"trainingType": run.training_type.value, "datasetId": str(run.dataset_id or "")},
         ),
     )
     return run

@@ -27,11 +27,24 @@ async def metrics(request: Request) -> Response:
         return error_response(401, "metrics need 'Authorization: Bearer <LEARNLOOP_METRICS_TOKEN>'")
     pool = state.engine.pool
     lines = [
+        *state.operations.render(),
         "# TYPE learnloop_http_requests_total counter",
         f"learnloop_http_requests_total {state.counters['requests']}",
         "# TYPE learnloop_http_errors_total counter",
         f"learnloop_http_errors_total {state.counters['errors']}",
+        "# HELP learnloop_webhook_deliveries_total Webhook attempts answered 2xx (in-process worker).",
+        "# TYPE learnloop_webhook_deliveries_total counter",
+        f"learnloop_webhook_deliveries_total {state.counters['webhook_deliveries']}",
+        "# HELP learnloop_webhook_failures_total Webhook attempts that failed (in-process worker).",
+        "# TYPE learnloop_webhook_failures_total counter",
+        f"learnloop_webhook_failures_total {state.counters['webhook_failures']}",
         "# TYPE learnloop_db_pool_checked_out gauge",
         f"learnloop_db_pool_checked_out {getattr(pool, 'checkedout', lambda: 0)()}",
+        "# HELP learnloop_db_pool_overflow Connections open beyond the pool size (negative: room).",
+        "# TYPE learnloop_db_pool_overflow gauge",
+        f"learnloop_db_pool_overflow {getattr(pool, 'overflow', lambda: 0)()}",
+        "# HELP learnloop_db_pool_size Connections the pool keeps.",
+        "# TYPE learnloop_db_pool_size gauge",
+        f"learnloop_db_pool_size {getattr(pool, 'size', lambda: 0)()}",
     ]
     return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")

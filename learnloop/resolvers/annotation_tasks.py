@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from learnloop.domain import annotation_tasks as rules
+from learnloop.domain import webhooks as webhook_rules
 from learnloop.domain.annotation_queue import QueuePolicy, policy_from_settings
 from learnloop.domain.annotation_rules import AnnotationInput
 from learnloop.domain.annotation_stats import AnnotationStats
 from learnloop.domain.annotation_tasks import Claimed, ClaimFilter, QueueFilter, Submitted
+from learnloop.domain.annotation_tasks.records import Outcome
 from learnloop.domain.errors import Problem
 from learnloop.domain.identity import OrganizationRecord
 from learnloop.domain.learning_examples import LearningExampleRecord
 from learnloop.domain.pagination import Page, PageRequest
 from learnloop.domain.principal import Principal
+from learnloop.resolvers import webhooks
 from learnloop.resolvers.context import RequestContext
 from learnloop.resolvers.loaders.identity import OrganizationByIdLoader
 from learnloop.resolvers.mutations import run_mutation
@@ -94,9 +97,18 @@ async def submit(
     ctx: RequestContext, example_id: UUID, data: AnnotationInput
 ) -> tuple[Submitted | None, list[Problem]]:
     store, audit = _store(ctx)
-    return await run_mutation(
-        ctx, lambda p: rules.submit_annotation(store, audit, p, example_id, data)
-    )
+
+    async def action(principal: Principal) -> Submitted:
+        done = await rules.submit_annotation(store, audit, principal, example_id, data)
+        if done.outcome in (Outcome.APPROVED, Outcome.REJECTED):
+            await _decided(ctx, done.example)
+        return done
+
+    return await run_mutation(ctx, action)
+
+
+async def _decided(ctx: RequestContext, example: LearningExampleRecord) -> None:
+    await webhooks.emit(ctx.uow, [webhook_rules.example_decided(example, datetime.now(UTC))])
 
 
 async def adjudicate(
@@ -107,12 +119,15 @@ async def adjudicate(
     corrected_output: str | None,
 ) -> tuple[LearningExampleRecord | None, list[Problem]]:
     store, audit = _store(ctx)
-    return await run_mutation(
-        ctx,
-        lambda p: rules.adjudicate_example(
-            store, audit, p, example_id, approved, notes, corrected_output
-        ),
-    )
+
+    async def action(principal: Principal) -> LearningExampleRecord:
+        decided = await rules.adjudicate_example(
+            store, audit, principal, example_id, approved, notes, corrected_output
+        )
+        await _decided(ctx, decided)
+        return decided
+
+    return await run_mutation(ctx, action)
 
 
 async def assign(

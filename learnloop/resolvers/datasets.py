@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 from uuid import UUID
 
 from learnloop.domain import dataset_curation as curation
+from learnloop.domain import webhooks as webhook_rules
 from learnloop.domain.dataset_curation import Change
 from learnloop.domain.datasets import DatasetRecord, DatasetStatus, ExampleFilter, NewDataset
 from learnloop.domain.errors import Problem
 from learnloop.domain.exports import ExportFormat
 from learnloop.domain.pagination import Page, PageRequest
+from learnloop.domain.principal import Principal
 from learnloop.domain.splits import Split
+from learnloop.resolvers import webhooks
 from learnloop.resolvers.context import RequestContext
 from learnloop.resolvers.loaders.datasets import DatasetByIdLoader, DatasetVersionsByLineageLoader
 from learnloop.resolvers.mutations import run_mutation
@@ -119,9 +123,15 @@ async def freeze_dataset(
     store = DatasetRepository(ctx.uow)
     sink = AuditLog(ctx.uow, ctx.request_id)
     redact = ctx.state.settings.pii_redaction
-    return await run_mutation(
-        ctx, lambda p: curation.freeze_dataset(store, sink, p, dataset_id, redact_pii=redact)
-    )
+
+    async def action(principal: Principal) -> DatasetRecord:
+        frozen = await curation.freeze_dataset(
+            store, sink, principal, dataset_id, redact_pii=redact
+        )
+        await webhooks.emit(ctx.uow, [webhook_rules.dataset_frozen(frozen, datetime.now(UTC))])
+        return frozen
+
+    return await run_mutation(ctx, action)
 
 
 async def create_dataset_version(

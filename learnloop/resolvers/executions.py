@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -82,3 +83,10 @@ async def set_agent_defaults(
 ) -> tuple[AgentRecord | None, list[Problem]]:
     store = ExecutionRepository(ctx.uow)
     return await run_mutation(ctx, lambda _: rules.set_agent_defaults(store, defaults))
+
+
+async def record_execution_batch(
+    ctx: RequestContext, reports: Sequence[rules.ExecutionReport]
+) -> tuple[rules.ExecutionBatchResult | None, list[Problem]]:
+    store = ExecutionRepository(ctx.uow)
+    return await run_mutation(ctx, lambda _: rules.record_execution_batch(store, reports))

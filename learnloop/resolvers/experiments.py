@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from contextlib import ExitStack
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from graphql import GraphQLError
 
+from learnloop.domain import webhooks as webhook_rules
 from learnloop.domain.deployments import DeploymentRecord
 from learnloop.domain.errors import Problem
 from learnloop.domain.experiments import assignment, canary, lifecycle
@@ -24,7 +26,9 @@ from learnloop.domain.experiments.records import (
     Variant,
 )
 from learnloop.domain.pagination import Page, PageRequest
+from learnloop.domain.principal import Principal
 from learnloop.domain.training_runs import TrainingRunRecord
+from learnloop.resolvers import webhooks
 from learnloop.resolvers.context import RequestContext
 from learnloop.resolvers.loaders.experiments import ExperimentByIdLoader, ExperimentDataByIdLoader
 from learnloop.resolvers.mutations import run_mutation
@@ -93,12 +97,20 @@ async def update_experiment_status(
 ) -> tuple[ExperimentRecord | None, list[Problem]]:
     store, sink = _parts(ctx)
     limit = ctx.settings.experiments_per_agent
-    return await run_mutation(
-        ctx,
-        lambda p: lifecycle.update_experiment_status(
-            store, sink, p, experiment_id, status, max_running_per_agent=limit
-        ),
-    )
+
+    async def action(principal: Principal) -> ExperimentRecord:
+        record = await lifecycle.update_experiment_status(
+            store, sink, principal, experiment_id, status, max_running_per_agent=limit
+        )
+        if record.status is ExperimentStatus.COMPLETED:
+            winner = record.winner.value if record.winner else None
+            concluded = webhook_rules.experiment_concluded(
+                record.id, record.agent_key, winner or "NONE", datetime.now(UTC)
+            )
+            await webhooks.emit(ctx.uow, [concluded])
+        return record
+
+    return await run_mutation(ctx, action)
 
 
 async def assign_variant(

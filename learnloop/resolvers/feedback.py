@@ -10,6 +10,7 @@ from graphql import GraphQLError
 from learnloop.domain import feedback as rules
 from learnloop.domain import feedback_stats as stats_rules
 from learnloop.domain import feedback_tokens
+from learnloop.domain import webhooks as webhook_rules
 from learnloop.domain.errors import Problem, UserInputError
 from learnloop.domain.feedback import BatchResult, FeedbackRecord, FeedbackSubmission
 from learnloop.domain.feedback_stats import (
@@ -20,6 +21,7 @@ from learnloop.domain.feedback_stats import (
     TrendPoint,
 )
 from learnloop.domain.principal import Principal
+from learnloop.resolvers import webhooks
 from learnloop.resolvers.context import RequestContext
 from learnloop.resolvers.mutations import run_mutation
 from learnloop.storage import feedback_stats
@@ -36,18 +38,38 @@ async def submit_feedback(
     ctx: RequestContext, submission: FeedbackSubmission
 ) -> tuple[FeedbackRecord | None, list[Problem]]:
     store, executions = FeedbackRepository(ctx.uow), ExecutionRepository(ctx.uow)
-    return await run_mutation(
-        ctx, lambda p: rules.submit_feedback(store, executions, p, submission)
-    )
+
+    async def action(principal: Principal) -> FeedbackRecord:
+        record = await rules.submit_feedback(store, executions, principal, submission)
+        await _emit_created(ctx, [(record, submission)])
+        return record
+
+    return await run_mutation(ctx, action)
+
+
+async def _emit_created(
+    ctx: RequestContext, stored: Sequence[tuple[FeedbackRecord, FeedbackSubmission]]
+) -> None:
+    """feedback.created for the rows this transaction created (not replays, not updates)."""
+    unique = {r.id: (r, s) for r, s in stored}
+    events = [
+        webhook_rules.feedback_created(r, s.agent_key, s.execution_key) for r, s in unique.values()
+    ]
+    await webhooks.emit(ctx.uow, events, [r.created_at for r, _ in unique.values()])
 
 
 async def submit_feedback_batch(
     ctx: RequestContext, submissions: Sequence[FeedbackSubmission]
 ) -> tuple[BatchResult | None, list[Problem]]:
     store, executions = FeedbackRepository(ctx.uow), ExecutionRepository(ctx.uow)
-    return await run_mutation(
-        ctx, lambda p: rules.submit_feedback_batch(store, executions, p, submissions)
-    )
+
+    async def action(principal: Principal) -> BatchResult:
+        result = await rules.submit_feedback_batch(store, executions, principal, submissions)
+        stored = [(r, s) for r, s in zip(result.feedback, submissions, strict=True) if r]
+        await _emit_created(ctx, stored)
+        return result
+
+    return await run_mutation(ctx, action)
 
 
 async def create_feedback_token(

@@ -11,6 +11,7 @@ from learnloop.config import Settings
 from learnloop.domain.engines.registry import EngineRegistry
 from learnloop.domain.rate_limits import RateLimit
 from learnloop.domain.tokens import TokenSettings
+from learnloop.resolvers.operation_metrics import OperationStats
 from learnloop.resolvers.shared_reads import SharedReads
 from learnloop.storage.event_bus import EventBus
 from learnloop.storage.rate_limits import RateLimitStore
@@ -27,6 +28,7 @@ class AppState:
     rate_limits: RateLimitStore | None = None
     shared_reads: SharedReads = field(default_factory=SharedReads)
     counters: Counter[str] = field(default_factory=Counter)
+    operations: OperationStats = field(default_factory=OperationStats)
 
     @classmethod
     def build(cls, settings: Settings, engine: AsyncEngine) -> AppState:

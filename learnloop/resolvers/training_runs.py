@@ -54,7 +54,7 @@ async def count_deployments(ctx: RequestContext, agent_key: str) -> int:
 async def create_training_run(
     ctx: RequestContext,
     *,
-    dataset_id: UUID,
+    dataset_id: UUID | None,
     training_type: TrainingType,
     agent_key: str,
     config: Any,

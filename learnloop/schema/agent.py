@@ -24,33 +24,39 @@ from learnloop.resolvers.loaders.learning_examples import (
     LearningExamplePageByAgentLoader,
 )
 from learnloop.resolvers.loaders.training_runs import ActiveDeploymentByAgentIdLoader
-from learnloop.schema.errors import UserError
+from learnloop.schema.errors import UserError, user_errors_field
 from learnloop.schema.execution import Execution
 from learnloop.schema.feedback import Feedback
 from learnloop.schema.learning_example import LearningExample
 from learnloop.schema.node import LoadableNode
-from learnloop.schema.pagination import Connection, child_connection
+from learnloop.schema.pagination import After, Connection, First, child_connection
 
 if TYPE_CHECKING:
     from learnloop.schema.deployment import Deployment
 
 
-@strawberry.type
+@strawberry.type(
+    description="An LLM agent, known by the key the caller gives it (e.g. agent-456). Created the first time an execution, feedback or example names that key."
+)
 class Agent(LoadableNode, relay.Node):
     """Created the first time an execution, feedback or example names its key."""
 
     loader = AgentByIdLoader
     id: relay.NodeID[str]
-    key: str
-    name: str | None
-    description: str | None
+    key: str = strawberry.field(
+        description="The caller's own key for the agent; what every agentId argument takes."
+    )
+    name: str | None = strawberry.field(description="Display name; null until set.")
+    description: str | None = strawberry.field(
+        description="Free text about the agent; null until set."
+    )
     default_domain: str | None = strawberry.field(
         description="The domain of its executions that report none (setAgentDefaults)."
     )
     default_task_type: str | None = strawberry.field(
         description="The task type of its executions that report none (setAgentDefaults)."
     )
-    created_at: datetime
+    created_at: datetime = strawberry.field(description="When the agent was first named.")
     record: strawberry.Private[AgentRecord]
 
     @classmethod
@@ -78,7 +84,7 @@ class Agent(LoadableNode, relay.Node):
 
     @strawberry.field(description="Newest first.")
     async def executions(
-        self, info: Info, first: int = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Connection[Execution]:
         return await child_connection(
             info,
@@ -92,7 +98,7 @@ class Agent(LoadableNode, relay.Node):
 
     @strawberry.field(description="Feedback on any of its executions, newest first.")
     async def feedback(
-        self, info: Info, first: int = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Connection[Feedback]:
         return await child_connection(
             info,
@@ -106,7 +112,7 @@ class Agent(LoadableNode, relay.Node):
 
     @strawberry.field(description="Newest first.")
     async def learning_examples(
-        self, info: Info, first: int = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Connection[LearningExample]:
         return await child_connection(
             info,
@@ -132,5 +138,7 @@ class SetAgentDefaultsInput:
 
 @strawberry.type(description="The agent with its new defaults.")
 class SetAgentDefaultsPayload:
-    agent: Agent | None
-    user_errors: list[UserError]
+    agent: Agent | None = strawberry.field(
+        description="The agent with its new defaults; null when refused."
+    )
+    user_errors: list[UserError] = user_errors_field()

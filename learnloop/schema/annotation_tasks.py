@@ -1,29 +1,23 @@
-"""Annotation queue types: filter, inputs and payloads of the workflow, settings, statistics."""
+"""Annotation queue types: filter, inputs and payloads of the workflow, and the queue settings."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Self
-from uuid import UUID
 
 import strawberry
 from strawberry import relay
 
-from learnloop.domain import annotation_stats as stats_rules
 from learnloop.domain.annotation_queue import QueueOrder as DomainQueueOrder
 from learnloop.domain.annotation_queue import QueuePolicy
 from learnloop.domain.annotation_rules import AnnotationInput
 from learnloop.domain.annotation_tasks import ClaimFilter
 from learnloop.domain.annotation_tasks import Outcome as DomainOutcome
-from learnloop.resolvers.context import Info
-from learnloop.resolvers.loaders.identity import UserByIdLoader
-from learnloop.schema.enums import ReviewStatus
-from learnloop.schema.errors import UserError
+from learnloop.schema.enums import ReviewStatus, describe_values
+from learnloop.schema.errors import UserError, user_errors_field
 from learnloop.schema.expert_annotation import ExpertAnnotation
-from learnloop.schema.identity import User
 from learnloop.schema.learning_example import LearningExample
-from learnloop.schema.node import load_one
 
 QueueOrder = strawberry.enum(
     DomainQueueOrder,
@@ -32,8 +26,17 @@ QueueOrder = strawberry.enum(
     "unannotated first, then lowest running quality score. MOST_NEGATIVE_FIRST: most negative "
     "feedback (thumbs down, issue reports, corrections, ratings <= 2) on the source execution.",
 )
-AnnotationOutcome = strawberry.enum(
-    DomainOutcome, name="AnnotationOutcome", description="What submitAnnotation did."
+AnnotationOutcome = describe_values(
+    strawberry.enum(
+        DomainOutcome, name="AnnotationOutcome", description="What submitAnnotation did."
+    ),
+    {
+        "APPROVED": "Enough annotations agreed: the example is APPROVED.",
+        "REJECTED": "Enough annotations agreed: the example is REJECTED.",
+        "NEEDS_MORE_ANNOTATIONS": "Stored; the example goes back to the queue for another expert.",
+        "NEEDS_ADJUDICATION": "The annotations disagree; a MANAGER decides (adjudicateExample).",
+        "GOLD_RECORDED": "A gold item: your verdict was scored against the known one; its status is unchanged.",
+    },
 )
 
 
@@ -46,9 +49,11 @@ class Verdict(StrEnum):
 # --- queue -----------------------------------------------------------------------------------
 
 
-@strawberry.input
+@strawberry.input(description="Narrows the annotation queue; all given criteria must match.")
 class AnnotationQueueFilter:
-    domain: str | None = None
+    domain: str | None = strawberry.field(
+        default=None, description="Only this domain; null means all."
+    )
     agent_id: str | None = strawberry.field(default=None, description="The agent's key.")
     status: ReviewStatus | None = strawberry.field(  # type: ignore[valid-type]
         default=None,
@@ -66,33 +71,41 @@ class AnnotationQueueFilter:
 # --- leases ----------------------------------------------------------------------------------
 
 
-@strawberry.input
+@strawberry.input(description="Optional narrowing of which example to claim.")
 class ClaimAnnotationTaskInput:
-    domain: str | None = None
+    domain: str | None = strawberry.field(
+        default=None, description="Only an example of this domain; null means any."
+    )
     agent_id: str | None = strawberry.field(default=None, description="The agent's key.")
 
     def to_domain(self) -> ClaimFilter:
         return ClaimFilter(domain=self.domain, agent_key=self.agent_id)
 
 
-@strawberry.type
+@strawberry.type(description="The example leased to you, if any.")
 class ClaimAnnotationTaskPayload:
     example: LearningExample | None = strawberry.field(
         description="Leased to you until leaseExpiresAt; null when nothing is left for you."
     )
-    lease_expires_at: datetime | None
-    user_errors: list[UserError]
+    lease_expires_at: datetime | None = strawberry.field(
+        description="When your lease ends and the example returns to the queue; null when nothing was claimed."
+    )
+    user_errors: list[UserError] = user_errors_field()
 
 
-@strawberry.input
+@strawberry.input(description="The example you give back unannotated.")
 class ReleaseAnnotationTaskInput:
-    example_id: relay.GlobalID
+    example_id: relay.GlobalID = strawberry.field(
+        description="A LearningExample you hold a lease on."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The released example.")
 class ReleaseAnnotationTaskPayload:
-    example: LearningExample | None
-    user_errors: list[UserError]
+    example: LearningExample | None = strawberry.field(
+        description="The example, back in the queue; null when refused."
+    )
+    user_errors: list[UserError] = user_errors_field()
 
 
 # --- annotating and deciding -----------------------------------------------------------------
@@ -100,19 +113,23 @@ class ReleaseAnnotationTaskPayload:
 
 @strawberry.input(description="Scores are 0..1; quality = their plain mean.")
 class SubmitAnnotationInput:
-    example_id: relay.GlobalID
-    approved: bool
-    technical_accuracy: float
-    professional_quality: float
-    completeness: float
-    clarity: float
+    example_id: relay.GlobalID = strawberry.field(
+        description="A LearningExample you hold a lease on (claimAnnotationTask)."
+    )
+    approved: bool = strawberry.field(description="True approves the example, false rejects it.")
+    technical_accuracy: float = strawberry.field(description="Score 0..1.")
+    professional_quality: float = strawberry.field(description="Score 0..1.")
+    completeness: float = strawberry.field(description="Score 0..1.")
+    clarity: float = strawberry.field(description="Score 0..1.")
     corrected_output: str | None = strawberry.field(
         default=None,
         description="Becomes the example's expected output when it is decided (the previous "
         "one is kept in `history`).",
     )
-    notes: str | None = None
-    improvement_suggestions: str | None = None
+    notes: str | None = strawberry.field(default=None, description="Notes for other reviewers.")
+    improvement_suggestions: str | None = strawberry.field(
+        default=None, description="How the agent could improve."
+    )
 
     def to_domain(self) -> AnnotationInput:
         return AnnotationInput(
@@ -127,82 +144,116 @@ class SubmitAnnotationInput:
         )
 
 
-@strawberry.type
+@strawberry.type(description="Your annotation and what it did to the example.")
 class SubmitAnnotationPayload:
-    annotation: ExpertAnnotation | None
-    example: LearningExample | None
-    outcome: AnnotationOutcome | None  # type: ignore[valid-type]
-    user_errors: list[UserError]
+    annotation: ExpertAnnotation | None = strawberry.field(
+        description="Your stored annotation; null when refused."
+    )
+    example: LearningExample | None = strawberry.field(
+        description="The example after your annotation."
+    )
+    outcome: AnnotationOutcome | None = strawberry.field(
+        description="APPROVED/REJECTED (decided), NEEDS_MORE_ANNOTATIONS, NEEDS_ADJUDICATION or GOLD_RECORDED."
+    )  # type: ignore[valid-type]
+    user_errors: list[UserError] = user_errors_field()
 
 
-@strawberry.input
+@strawberry.input(description="A manager's final verdict on an example whose annotations disagree.")
 class AdjudicateExampleInput:
-    example_id: relay.GlobalID
-    approved: bool
-    notes: str | None = None
+    example_id: relay.GlobalID = strawberry.field(
+        description="The LearningExample waiting for adjudication."
+    )
+    approved: bool = strawberry.field(description="True approves it, false rejects it.")
+    notes: str | None = strawberry.field(default=None, description="Why; kept in the audit log.")
     corrected_output: str | None = strawberry.field(
         default=None,
         description="Default: the newest correction among the annotations sharing your verdict.",
     )
 
 
-@strawberry.type
+@strawberry.type(description="The decided example.")
 class AdjudicateExamplePayload:
-    example: LearningExample | None
-    user_errors: list[UserError]
+    example: LearningExample | None = strawberry.field(
+        description="The example, now APPROVED or REJECTED; null when refused."
+    )
+    user_errors: list[UserError] = user_errors_field()
 
 
 # --- assignment, gold, settings --------------------------------------------------------------
 
 
-@strawberry.input
+@strawberry.input(description="Examples to reserve for one expert (or to release to everyone).")
 class AssignAnnotationTasksInput:
-    example_ids: list[relay.GlobalID]
+    example_ids: list[relay.GlobalID] = strawberry.field(
+        description="LearningExample ids to assign."
+    )
     expert_id: relay.GlobalID | None = strawberry.field(
         default=None, description="A User with role EXPERT or above; null: offer to everyone."
     )
 
 
-@strawberry.type
+@strawberry.type(description="The assigned examples.")
 class AssignAnnotationTasksPayload:
-    examples: list[LearningExample]
-    user_errors: list[UserError]
+    examples: list[LearningExample] = strawberry.field(description="The examples as assigned now.")
+    user_errors: list[UserError] = user_errors_field()
 
 
-@strawberry.input
+@strawberry.input(description="An example to turn into a gold item (or back).")
 class MarkGoldExampleInput:
-    example_id: relay.GlobalID
+    example_id: relay.GlobalID = strawberry.field(description="The LearningExample.")
     verdict: Verdict | None = strawberry.field(
         description="The known right verdict; null makes it an ordinary example again."
     )
 
 
-@strawberry.type
+@strawberry.type(description="The gold example.")
 class MarkGoldExamplePayload:
-    example: LearningExample | None
-    user_errors: list[UserError]
+    example: LearningExample | None = strawberry.field(
+        description="The example; null when refused."
+    )
+    user_errors: list[UserError] = user_errors_field()
 
 
-@strawberry.type
+@strawberry.type(description="How much a signal moves examples up the queue.")
 class RoutingPriority:
     signal: str = strawberry.field(description="A FeedbackType or IssueCategory value.")
-    priority: int
+    priority: int = strawberry.field(
+        description="Added to the example's priority; higher is served first."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="How much a signal moves examples up the queue.")
 class RoutingPriorityInput:
-    signal: str
-    priority: int
+    signal: str = strawberry.field(
+        description="THUMBS_DOWN, REPORT_ISSUE or an issue category such as HALLUCINATION or UNSAFE."
+    )
+    priority: int = strawberry.field(
+        description="Added to the example's priority, -1000..1000; higher is served first."
+    )
 
 
-@strawberry.type
+@strawberry.type(
+    description="The organisation's annotation queue policy (updateAnnotationSettings changes it)."
+)
 class AnnotationSettings:
-    annotations_required: int
-    queue_order: QueueOrder  # type: ignore[valid-type]
-    lease_seconds: int
-    max_leases_per_expert: int
-    blind_annotations: bool
-    routing_priorities: list[RoutingPriority]
+    annotations_required: int = strawberry.field(
+        description="Agreeing annotations an example needs to be decided (1 = one expert decides)."
+    )
+    queue_order: QueueOrder = strawberry.field(
+        description="Which pending example a claim hands out first."
+    )  # type: ignore[valid-type]
+    lease_seconds: int = strawberry.field(
+        description="How long a claim holds an example before it returns to the queue."
+    )
+    max_leases_per_expert: int = strawberry.field(
+        description="Examples one expert may hold at once; more claims fail with LIMIT_EXCEEDED."
+    )
+    blind_annotations: bool = strawberry.field(
+        description="Below MANAGER, experts see only their own annotations until an example is decided."
+    )
+    routing_priorities: list[RoutingPriority] = strawberry.field(
+        description="Signals on an example's execution that move it up the queue, with their weight."
+    )
 
     @classmethod
     def from_record(cls, p: QueuePolicy) -> Self:
@@ -220,11 +271,23 @@ class AnnotationSettings:
 
 @strawberry.input(description="Only the fields given change.")
 class UpdateAnnotationSettingsInput:
-    annotations_required: int | None = None
-    queue_order: QueueOrder | None = None  # type: ignore[valid-type]
-    lease_seconds: int | None = None
-    max_leases_per_expert: int | None = None
-    blind_annotations: bool | None = None
+    annotations_required: int | None = strawberry.field(
+        default=None,
+        description="Agreeing annotations needed to decide an example, 1..10; null keeps it.",
+    )
+    queue_order: QueueOrder | None = strawberry.field(
+        default=None, description="Which example a claim hands out first; null keeps it."
+    )  # type: ignore[valid-type]
+    lease_seconds: int | None = strawberry.field(
+        default=None, description="Lease length in seconds, 30..86400; null keeps it."
+    )
+    max_leases_per_expert: int | None = strawberry.field(
+        default=None, description="Leases one expert may hold, 1..100; null keeps it."
+    )
+    blind_annotations: bool | None = strawberry.field(
+        default=None,
+        description="Hide other annotations below MANAGER until decided; null keeps it.",
+    )
     routing_priorities: list[RoutingPriorityInput] | None = strawberry.field(
         default=None,
         description="Replaces the stored map; signals left out keep their default priority.",
@@ -246,118 +309,12 @@ class UpdateAnnotationSettingsInput:
         }
 
 
-@strawberry.type
+@strawberry.type(description="The settings now in force.")
 class UpdateAnnotationSettingsPayload:
-    settings: AnnotationSettings | None
-    user_errors: list[UserError]
+    settings: AnnotationSettings | None = strawberry.field(
+        description="The settings after the change; null when refused."
+    )
+    user_errors: list[UserError] = user_errors_field()
 
 
 # --- statistics ------------------------------------------------------------------------------
-
-
-@strawberry.type(description="Means (0..1), or Krippendorff's alpha for `agreement`.")
-class DimensionValues:
-    technical_accuracy: float | None
-    professional_quality: float | None
-    completeness: float | None
-    clarity: float | None
-
-    @classmethod
-    def from_record(cls, r: stats_rules.DimensionValues) -> Self:
-        return cls(
-            technical_accuracy=r.technical_accuracy,
-            professional_quality=r.professional_quality,
-            completeness=r.completeness,
-            clarity=r.clarity,
-        )
-
-
-@strawberry.type
-class QueueDepth:
-    domain: str | None
-    pending: int
-    in_review: int
-    needs_adjudication: int
-    gold_items: int
-
-    @classmethod
-    def from_record(cls, r: stats_rules.QueueDepth) -> Self:
-        return cls(
-            domain=r.domain,
-            pending=r.pending,
-            in_review=r.in_review,
-            needs_adjudication=r.needs_adjudication,
-            gold_items=r.gold_items,
-        )
-
-
-@strawberry.type
-class AnnotatorStats:
-    annotations_today: int = strawberry.field(description="Since 00:00 UTC.")
-    annotations_last_7_days: int
-    annotations: int = strawberry.field(description="Within the report's window (`since`).")
-    approval_rate: float | None
-    average_scores: DimensionValues
-    average_quality: float | None
-    gold_annotations: int
-    gold_accuracy: float | None = strawberry.field(
-        description="Share of gold items where the verdict matched the known one."
-    )
-    annotator_user_id: strawberry.Private[UUID]
-
-    @classmethod
-    def from_record(cls, r: stats_rules.AnnotatorStats) -> Self:
-        return cls(
-            annotations_today=r.annotations_today,
-            annotations_last_7_days=r.annotations_last_7_days,
-            annotations=r.annotations,
-            approval_rate=r.approval_rate,
-            average_scores=DimensionValues.from_record(r.average_scores),
-            average_quality=r.average_quality,
-            gold_annotations=r.gold_annotations,
-            gold_accuracy=r.gold_accuracy,
-            annotator_user_id=r.annotator_user_id,
-        )
-
-    @strawberry.field
-    async def annotator(self, info: Info) -> User | None:
-        return await load_one(info, UserByIdLoader, self.annotator_user_id, User.from_record)
-
-
-@strawberry.type
-class AnnotationStats:
-    queue_depth: list[QueueDepth] = strawberry.field(description="Undecided work per domain.")
-    pending: int
-    in_review: int
-    needs_adjudication: int
-    gold_items: int
-    annotated_today: int = strawberry.field(description="Annotations since 00:00 UTC.")
-    annotations: int = strawberry.field(description="Annotations within the window (`since`).")
-    approval_rate: float | None
-    average_scores: DimensionValues
-    average_quality: float | None
-    annotators: list[AnnotatorStats]
-    agreement: DimensionValues = strawberry.field(
-        description="Inter-annotator agreement per dimension: Krippendorff's alpha (interval) "
-        f"over the {stats_rules.AGREEMENT_SAMPLE} most recent examples with 2+ annotations; "
-        "null when undefined."
-    )
-    agreement_examples: int
-
-    @classmethod
-    def from_record(cls, r: stats_rules.AnnotationStats) -> Self:
-        return cls(
-            queue_depth=[QueueDepth.from_record(d) for d in r.queue_depth],
-            pending=r.pending,
-            in_review=r.in_review,
-            needs_adjudication=r.needs_adjudication,
-            gold_items=r.gold_items,
-            annotated_today=r.annotated_today,
-            annotations=r.annotations,
-            approval_rate=r.approval_rate,
-            average_scores=DimensionValues.from_record(r.average_scores),
-            average_quality=r.average_quality,
-            annotators=[AnnotatorStats.from_record(a) for a in r.annotators],
-            agreement=DimensionValues.from_record(r.agreement),
-            agreement_examples=r.agreement_examples,
-        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -10,13 +11,13 @@ from learnloop.domain.learning_examples import LearningExampleRecord
 from learnloop.resolvers import annotation_tasks as resolve
 from learnloop.resolvers.context import Info
 from learnloop.schema import fields
+from learnloop.schema.annotation_stats import AnnotationStats
 from learnloop.schema.annotation_tasks import (
     AdjudicateExampleInput,
     AdjudicateExamplePayload,
     AnnotationOutcome,
     AnnotationQueueFilter,
     AnnotationSettings,
-    AnnotationStats,
     AssignAnnotationTasksInput,
     AssignAnnotationTasksPayload,
     ClaimAnnotationTaskInput,
@@ -37,7 +38,7 @@ from learnloop.schema.expert_annotation import ExpertAnnotation
 from learnloop.schema.identity import User
 from learnloop.schema.learning_example import LearningExample
 from learnloop.schema.node import decode_global_id
-from learnloop.schema.pagination import Connection, load_page, page_request
+from learnloop.schema.pagination import After, Connection, First, load_page, page_request
 
 
 def _example(record: LearningExampleRecord | None) -> LearningExample | None:
@@ -53,9 +54,14 @@ class AnnotationsQuery:
     async def annotation_queue(
         self,
         info: Info,
-        filter: AnnotationQueueFilter | None = None,
-        first: int = 20,
-        after: str | None = None,
+        filter: Annotated[
+            AnnotationQueueFilter | None,
+            strawberry.argument(
+                description="Narrow the queue; null lists PENDING and IN_REVIEW examples of every domain."
+            ),
+        ] = None,
+        first: First = 20,
+        after: After = None,
     ) -> Connection[LearningExample]:
         given = filter or AnnotationQueueFilter()
         f = await resolve.queue_filter(
@@ -75,7 +81,16 @@ class AnnotationsQuery:
     @fields.query(
         description="Queue depth, throughput, approval, scores, gold accuracy, agreement."
     )
-    async def annotation_stats(self, info: Info, since: datetime | None = None) -> AnnotationStats:
+    async def annotation_stats(
+        self,
+        info: Info,
+        since: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="Count annotations from this time on; null means all time."
+            ),
+        ] = None,
+    ) -> AnnotationStats:
         return AnnotationStats.from_record(await resolve.stats(info.context, since))
 
     @fields.query(description="The organisation's annotation queue policy.")
@@ -86,7 +101,7 @@ class AnnotationsQuery:
 @strawberry.type
 class AnnotationsMutation:
     @fields.mutation(
-        description="Lease the next example to you (EXPERT+): IN_REVIEW until leaseExpiresAt, "
+        description="Lease the next example to you: IN_REVIEW until leaseExpiresAt, "
         "then back in the queue. `example` is null when nothing is left for you."
     )
     async def claim_annotation_task(
@@ -126,7 +141,7 @@ class AnnotationsMutation:
             user_errors=UserError.from_problems(problems),
         )
 
-    @fields.mutation(description="Decide an example whose annotations disagree (MANAGER).")
+    @fields.mutation(description="Decide an example whose annotations disagree.")
     async def adjudicate_example(
         self, info: Info, input: AdjudicateExampleInput
     ) -> AdjudicateExamplePayload:
@@ -138,7 +153,7 @@ class AnnotationsMutation:
             example=_example(record), user_errors=UserError.from_problems(problems)
         )
 
-    @fields.mutation(description="Offer examples only to one expert, or to everyone (MANAGER).")
+    @fields.mutation(description="Offer examples only to one expert, or to everyone.")
     async def assign_annotation_tasks(
         self, info: Info, input: AssignAnnotationTasksInput
     ) -> AssignAnnotationTasksPayload:
@@ -156,7 +171,7 @@ class AnnotationsMutation:
 
     @fields.mutation(
         description="Make an example a gold item with a known verdict, mixed into the queue to "
-        "measure annotators (MANAGER). Its own status never changes through annotations."
+        "measure annotators. Its own status never changes through annotations."
     )
     async def mark_gold_example(
         self, info: Info, input: MarkGoldExampleInput
@@ -168,7 +183,7 @@ class AnnotationsMutation:
             example=_example(record), user_errors=UserError.from_problems(problems)
         )
 
-    @fields.mutation(description="Change the annotation queue policy (MANAGER).")
+    @fields.mutation(description="Change the annotation queue policy.")
     async def update_annotation_settings(
         self, info: Info, input: UpdateAnnotationSettingsInput
     ) -> UpdateAnnotationSettingsPayload:

@@ -11,27 +11,37 @@ from strawberry import relay
 from learnloop.domain.api_keys import ApiKeyRecord
 from learnloop.resolvers.loaders.api_keys import ApiKeyByIdLoader
 from learnloop.schema.enums import Role
-from learnloop.schema.errors import UserError
+from learnloop.schema.errors import UserError, user_errors_field
 from learnloop.schema.node import LoadableNode
 
 
-@strawberry.type
+@strawberry.type(
+    description="A revocable credential for agents and scripts (sent as Authorization: Bearer ll_...). The secret is shown once, at creation; only its prefix is kept readable."
+)
 class ApiKey(LoadableNode, relay.Node):  # type: ignore[misc]
     """A credential for agents. Its secret is shown once, in createApiKey's payload, never again."""
 
     loader = ApiKeyByIdLoader
     id: relay.NodeID[str]
-    name: str
+    name: str = strawberry.field(description="What the key is for (e.g. support-bot).")
     prefix: str = strawberry.field(
         description="First characters of the secret, to tell keys apart."
     )
-    role: Role  # type: ignore[valid-type]
-    created_at: datetime
-    last_used_at: datetime | None
-    revoked_at: datetime | None
-    expires_at: datetime | None
+    role: Role = strawberry.field(description="The role requests with this key get.")  # type: ignore[valid-type]
+    created_at: datetime = strawberry.field(description="When it was created.")
+    last_used_at: datetime | None = strawberry.field(
+        description="When it last authenticated a request; null when never used."
+    )
+    revoked_at: datetime | None = strawberry.field(
+        description="When it was revoked; null while active."
+    )
+    expires_at: datetime | None = strawberry.field(
+        description="When it stops working; null when it never expires."
+    )
 
-    @strawberry.field
+    @strawberry.field(
+        description="True once revoked (or expired); such a key authenticates nothing."
+    )
     def revoked(self) -> bool:
         return self.revoked_at is not None
 
@@ -49,28 +59,32 @@ class ApiKey(LoadableNode, relay.Node):  # type: ignore[misc]
         )
 
 
-@strawberry.input
+@strawberry.input(description="A new API key for this organisation.")
 class CreateApiKeyInput:
-    name: str
-    role: Role  # type: ignore[valid-type]
-    expires_in_days: int | None = None
+    name: str = strawberry.field(description="What the key is for; 1 to 200 characters.")
+    role: Role = strawberry.field(description="The role its requests get.")  # type: ignore[valid-type]
+    expires_in_days: int | None = strawberry.field(
+        default=None, description="Days until it expires, 1..3650; null means it never expires."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The new key and its one-time secret.")
 class CreateApiKeyPayload:
-    api_key: ApiKey | None
+    api_key: ApiKey | None = strawberry.field(description="The new key; null when refused.")
     secret: str | None = strawberry.field(
         description="The key itself. Shown only in this response."
     )
-    user_errors: list[UserError]
+    user_errors: list[UserError] = user_errors_field()
 
 
-@strawberry.input
+@strawberry.input(description="The key to revoke.")
 class RevokeApiKeyInput:
-    api_key_id: relay.GlobalID
+    api_key_id: relay.GlobalID = strawberry.field(description="The ApiKey's global id.")
 
 
-@strawberry.type
+@strawberry.type(description="The revoked key.")
 class RevokeApiKeyPayload:
-    api_key: ApiKey | None
-    user_errors: list[UserError]
+    api_key: ApiKey | None = strawberry.field(
+        description="The key, now revoked; null when not found."
+    )
+    user_errors: list[UserError] = user_errors_field()

@@ -12,18 +12,28 @@ from strawberry.scalars import JSON
 from learnloop.domain.audit import AuditRecord
 
 
-@strawberry.type
+@strawberry.type(
+    description="One state change recorded in the audit log (runs, dataset freezes, reviews, keys, annotation decisions, settings)."
+)
 class AuditEvent(relay.Node):
     """One state change: who (`actorKey`: user:<id> / apikey:<id> / system), what, when."""
 
     id: relay.NodeID[str]
-    actor_key: str
-    action: str
-    target_type: str | None
-    target_id: str | None
-    data: JSON
-    request_id: str | None
-    created_at: datetime
+    actor_key: str = strawberry.field(
+        description="Who did it: user:<uuid>, api_key:<uuid> or system."
+    )
+    action: str = strawberry.field(
+        description="What happened, dotted (e.g. training_run.approved, dataset.frozen)."
+    )
+    target_type: str | None = strawberry.field(
+        description="The kind of object changed (e.g. training_run); null when none."
+    )
+    target_id: str | None = strawberry.field(description="The changed object's id; null when none.")
+    data: JSON = strawberry.field(description="Details of the change as JSON ({} when none).")
+    request_id: str | None = strawberry.field(
+        description="The request that made the change, to find it in the logs; null for background work."
+    )
+    created_at: datetime = strawberry.field(description="When it happened.")
 
     @classmethod
     def from_record(cls, r: AuditRecord) -> Self:

@@ -21,7 +21,7 @@ from learnloop.resolvers.loaders.datasets import DatasetByIdLoader, DatasetExamp
 from learnloop.resolvers.loaders.learning_examples import LearningExampleByIdLoader
 from learnloop.schema.enums import ExampleType, ReviewStatus
 from learnloop.schema.node import LoadableNode, load_one
-from learnloop.schema.pagination import Connection, page_request
+from learnloop.schema.pagination import After, Connection, First, page_request
 
 if TYPE_CHECKING:
     from learnloop.schema.learning_example import LearningExample
@@ -29,7 +29,11 @@ if TYPE_CHECKING:
 DatasetStatus = strawberry.enum(
     DomainDatasetStatus, name="DatasetStatus", description="DRAFT can change; FROZEN never does."
 )
-DatasetSplit = strawberry.enum(Split, name="DatasetSplit")
+DatasetSplit = strawberry.enum(
+    Split,
+    name="DatasetSplit",
+    description="Which part of a dataset an example belongs to: TRAIN fits, VALIDATION selects, TEST reports.",
+)
 ExportFormat = strawberry.enum(
     DomainExportFormat,
     name="ExportFormat",
@@ -40,42 +44,56 @@ ExportFormat = strawberry.enum(
 LEARNING_EXAMPLE = "LearningExample"
 
 
-@strawberry.type
+@strawberry.type(description="The share of examples each split gets; the three add up to 1.")
 class SplitRatios:
-    train: float
-    validation: float
-    test: float
+    train: float = strawberry.field(description="Share for TRAIN, 0..1.")
+    validation: float = strawberry.field(description="Share for VALIDATION, 0..1.")
+    test: float = strawberry.field(description="Share for TEST, 0..1.")
 
 
-@strawberry.type
+@strawberry.type(description="How many examples of a dataset version are in one split.")
 class SplitCount:
-    split: DatasetSplit  # type: ignore[valid-type]
-    count: int
+    split: DatasetSplit = strawberry.field(description="The split.")  # type: ignore[valid-type]
+    count: int = strawberry.field(description="Examples in it.")
 
 
-@strawberry.type
+@strawberry.type(description="How many examples of one type a dataset version holds.")
 class ExampleTypeCount:
-    example_type: str
-    count: int
+    example_type: str = strawberry.field(description="The example type (e.g. CORRECTION).")
+    count: int = strawberry.field(description="Examples of that type.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="One learning example as it sits in one dataset version, with its split and weight. In a FROZEN version the text is the frozen (PII-redacted) copy."
+)
 class DatasetExample(LoadableNode, relay.Node):  # type: ignore[misc]
     """A learning example as one dataset version holds it: its split, weight and content."""
 
     loader = DatasetExampleByIdLoader
     id: relay.NodeID[str]
     example_id: relay.GlobalID = strawberry.field(description="The LearningExample's global id.")
-    dataset_id: relay.GlobalID
-    split: DatasetSplit  # type: ignore[valid-type]
-    weight: float
-    example_type: ExampleType  # type: ignore[valid-type]
-    input_text: str
-    expected_output: str | None
-    original_output: str | None
-    quality_score: float | None
-    review_status: ReviewStatus  # type: ignore[valid-type]
-    added_at: datetime
+    dataset_id: relay.GlobalID = strawberry.field(
+        description="Global id of the TrainingDataset version this row belongs to."
+    )
+    split: DatasetSplit = strawberry.field(description="TRAIN, VALIDATION or TEST.")  # type: ignore[valid-type]
+    weight: float = strawberry.field(description="Relative training weight, > 0 (default 1.0).")
+    example_type: ExampleType = strawberry.field(
+        description="The example's type when it entered the dataset."
+    )  # type: ignore[valid-type]
+    input_text: str = strawberry.field(description="The prompt or input the agent got.")
+    expected_output: str | None = strawberry.field(
+        description="The answer the model should give; null when the example has none."
+    )
+    original_output: str | None = strawberry.field(
+        description="What the agent answered (the rejected side of DPO pairs); null when unknown."
+    )
+    quality_score: float | None = strawberry.field(
+        description="Mean annotation score 0..1 when it entered; null when not annotated."
+    )
+    review_status: ReviewStatus = strawberry.field(
+        description="The example's review status when it entered."
+    )  # type: ignore[valid-type]
+    added_at: datetime = strawberry.field(description="When the example was added to this version.")
     example_uuid: strawberry.Private[UUID]
     dataset_uuid: strawberry.Private[UUID]
 
@@ -108,14 +126,16 @@ class DatasetExample(LoadableNode, relay.Node):  # type: ignore[misc]
             info, LearningExampleByIdLoader, self.example_uuid, LearningExample.from_record
         )
 
-    @strawberry.field
+    @strawberry.field(description="The TrainingDataset version this row belongs to.")
     async def dataset(self, info: Info) -> TrainingDataset | None:
         return await load_one(
             info, DatasetByIdLoader, self.dataset_uuid, TrainingDataset.from_record
         )
 
 
-@strawberry.type
+@strawberry.type(
+    description="One version of a curated training dataset. DRAFT versions can be edited; FROZEN ones never change and always export the same bytes."
+)
 class TrainingDataset(LoadableNode, relay.Node):  # type: ignore[misc]
     """One version of a dataset. DRAFT until frozen; a FROZEN version never changes."""
 
@@ -123,23 +143,43 @@ class TrainingDataset(LoadableNode, relay.Node):  # type: ignore[misc]
     id: relay.NodeID[str]
     record: strawberry.Private[DatasetRecord]
     lineage_id: str = strawberry.field(description="Shared by every version of this dataset.")
-    version: int
-    name: str
-    description: str | None
-    status: DatasetStatus  # type: ignore[valid-type]
-    agent_ids: list[str]
-    domains: list[str]
-    task_types: list[str]
-    split_ratios: SplitRatios
+    version: int = strawberry.field(description="Version number within its lineage, starting at 1.")
+    name: str = strawberry.field(description="The dataset's name (shared by all its versions).")
+    description: str | None = strawberry.field(
+        description="Free text for the dataset card; null when none."
+    )
+    status: DatasetStatus = strawberry.field(description="DRAFT (editable) or FROZEN (immutable).")  # type: ignore[valid-type]
+    agent_ids: list[str] = strawberry.field(
+        description="Agent keys examples must come from; empty means any agent."
+    )
+    domains: list[str] = strawberry.field(
+        description="Domains examples must come from; empty means any."
+    )
+    task_types: list[str] = strawberry.field(
+        description="Task types examples must come from; empty means any."
+    )
+    split_ratios: SplitRatios = strawberry.field(
+        description="How examples without an explicit split are assigned."
+    )
     allow_pending: bool = strawberry.field(
         description="Whether PENDING/IN_REVIEW examples may enter (and stay through freezing)."
     )
-    stratify_by_type: bool
-    total_examples: int
-    avg_quality_score: float | None
-    frozen_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
+    stratify_by_type: bool = strawberry.field(
+        description="Whether splits are balanced within each example type."
+    )
+    total_examples: int = strawberry.field(
+        description="Examples in this version (kept current by the database)."
+    )
+    avg_quality_score: float | None = strawberry.field(
+        description="Mean qualityScore (0..1) of its annotated examples; null when none is annotated."
+    )
+    frozen_at: datetime | None = strawberry.field(
+        description="When it was frozen; null while DRAFT."
+    )
+    created_at: datetime = strawberry.field(description="When this version was created.")
+    updated_at: datetime = strawberry.field(
+        description="When its content or settings last changed."
+    )
 
     @classmethod
     def from_record(cls, r: DatasetRecord) -> Self:
@@ -187,13 +227,15 @@ class TrainingDataset(LoadableNode, relay.Node):  # type: ignore[misc]
         found = await resolve.versions(info.context, self.record.lineage_id)
         return [TrainingDataset.from_record(r) for r in found]
 
-    @strawberry.field
+    @strawberry.field(description="The examples in this version, in a stable order.")
     async def examples(
         self,
         info: Info,
-        first: int = 50,
-        after: str | None = None,
-        split: DatasetSplit | None = None,  # type: ignore[valid-type]
+        first: First = 50,
+        after: After = None,
+        split: Annotated[
+            DatasetSplit | None, strawberry.argument(description="Only this split; null means all.")
+        ] = None,  # type: ignore[valid-type]
     ) -> Connection[DatasetExample]:
         dataset_id: UUID = self.record.id
         page = await resolve.example_page(
@@ -211,8 +253,14 @@ class TrainingDataset(LoadableNode, relay.Node):  # type: ignore[misc]
     def export_url(
         self,
         info: Info,
-        format: ExportFormat,  # type: ignore[valid-type]
-        split: DatasetSplit | None = None,  # type: ignore[valid-type]
+        format: Annotated[
+            ExportFormat,
+            strawberry.argument(description="Line format: OPENAI_CHAT, DPO, KTO, JSONL or HF."),
+        ],  # type: ignore[valid-type]
+        split: Annotated[
+            DatasetSplit | None,
+            strawberry.argument(description="Only this split; null exports all splits."),
+        ] = None,  # type: ignore[valid-type]
     ) -> str:
         gid = str(relay.GlobalID("TrainingDataset", str(self.record.id)))
         return resolve.absolute(info.context, resolve.export_path(gid, format, split))

@@ -18,7 +18,9 @@ from learnloop.schema.node import LoadableNode, load_one
 from learnloop.schema.training_run import TrainingRun
 
 
-@strawberry.type
+@strawberry.type(
+    description="One version of an agent's configuration, made by deploying an approved training run. The agent's newest deployment is active: agentConfig and activeDeployment return it."
+)
 class Deployment(LoadableNode, relay.Node):
     """Version `version` of an agent's config, produced by an approved training run."""
 
@@ -28,16 +30,16 @@ class Deployment(LoadableNode, relay.Node):
     version: int = strawberry.field(description="1, 2, ... per agent.")
     config: JSON = strawberry.field(description="What the agent should now use.")
     active: bool = strawberry.field(description="Whether this is the agent's current deployment.")
-    created_at: datetime
+    created_at: datetime = strawberry.field(description="When it was deployed.")
     record: strawberry.Private[DeploymentRecord]
 
-    @strawberry.field
+    @strawberry.field(description="The run whose result it deploys.")
     async def training_run(self, info: Info) -> TrainingRun | None:
         loader = info.context.loaders.get(TrainingRunByIdLoader)
         run = await loader.load(self.record.training_run_id)
         return TrainingRun.from_record(run) if run else None
 
-    @strawberry.field
+    @strawberry.field(description="The user who deployed it; null for API keys.")
     async def deployed_by(self, info: Info) -> User | None:
         if self.record.deployed_by_user_id is None:
             return None

@@ -17,10 +17,10 @@ from learnloop.resolvers.loaders.feedback import (
     FeedbackCountByExecutionLoader,
     FeedbackPageByExecutionLoader,
 )
-from learnloop.schema.errors import UserError
+from learnloop.schema.errors import UserError, user_errors_field
 from learnloop.schema.feedback import Feedback
 from learnloop.schema.node import LoadableNode, load_one
-from learnloop.schema.pagination import Connection, child_connection
+from learnloop.schema.pagination import After, Connection, First, child_connection
 
 if TYPE_CHECKING:
     from learnloop.schema.agent import Agent
@@ -32,17 +32,25 @@ RecordExecutionOutcome = strawberry.enum(
 )
 
 
-@strawberry.type
+@strawberry.type(
+    description="One run of an agent that it reported with recordExecution (or a stub made by early feedback, filled in when reported)."
+)
 class Execution(LoadableNode, relay.Node):
     """One run of an agent, named by the caller's key (e.g. exec-123) within its agent."""
 
     loader = ExecutionByIdLoader
     id: relay.NodeID[str]
-    key: str
-    input: str | None
-    output: str | None
-    metadata: JSON
-    variant: str | None
+    key: str = strawberry.field(
+        description="The caller's own execution key (the executionId it reported)."
+    )
+    input: str | None = strawberry.field(description="What the agent was given; null on a stub.")
+    output: str | None = strawberry.field(description="What the agent answered; null on a stub.")
+    metadata: JSON = strawberry.field(
+        description="Any JSON object the agent attached (model, latency, ...); {} when none."
+    )
+    variant: str | None = strawberry.field(
+        description="The experiment arm (CONTROL or TREATMENT) the run was served; null outside experiments."
+    )
     domain: str | None = strawberry.field(
         description="What the run was about (e.g. billing): reported, or the agent's default. "
         "Copied onto the learning examples its feedback creates."
@@ -54,8 +62,12 @@ class Execution(LoadableNode, relay.Node):
     is_stub: bool = strawberry.field(
         description="Created by feedback that arrived first; filled when the agent reports it."
     )
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime = strawberry.field(
+        description="When it was first recorded (or its stub created)."
+    )
+    updated_at: datetime = strawberry.field(
+        description="When it last changed (e.g. a stub filled in)."
+    )
     record: strawberry.Private[ExecutionRecord]
 
     @classmethod
@@ -75,7 +87,7 @@ class Execution(LoadableNode, relay.Node):
             record=r,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The agent that ran it.")
     async def agent(
         self, info: Info
     ) -> Annotated[Agent, strawberry.lazy("learnloop.schema.agent")] | None:
@@ -85,7 +97,7 @@ class Execution(LoadableNode, relay.Node):
 
     @strawberry.field(description="Feedback on this execution, newest first.")
     async def feedback(
-        self, info: Info, first: int = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Connection[Feedback]:
         return await child_connection(
             info,
@@ -98,13 +110,18 @@ class Execution(LoadableNode, relay.Node):
         )
 
 
-@strawberry.input
+@strawberry.input(description="One agent run to report. Idempotent on (agentId, executionId).")
 class RecordExecutionInput:
     agent_id: str = strawberry.field(description="The agent's key; created on first use.")
     execution_id: str = strawberry.field(description="Your id of this run, unique per agent.")
-    input: str | None = None
-    output: str | None = None
-    metadata: JSON | None = None
+    input: str | None = strawberry.field(
+        default=None, description="What the agent was given; up to the body limit."
+    )
+    output: str | None = strawberry.field(default=None, description="What the agent answered.")
+    metadata: JSON | None = strawberry.field(
+        default=None,
+        description="A JSON object of your own (model, latency, ...); depth and size are limited.",
+    )
     experiment_id: relay.GlobalID | None = strawberry.field(
         default=None,
         description="A RUNNING experiment this run belongs to: it is tagged with the unit's arm.",
@@ -124,8 +141,32 @@ class RecordExecutionInput:
     )
 
 
-@strawberry.type
+@strawberry.type(description="The recorded execution and what happened to it.")
 class RecordExecutionPayload:
-    execution: Execution | None
-    outcome: RecordExecutionOutcome | None  # type: ignore[valid-type]
-    user_errors: list[UserError]
+    execution: Execution | None = strawberry.field(
+        description="The execution; null when the input was refused."
+    )
+    outcome: RecordExecutionOutcome | None = strawberry.field(
+        description="CREATED (new), FILLED_STUB (feedback had arrived first) or EXISTING (already reported; nothing changed)."
+    )  # type: ignore[valid-type]
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.input(description="Up to 500 executions to record in one request.")
+class RecordExecutionBatchInput:
+    items: list[RecordExecutionInput] = strawberry.field(description="At most 500.")
+
+
+@strawberry.type(description="What recordExecutionBatch did, per item in input order.")
+class RecordExecutionBatchPayload:
+    executions: list[Execution | None] = strawberry.field(
+        description="Per item, in input order; null where the item was refused (see userErrors)."
+    )
+    outcomes: list[RecordExecutionOutcome | None] = strawberry.field(  # type: ignore[valid-type]
+        description="Per item, in input order: CREATED, FILLED_STUB or EXISTING (a repeat, "
+        "also within the batch); null where refused."
+    )
+    recorded_count: int = strawberry.field(description="Items not refused.")
+    user_errors: list[UserError] = strawberry.field(
+        description='Field paths start with ["input", "items", "<index>", ...].'
+    )

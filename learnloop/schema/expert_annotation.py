@@ -23,21 +23,25 @@ if TYPE_CHECKING:
     from learnloop.schema.learning_example import LearningExample
 
 
-@strawberry.type
+@strawberry.type(description="One expert's review of one learning example.")
 class ExpertAnnotation(LoadableNode, relay.Node):
     """Scores are 0..1."""
 
     loader = ExpertAnnotationByIdLoader
     id: relay.NodeID[str]
-    approved: bool
-    technical_accuracy: float
-    professional_quality: float
-    completeness: float
-    clarity: float
-    corrected_output: str | None
-    notes: str | None
-    improvement_suggestions: str | None
-    created_at: datetime
+    approved: bool = strawberry.field(description="Their verdict: true approves, false rejects.")
+    technical_accuracy: float = strawberry.field(description="Score 0..1.")
+    professional_quality: float = strawberry.field(description="Score 0..1.")
+    completeness: float = strawberry.field(description="Score 0..1.")
+    clarity: float = strawberry.field(description="Score 0..1.")
+    corrected_output: str | None = strawberry.field(
+        description="Their corrected answer; becomes the example's expectedOutput when it is decided. Null when none."
+    )
+    notes: str | None = strawberry.field(description="Their notes; null when none.")
+    improvement_suggestions: str | None = strawberry.field(
+        description="How the agent could improve; null when none."
+    )
+    created_at: datetime = strawberry.field(description="When it was submitted.")
     example_id: strawberry.Private[UUID]
     annotator_user_id: strawberry.Private[UUID]
 
@@ -58,11 +62,11 @@ class ExpertAnnotation(LoadableNode, relay.Node):
             annotator_user_id=r.annotator_user_id,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The expert; null when hidden or gone.")
     async def annotator(self, info: Info) -> User | None:
         return await load_one(info, UserByIdLoader, self.annotator_user_id, User.from_record)
 
-    @strawberry.field
+    @strawberry.field(description="The example it reviews.")
     async def example(
         self, info: Info
     ) -> Annotated[LearningExample, strawberry.lazy("learnloop.schema.learning_example")] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -28,12 +29,29 @@ from learnloop.schema.feedback_stats import (
     TrendBucket,
 )
 
+# Arguments every feedback statistic takes, described once.
+AgentKeyFilter = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Only this agent's executions (its key); null means every agent."
+    ),
+]
+Since = Annotated[
+    datetime | None,
+    strawberry.argument(
+        description="Only feedback given at or after this time; null means all time."
+    ),
+]
+
 
 @strawberry.type
 class FeedbackQuery:
     @fields.query(description="Feedback numbers for one agent (by key) or the whole organisation.")
     async def feedback_stats(
-        self, info: Info, agent_id: str | None = None, since: datetime | None = None
+        self,
+        info: Info,
+        agent_id: AgentKeyFilter = None,
+        since: Since = None,
     ) -> FeedbackStats:
         return FeedbackStats.from_record(await resolve.stats(info.context, agent_id, since))
 
@@ -41,9 +59,14 @@ class FeedbackQuery:
     async def common_issues(
         self,
         info: Info,
-        agent_id: str | None = None,
-        limit: int = 5,
-        since: datetime | None = None,
+        agent_id: AgentKeyFilter = None,
+        limit: Annotated[
+            int,
+            strawberry.argument(
+                description="How many categories to return, most reported first (1..50)."
+            ),
+        ] = 5,
+        since: Since = None,
     ) -> list[IssueCount]:
         found = await resolve.common_issues(info.context, agent_id, since, limit)
         return [IssueCount.from_record(r) for r in found]
@@ -52,9 +75,16 @@ class FeedbackQuery:
     async def feedback_trend(
         self,
         info: Info,
-        agent_id: str | None = None,
-        bucket: TrendBucket = DomainTrendBucket.DAY,  # type: ignore[valid-type]
-        since: datetime | None = None,
+        agent_id: AgentKeyFilter = None,
+        bucket: Annotated[
+            TrendBucket, strawberry.argument(description="HOUR or DAY buckets (UTC).")
+        ] = DomainTrendBucket.DAY,  # type: ignore[valid-type]
+        since: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="Start of the trend (not in the future); null means the last 48 hours or 30 days."
+            ),
+        ] = None,
     ) -> list[FeedbackTrendPoint]:
         points = await resolve.trend(info.context, agent_id, bucket, since)
         return [FeedbackTrendPoint.from_record(p) for p in points]
@@ -67,7 +97,7 @@ class FeedbackQuery:
 @strawberry.type
 class FeedbackMutation:
     @fields.mutation(
-        description="Give feedback on an execution (MEMBER, or a feedback token for it). "
+        description="Give feedback on an execution. "
         "A CORRECTION creates a pending CORRECTION learning example."
     )
     async def submit_feedback(

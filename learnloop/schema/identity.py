@@ -16,16 +16,24 @@ from learnloop.schema.enums import Role, ViewerKind
 from learnloop.schema.node import LoadableNode, load_one
 
 
-@strawberry.type
+@strawberry.type(
+    description="A tenant: every row belongs to exactly one organisation, and no request sees another's data."
+)
 class Organization(LoadableNode, relay.Node):  # type: ignore[misc]
     """A tenant: every row of learnloop belongs to exactly one organisation."""
 
     loader = OrganizationByIdLoader
     id: relay.NodeID[str]
-    slug: str
-    name: str
-    created_at: datetime | None
-    annotations_required: int
+    slug: str = strawberry.field(
+        description="Short unique name used on the command line (learnloop token --org SLUG)."
+    )
+    name: str = strawberry.field(description="Display name.")
+    created_at: datetime | None = strawberry.field(
+        description="When it was created; null when unknown."
+    )
+    annotations_required: int = strawberry.field(
+        description="Agreeing annotations an example needs before it is decided (see annotationSettings)."
+    )
 
     @classmethod
     def from_record(cls, record: OrganizationRecord) -> Self:
@@ -38,45 +46,49 @@ class Organization(LoadableNode, relay.Node):  # type: ignore[misc]
         )
 
 
-@strawberry.type
+@strawberry.type(description="A person who can sign in to an organisation.")
 class User(LoadableNode, relay.Node):  # type: ignore[misc]
     """A person; visible to an organisation while they are one of its members."""
 
     loader = UserByIdLoader
     id: relay.NodeID[str]
-    email: str
-    display_name: str | None
+    email: str = strawberry.field(description="Their e-mail address (hidden from feedback tokens).")
+    display_name: str | None = strawberry.field(
+        description="Name shown in the UI; null when not set."
+    )
 
     @classmethod
     def from_record(cls, record: UserRecord) -> Self:
         return cls(id=str(record.id), email=record.email, display_name=record.display_name)
 
 
-@strawberry.type
+@strawberry.type(description="A user and their role in this organisation.")
 class Member:
-    user: User
-    role: Role  # type: ignore[valid-type]
+    user: User = strawberry.field(description="The user.")
+    role: Role = strawberry.field(description="Their role here.")  # type: ignore[valid-type]
 
     @classmethod
     def from_record(cls, record: MemberRecord) -> Self:
         return cls(user=User.from_record(record.user), role=record.role)
 
 
-@strawberry.type
+@strawberry.type(description="Who is calling: a user, an API key, a feedback token, or nobody.")
 class Viewer:
     """Who the current credentials belong to."""
 
     principal: strawberry.Private[Principal]
 
-    @strawberry.field
+    @strawberry.field(description="What kind of credential the request carried.")
     def kind(self) -> ViewerKind:  # type: ignore[valid-type]
         return self.principal.kind
 
-    @strawberry.field
+    @strawberry.field(
+        description="The caller's role; null for anonymous callers and feedback tokens."
+    )
     def role(self) -> Role | None:  # type: ignore[valid-type]
         return self.principal.role
 
-    @strawberry.field
+    @strawberry.field(description="The caller's organisation; null when anonymous.")
     async def organization(self, info: Info) -> Organization | None:
         if self.principal.org_id is None:
             return None
@@ -84,7 +96,9 @@ class Viewer:
             info, OrganizationByIdLoader, self.principal.org_id, Organization.from_record
         )
 
-    @strawberry.field
+    @strawberry.field(
+        description="The signed-in user; null for API keys, tokens and anonymous callers."
+    )
     async def user(self, info: Info) -> User | None:
         if self.principal.user_id is None:
             return None

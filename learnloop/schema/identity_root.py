@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry import relay
 
@@ -17,35 +19,37 @@ from learnloop.schema.api_key import (
 )
 from learnloop.schema.audit import AuditEvent
 from learnloop.schema.enums import Role
-from learnloop.schema.errors import UserError
+from learnloop.schema.errors import UserError, user_errors_field
 from learnloop.schema.identity import Member, Organization, User, Viewer
 from learnloop.schema.node import decode_global_id
-from learnloop.schema.pagination import Connection, page_request
+from learnloop.schema.pagination import After, Connection, First, page_request
 
 
-@strawberry.input
+@strawberry.input(description="A person to add to this organisation.")
 class InviteMemberInput:
-    email: str
-    role: Role  # type: ignore[valid-type]
-    display_name: str | None = None
+    email: str = strawberry.field(description="Their e-mail address (their login name).")
+    role: Role = strawberry.field(description="The role they get.")  # type: ignore[valid-type]
+    display_name: str | None = strawberry.field(
+        default=None, description="Name shown in the UI; optional."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The new member.")
 class InviteMemberPayload:
-    member: Member | None
-    user_errors: list[UserError]
+    member: Member | None = strawberry.field(description="The member; null when refused.")
+    user_errors: list[UserError] = user_errors_field()
 
 
-@strawberry.input
+@strawberry.input(description="A member's new role.")
 class SetMemberRoleInput:
-    user_id: relay.GlobalID
-    role: Role  # type: ignore[valid-type]
+    user_id: relay.GlobalID = strawberry.field(description="The User's global id.")
+    role: Role = strawberry.field(description="The new role.")  # type: ignore[valid-type]
 
 
-@strawberry.type
+@strawberry.type(description="The member with the new role.")
 class SetMemberRolePayload:
-    member: Member | None
-    user_errors: list[UserError]
+    member: Member | None = strawberry.field(description="The member; null when refused.")
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.type
@@ -65,7 +69,14 @@ class IdentityQuery:
 
     @fields.query()
     async def api_keys(
-        self, info: Info, first: int = 20, after: str | None = None, include_revoked: bool = False
+        self,
+        info: Info,
+        first: First = 20,
+        after: After = None,
+        include_revoked: Annotated[
+            bool,
+            strawberry.argument(description="Also list revoked and expired keys (default false)."),
+        ] = False,
     ) -> Connection[ApiKey]:
         page = await resolve.api_key_page(info.context, page_request(first, after), include_revoked)
         return Connection[ApiKey].from_page(
@@ -76,9 +87,14 @@ class IdentityQuery:
     async def audit_events(
         self,
         info: Info,
-        first: int = 50,
-        after: str | None = None,
-        action_prefix: str | None = None,
+        first: First = 50,
+        after: After = None,
+        action_prefix: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only actions starting with this, e.g. training_run. or dataset.; null means all."
+            ),
+        ] = None,
     ) -> Connection[AuditEvent]:
         page = await resolve.audit_page(info.context, page_request(first, after), action_prefix)
         return Connection[AuditEvent].from_page(page, AuditEvent.from_record)

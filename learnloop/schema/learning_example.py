@@ -37,31 +37,39 @@ from learnloop.resolvers.loaders.learning_examples import (
 )
 from learnloop.schema.dataset import DatasetExample
 from learnloop.schema.enums import ExampleType, ReviewStatus
-from learnloop.schema.errors import UserError
+from learnloop.schema.errors import UserError, user_errors_field
 from learnloop.schema.expert_annotation import ExpertAnnotation
 from learnloop.schema.identity import User
 from learnloop.schema.node import LoadableNode, load_one
-from learnloop.schema.pagination import Connection, child_connection
+from learnloop.schema.pagination import After, Connection, First, child_connection
 
 if TYPE_CHECKING:
     from learnloop.schema.agent import Agent
     from learnloop.schema.execution import Execution
     from learnloop.schema.feedback import Feedback
 
-LearningExampleOrder = strawberry.enum(DomainExampleOrder, name="LearningExampleOrder")
+LearningExampleOrder = strawberry.enum(
+    DomainExampleOrder,
+    name="LearningExampleOrder",
+    description="Order of learningExamples: by creation time, newest or oldest first.",
+)
 # Blind mode for a caller who is not a user (an API key): no annotation is theirs.
 NOBODY = annotation_resolvers.NOBODY
 
 
-@strawberry.type
+@strawberry.type(
+    description="An earlier value of an example's field, kept when a review replaced it."
+)
 class ExampleHistoryEntry(LoadableNode, relay.Node):
     """A previous value of one of the example's fields, replaced at `createdAt`."""
 
     loader = ExampleHistoryByIdLoader
     id: relay.NodeID[str]
     field: str = strawberry.field(description='The field that changed, e.g. "expected_output".')
-    previous_value: str | None
-    created_at: datetime
+    previous_value: str | None = strawberry.field(
+        description="The value before the change; null when it was empty."
+    )
+    created_at: datetime = strawberry.field(description="When it was replaced.")
     changed_by_user_id: strawberry.Private[UUID | None]
 
     @classmethod
@@ -79,7 +87,9 @@ class ExampleHistoryEntry(LoadableNode, relay.Node):
         return await load_one(info, UserByIdLoader, self.changed_by_user_id, User.from_record)
 
 
-@strawberry.type
+@strawberry.type(
+    description="Something a model can learn from: an input with the expected (and often the original) output. Made by corrections, by hand, or from executions; reviewed by experts in the annotation queue."
+)
 class LearningExample(LoadableNode, relay.Node):
     """An input with a better (or judged) output, to learn from once reviewed.
 
@@ -88,15 +98,25 @@ class LearningExample(LoadableNode, relay.Node):
 
     loader = LearningExampleByIdLoader
     id: relay.NodeID[str]
-    example_type: ExampleType  # type: ignore[valid-type]
+    example_type: ExampleType = strawberry.field(
+        description="What the example teaches (CORRECTION, DEMONSTRATION, ...)."
+    )  # type: ignore[valid-type]
     input_text: str = strawberry.field(
         description='The execution\'s input; "" while its execution is an unreported stub.'
     )
-    expected_output: str | None
-    original_output: str | None
-    domain: str | None
-    task_type: str | None
-    metadata: JSON
+    expected_output: str | None = strawberry.field(
+        description="The answer the agent should give; after review, an expert's correctedOutput. Null when unknown."
+    )
+    original_output: str | None = strawberry.field(
+        description="What the agent answered; null when unknown."
+    )
+    domain: str | None = strawberry.field(
+        description="Subject area (e.g. billing), copied from its execution or given; null when none."
+    )
+    task_type: str | None = strawberry.field(
+        description="Kind of task (e.g. qa), copied from its execution or given; null when none."
+    )
+    metadata: JSON = strawberry.field(description="JSON object of your own; {} when none.")
     priority: int = strawberry.field(
         description="Queue priority from the org's routing policy when it was created "
         "(higher is sooner)."
@@ -104,13 +124,15 @@ class LearningExample(LoadableNode, relay.Node):
     needs_adjudication: bool = strawberry.field(
         description="Enough annotations that disagree: waits for a MANAGER (adjudicateExample)."
     )
-    annotations_count: int
-    decided_at: datetime | None
+    annotations_count: int = strawberry.field(description="Annotations submitted on it so far.")
+    decided_at: datetime | None = strawberry.field(
+        description="When it became APPROVED or REJECTED; null while undecided."
+    )
     author_key: str | None = strawberry.field(
         description="Who made it: user:<id>, apikey:<id> or enduser:<id>."
     )
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime = strawberry.field(description="When it was created.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
     record: strawberry.Private[LearningExampleRecord]
 
     @classmethod
@@ -187,7 +209,7 @@ class LearningExample(LoadableNode, relay.Node):
         description="Previous values of its fields (e.g. expected output), newest first."
     )
     async def history(
-        self, info: Info, first: int = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Connection[ExampleHistoryEntry]:
         return await child_connection(
             info,
@@ -203,7 +225,7 @@ class LearningExample(LoadableNode, relay.Node):
     async def author(self, info: Info) -> User | None:
         return await load_one(info, UserByIdLoader, self.record.author_user_id, User.from_record)
 
-    @strawberry.field
+    @strawberry.field(description="The agent it is for; null when it names none.")
     async def agent(
         self, info: Info
     ) -> Annotated[Agent, strawberry.lazy("learnloop.schema.agent")] | None:
@@ -238,7 +260,7 @@ class LearningExample(LoadableNode, relay.Node):
         "only your own until the example is decided."
     )
     async def annotations(
-        self, info: Info, first: int = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Connection[ExpertAnnotation]:
         principal, policy = await annotation_resolvers.viewer(info.context)
         if annotation_rules.sees_all_annotations(principal, policy, self.record):
@@ -264,7 +286,7 @@ class LearningExample(LoadableNode, relay.Node):
 
     @strawberry.field(description="The dataset versions holding this example, newest first.")
     async def datasets(
-        self, info: Info, first: int = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Connection[DatasetExample]:
         return await child_connection(
             info,
@@ -277,13 +299,21 @@ class LearningExample(LoadableNode, relay.Node):
         )
 
 
-@strawberry.input
+@strawberry.input(description="Selects learning examples; all given criteria must match.")
 class LearningExampleFilter:
     agent_id: str | None = strawberry.field(default=None, description="The agent's key.")
-    example_types: list[ExampleType] | None = None  # type: ignore[valid-type]
-    review_statuses: list[ReviewStatus] | None = None  # type: ignore[valid-type]
-    domain: str | None = None
-    task_type: str | None = None
+    example_types: list[ExampleType] | None = strawberry.field(
+        default=None, description="Any of these types; null means all."
+    )  # type: ignore[valid-type]
+    review_statuses: list[ReviewStatus] | None = strawberry.field(
+        default=None, description="Any of these review statuses; null means all."
+    )  # type: ignore[valid-type]
+    domain: str | None = strawberry.field(
+        default=None, description="Exactly this domain; null means all."
+    )
+    task_type: str | None = strawberry.field(
+        default=None, description="Exactly this task type; null means all."
+    )
     from_feedback: bool | None = strawberry.field(
         default=None, description="true: only examples made by feedback; false: only others."
     )
@@ -299,19 +329,28 @@ class LearningExampleFilter:
         )
 
 
-@strawberry.input
+@strawberry.input(description="A learning example written by hand (it starts PENDING review).")
 class CreateLearningExampleInput:
-    example_type: ExampleType  # type: ignore[valid-type]
-    input_text: str
+    example_type: ExampleType = strawberry.field(description="What it teaches.")  # type: ignore[valid-type]
+    input_text: str = strawberry.field(description="The input or prompt; required, non-empty.")
     agent_id: str | None = strawberry.field(default=None, description="The agent's key.")
     execution_id: str | None = strawberry.field(
         default=None, description="The execution's key (with agentId): provenance."
     )
-    domain: str | None = None
-    task_type: str | None = None
-    expected_output: str | None = None
-    original_output: str | None = None
-    metadata: JSON | None = None
+    domain: str | None = strawberry.field(
+        default=None,
+        description="Subject area (e.g. billing); defaults to the execution's or agent's when one is named.",
+    )
+    task_type: str | None = strawberry.field(
+        default=None, description="Kind of task (e.g. qa); defaults like domain."
+    )
+    expected_output: str | None = strawberry.field(
+        default=None, description="The answer the agent should give."
+    )
+    original_output: str | None = strawberry.field(
+        default=None, description="What the agent answered (for corrections and preference pairs)."
+    )
+    metadata: JSON | None = strawberry.field(default=None, description="JSON object of your own.")
 
     def to_domain(self) -> ExampleDraft:
         return ExampleDraft(
@@ -327,7 +366,9 @@ class CreateLearningExampleInput:
         )
 
 
-@strawberry.type
+@strawberry.type(description="The new example.")
 class CreateLearningExamplePayload:
-    learning_example: LearningExample | None
-    user_errors: list[UserError]
+    learning_example: LearningExample | None = strawberry.field(
+        description="The example (PENDING review); null when refused."
+    )
+    user_errors: list[UserError] = user_errors_field()

@@ -114,7 +114,7 @@ class LearningPoliciesQuery:
 
 @strawberry.type
 class LearningPoliciesMutation:
-    @fields.mutation(description="Create or replace an agent's learning policy (MANAGER; audited).")
+    @fields.mutation(description="Create or replace an agent's learning policy (audited).")
     async def set_learning_policy(
         self, info: Info, input: SetLearningPolicyInput
     ) -> SetLearningPolicyPayload:

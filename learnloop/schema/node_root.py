@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
@@ -19,11 +20,26 @@ class NodeQuery:
     @fields.query(
         description="Any object by its global id; null when it does not exist or is not yours."
     )
-    async def node(self, info: Info, id: relay.GlobalID) -> relay.Node | None:
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[
+            relay.GlobalID, strawberry.argument(description="Any global id this API returned.")
+        ],
+    ) -> relay.Node | None:
         return await resolve_node(info, id)
 
     @fields.query(description="Objects by global id, in order; null for each that is not visible.")
-    async def nodes(self, info: Info, ids: list[relay.GlobalID]) -> list[relay.Node | None]:
+    async def nodes(
+        self,
+        info: Info,
+        ids: Annotated[
+            list[relay.GlobalID],
+            strawberry.argument(
+                description="Global ids; the answer has one entry per id, in order (null where not found)."
+            ),
+        ],
+    ) -> list[relay.Node | None]:
         if len(ids) > MAX_PAGE_SIZE:
             raise GraphQLError(
                 f"at most {MAX_PAGE_SIZE} ids", extensions={"code": "BAD_USER_INPUT"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
 
 import strawberry
@@ -19,6 +19,19 @@ from learnloop.resolvers.loaders.children import (
 )
 
 NodeType = TypeVar("NodeType", bound=relay.Node)
+
+# The two connection arguments, described once for every list in the schema.
+First = Annotated[
+    int,
+    strawberry.argument(description="How many items to return, 1 to 100."),
+]
+After = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Continue after this cursor (a previous page's pageInfo.endCursor, or an "
+        "edge's cursor); null starts at the beginning."
+    ),
+]
 
 
 @strawberry.type(name="Connection", description="A page of a list, with cursors.")

@@ -11,10 +11,12 @@ from strawberry.extensions import (
     ParserCache,
 )
 from strawberry.tools import merge_types
+from strawberry.types.base import get_object_definition
 
 from learnloop.config import get_settings
 from learnloop.resolvers.errors import ErrorReporting, LearnloopSchema
 from learnloop.resolvers.input_limits import guard_root_fields
+from learnloop.resolvers.operation_metrics import OperationMetrics
 from learnloop.resolvers.query_limits import LimitedValidation, PageBudget, validation_rules
 from learnloop.resolvers.rate_limits import RateLimiting
 from learnloop.resolvers.scopes import ScopeGuard
@@ -46,8 +48,10 @@ from learnloop.schema.learning_examples_root import (
 )
 from learnloop.schema.learning_policies import LearningPoliciesMutation, LearningPoliciesQuery
 from learnloop.schema.node_root import NodeQuery
+from learnloop.schema.retrieval_feedback import RetrievalFeedbackMutation
 from learnloop.schema.training_root import TrainingMutation, TrainingQuery, TrainingSubscription
 from learnloop.schema.training_run import TrainingRun
+from learnloop.schema.webhooks import WebhooksMutation, WebhooksQuery
 
 Query = merge_types(
     "Query",
@@ -62,6 +66,7 @@ Query = merge_types(
         AnnotationsQuery,
         ExperimentsQuery,
         LearningPoliciesQuery,
+        WebhooksQuery,
     ),
 )
 Mutation = merge_types(
@@ -76,9 +81,24 @@ Mutation = merge_types(
         AnnotationsMutation,
         ExperimentsMutation,
         LearningPoliciesMutation,
+        RetrievalFeedbackMutation,
+        WebhooksMutation,
     ),
 )
 Subscription = merge_types("Subscription", (TrainingSubscription, ExperimentsSubscription))
+# merge_types takes no description; GraphiQL shows these first, so say what each root is for.
+get_object_definition(
+    Query, strict=True
+).description = "Everything you can read. Each field's description ends with the role it needs."
+get_object_definition(Mutation, strict=True).description = (
+    "Everything you can change. Each mutation takes one `input` and answers bad input with "
+    "`userErrors` (nothing is written); auth problems are errors with extensions.code "
+    "UNAUTHENTICATED or FORBIDDEN."
+)
+get_object_definition(Subscription, strict=True).description = (
+    "Live updates over WebSocket (graphql-transport-ws, or legacy graphql-ws), authenticated "
+    'by the connection_init payload {"authorization": "Bearer ..."}.'
+)
 
 
 @lru_cache(maxsize=1)
@@ -113,6 +133,8 @@ def _build(max_depth: int, max_aliases: int) -> strawberry.Schema:
             Experiment,
         ],
         extensions=[
+            # First: it sees the result as the caller gets it (committed, errors masked).
+            OperationMetrics,
             CommitUnitOfWork,
             ErrorReporting,
             ScopeGuard,

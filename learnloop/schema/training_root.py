@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
@@ -18,10 +19,10 @@ from learnloop.resolvers import training_runs as resolve
 from learnloop.resolvers.context import Info
 from learnloop.schema import fields
 from learnloop.schema.deployment import Deployment
-from learnloop.schema.errors import UserError
+from learnloop.schema.errors import UserError, user_errors_field
 from learnloop.schema.experiments.types import Experiment
 from learnloop.schema.node import decode_global_id
-from learnloop.schema.pagination import Connection, page_request
+from learnloop.schema.pagination import After, Connection, First, page_request
 from learnloop.schema.training_run import (
     DATASET_TYPE,
     ReviewDecision,
@@ -31,12 +32,18 @@ from learnloop.schema.training_run import (
 )
 
 
-@strawberry.input
+@strawberry.input(description="Narrows trainingRuns; all given criteria must match.")
 class TrainingRunFilter:
-    status: RunStatus | None = None
-    training_type: TrainingType | None = None
+    status: RunStatus | None = strawberry.field(
+        default=None, description="Only runs in this status."
+    )
+    training_type: TrainingType | None = strawberry.field(
+        default=None, description="Only runs of this type."
+    )
     agent_id: str | None = strawberry.field(default=None, description="The agent's own id.")
-    dataset_id: relay.GlobalID | None = None
+    dataset_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="Only runs on this TrainingDataset version."
+    )
 
     def to_domain(self) -> RunFilter:
         dataset = (
@@ -47,10 +54,16 @@ class TrainingRunFilter:
         return RunFilter(self.status, self.training_type, self.agent_id, dataset)
 
 
-@strawberry.input
+@strawberry.input(description="A training run to queue.")
 class CreateTrainingRunInput:
-    dataset_id: relay.GlobalID = strawberry.field(description="A FROZEN TrainingDataset version.")
-    training_type: TrainingType
+    dataset_id: relay.GlobalID | None = strawberry.field(
+        default=None,
+        description="A FROZEN TrainingDataset version; required except for RAG_TUNING (which "
+        "learns from the agent's retrieval feedback).",
+    )
+    training_type: TrainingType = strawberry.field(
+        description="What kind of training; types without an engine are refused."
+    )
     agent_id: str = strawberry.field(description='The agent\'s own id, e.g. "agent-456".')
     config: JSON | None = strawberry.field(
         default=None, description="Options of the training type; unknown ones are refused."
@@ -61,34 +74,42 @@ class CreateTrainingRunInput:
     )
 
 
-@strawberry.type
+@strawberry.type(description="The queued run.")
 class CreateTrainingRunPayload:
-    training_run: TrainingRun | None
-    user_errors: list[UserError]
+    training_run: TrainingRun | None = strawberry.field(
+        description="The new PENDING run; null when refused."
+    )
+    user_errors: list[UserError] = user_errors_field()
 
 
-@strawberry.input
+@strawberry.input(description="The run to cancel.")
 class CancelTrainingRunInput:
-    run_id: relay.GlobalID
+    run_id: relay.GlobalID = strawberry.field(description="The TrainingRun's global id.")
 
 
-@strawberry.type
+@strawberry.type(description="The run after the request.")
 class CancelTrainingRunPayload:
-    training_run: TrainingRun | None
-    user_errors: list[UserError]
+    training_run: TrainingRun | None = strawberry.field(
+        description="CANCELLED when it was queued; still RUNNING with cancelRequested when it was running. Null when refused."
+    )
+    user_errors: list[UserError] = user_errors_field()
 
 
-@strawberry.input
+@strawberry.input(description="A person's verdict on a COMPLETED run.")
 class ReviewTrainingRunInput:
-    run_id: relay.GlobalID
-    decision: ReviewDecision
-    notes: str | None = None
+    run_id: relay.GlobalID = strawberry.field(description="The TrainingRun's global id.")
+    decision: ReviewDecision = strawberry.field(
+        description="APPROVE lets it be deployed; REJECT ends it."
+    )
+    notes: str | None = strawberry.field(default=None, description="Why; required when rejecting.")
 
 
-@strawberry.type
+@strawberry.type(description="The reviewed run.")
 class ReviewTrainingRunPayload:
-    training_run: TrainingRun | None
-    user_errors: list[UserError]
+    training_run: TrainingRun | None = strawberry.field(
+        description="The run with its review; null when refused."
+    )
+    user_errors: list[UserError] = user_errors_field()
 
 
 @strawberry.input(description="Deploy to a share of traffic as an A/B experiment first.")
@@ -104,9 +125,9 @@ class CanaryInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="The APPROVED run to deploy, to everyone or as a canary.")
 class DeployTrainingRunInput:
-    run_id: relay.GlobalID
+    run_id: relay.GlobalID = strawberry.field(description="The TrainingRun's global id.")
     canary: CanaryInput | None = strawberry.field(
         default=None,
         description="Start a RUNNING experiment instead of switching everyone; the winner becomes "
@@ -115,14 +136,16 @@ class DeployTrainingRunInput:
     )
 
 
-@strawberry.type
+@strawberry.type(description="The new deployment.")
 class DeployTrainingRunPayload:
-    deployment: Deployment | None
-    training_run: TrainingRun | None
+    deployment: Deployment | None = strawberry.field(
+        description="The agent's new active deployment; null when refused or when deployed as a canary."
+    )
+    training_run: TrainingRun | None = strawberry.field(description="The deployed run.")
     experiment: Experiment | None = strawberry.field(
         default=None, description="The canary experiment, when `canary` was given."
     )
-    user_errors: list[UserError]
+    user_errors: list[UserError] = user_errors_field()
 
 
 def _run_payload_parts(record: TrainingRunRecord | None) -> TrainingRun | None:
@@ -132,7 +155,13 @@ def _run_payload_parts(record: TrainingRunRecord | None) -> TrainingRun | None:
 @strawberry.type
 class TrainingQuery:
     @fields.query(description="A training run by global id; null if not visible.")
-    async def training_run(self, info: Info, id: relay.GlobalID) -> TrainingRun | None:
+    async def training_run(
+        self,
+        info: Info,
+        id: Annotated[
+            relay.GlobalID, strawberry.argument(description="The TrainingRun's global id.")
+        ],
+    ) -> TrainingRun | None:
         record = await resolve.training_run(info.context, decode_global_id(id, TrainingRun, "id"))
         return TrainingRun.from_record(record) if record else None
 
@@ -140,9 +169,12 @@ class TrainingQuery:
     async def training_runs(
         self,
         info: Info,
-        filter: TrainingRunFilter | None = None,
-        first: int = 20,
-        after: str | None = None,
+        filter: Annotated[
+            TrainingRunFilter | None,
+            strawberry.argument(description="Narrow the list; null lists every run."),
+        ] = None,
+        first: First = 20,
+        after: After = None,
     ) -> Connection[TrainingRun]:
         f = filter.to_domain() if filter else RunFilter()
         page = await resolve.run_page(info.context, page_request(first, after), f)
@@ -152,7 +184,13 @@ class TrainingQuery:
 
     @fields.query(description="An agent's deployments, newest first.")
     async def deployments(
-        self, info: Info, agent_id: str, first: int = 20, after: str | None = None
+        self,
+        info: Info,
+        agent_id: Annotated[
+            str, strawberry.argument(description="The agent's key, e.g. agent-456.")
+        ],
+        first: First = 20,
+        after: After = None,
     ) -> Connection[Deployment]:
         page = await resolve.deployment_page(info.context, agent_id, page_request(first, after))
         return Connection[Deployment].from_page(
@@ -168,7 +206,11 @@ class TrainingMutation:
     ) -> CreateTrainingRunPayload:
         record, problems = await resolve.create_training_run(
             info.context,
-            dataset_id=decode_global_id(input.dataset_id, DATASET_TYPE, "datasetId"),
+            dataset_id=(
+                decode_global_id(input.dataset_id, DATASET_TYPE, "datasetId")
+                if input.dataset_id is not None
+                else None
+            ),
             training_type=input.training_type,
             agent_key=input.agent_id,
             config=input.config if input.config is not None else {},
@@ -244,7 +286,11 @@ class TrainingSubscription:
         description="The run's current state, then every change; completes after it ends."
     )
     async def training_run_updated(
-        self, info: Info, run_id: relay.GlobalID
+        self,
+        info: Info,
+        run_id: Annotated[
+            relay.GlobalID, strawberry.argument(description="The TrainingRun's global id.")
+        ],
     ) -> AsyncGenerator[TrainingRun, None]:
         stream = await run_updates.run_updates(
             info.context, decode_global_id(run_id, TrainingRun, "runId")

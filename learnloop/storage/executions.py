@@ -185,6 +185,55 @@ async def record(
     return _record(existing), Recorded.EXISTING
 
 
+async def record_many(
+    uow: UnitOfWork, executions: Sequence[NewExecution], agent_ids: Mapping[str, UUID]
+) -> dict[ExecutionRef, tuple[ExecutionRecord, Recorded]]:
+    """record() for distinct executions: one upsert (rows in key order, so concurrent batches
+    never deadlock) and one lookup for those already reported."""
+    assert uow.org_id is not None
+    ordered = sorted(executions, key=lambda e: (agent_ids[e.ref.agent_key], e.ref.execution_key))
+    if not ordered:
+        return {}
+    rows = [
+        {
+            "org_id": uow.org_id,
+            "agent_id": agent_ids[e.ref.agent_key],
+            "key": e.ref.execution_key,
+            "input": e.input,
+            "output": e.output,
+            "metadata": e.metadata,
+            "experiment_id": e.experiment_id,
+            "domain": e.domain,
+            "task_type": e.task_type,
+            "is_stub": False,
+        }
+        for e in ordered
+    ]
+    stmt = insert(_T).values(rows)
+    changed = ["input", "output", "metadata", "experiment_id", "domain", "task_type", "is_stub"]
+    upsert = stmt.on_conflict_do_update(
+        index_elements=["org_id", "agent_id", "key"],
+        set_={**{k: stmt.excluded[k] for k in changed}, "updated_at": func.now()},
+        where=_T.c.is_stub,
+    ).returning(*_T.c, (literal_column("xmax") == literal_column("0")).label("inserted"))
+    key_of = {agent_id: key for key, agent_id in agent_ids.items()}
+    found: dict[ExecutionRef, tuple[ExecutionRecord, Recorded]] = {}
+    for r in await uow.all(upsert):
+        outcome = Recorded.CREATED if r.inserted else Recorded.FILLED_STUB
+        found[ExecutionRef(key_of[r.agent_id], r.key)] = (_record(r), outcome)
+    rest = [e.ref for e in ordered if e.ref not in found]
+    if rest:
+        for ref, record in (await by_refs(uow, rest)).items():
+            found[ref] = (record, Recorded.EXISTING)
+    return found
+
+
+async def experiments_existing(uow: UnitOfWork, experiment_ids: set[UUID]) -> set[UUID]:
+    t = LearningExperiment.__table__
+    rows = await uow.all(select(t.c.id).where(t.c.id.in_(list(experiment_ids))))
+    return {r.id for r in rows}
+
+
 async def experiment_exists(uow: UnitOfWork, experiment_id: UUID) -> bool:
     found = await uow.scalar(
         select(true()).where(LearningExperiment.__table__.c.id == experiment_id)
@@ -214,6 +263,18 @@ class ExecutionRepository:
 
     async def experiment_exists(self, experiment_id: UUID) -> bool:
         return await experiment_exists(self.uow, experiment_id)
+
+    async def experiments_existing(self, experiment_ids: set[UUID]) -> set[UUID]:
+        return await experiments_existing(self.uow, experiment_ids)
+
+    async def agents(self, keys: Sequence[str]) -> Mapping[str, AgentRecord]:
+        await agents.ensure(self.uow, keys)
+        return await agents.by_keys(self.uow, keys)
+
+    async def record_many(
+        self, executions: Sequence[NewExecution], agent_ids: Mapping[str, UUID]
+    ) -> Mapping[ExecutionRef, tuple[ExecutionRecord, Recorded]]:
+        return await record_many(self.uow, executions, agent_ids)
 
     async def complete_examples(self, execution_id: UUID, context: ExampleContext) -> int:
         return await learning_examples.complete_from_execution(self.uow, execution_id, context)

@@ -9,7 +9,8 @@ a worker that lost its lease can never overwrite the run's new owner.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -18,6 +19,7 @@ from sqlalchemy import ColumnElement, and_, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from learnloop.domain import webhooks as webhook_rules
 from learnloop.domain.audit import AuditEntry
 from learnloop.domain.engines.base import Artifact, TrainingData
 from learnloop.domain.principal import system
@@ -28,7 +30,7 @@ from learnloop.domain.training_runs import (
     TrainingType,
     can_transition,
 )
-from learnloop.storage import training_data, training_runs
+from learnloop.storage import training_data, training_runs, webhooks
 from learnloop.storage.audit import AuditLog
 from learnloop.storage.models import TrainingRun, TrainingRunArtifact
 from learnloop.storage.unit_of_work import UnitOfWork, unit_of_work
@@ -67,6 +69,12 @@ async def _record_transition(
 ) -> None:
     details = {"status": t.status.value, **data, **({"error": t.error} if t.error else {})}
     await training_runs.add_event(uow, org_id, run_id, "status", t.message, details)
+    finished = webhook_rules.training_run_finished(
+        run_id, t.status.value, t.error, datetime.now(UTC)
+    )
+    if finished is not None:
+        # In the transaction of the transition: a fenced-out (rolled back) finish sends nothing.
+        await webhooks.enqueue(uow, [finished])
     await AuditLog(uow, None)(
         system(org_id), AuditEntry(AUDIT_ACTIONS[t.status], "TrainingRun", run_id, details)
     )
@@ -137,8 +145,13 @@ class JobQueue:
             run = await training_runs.get(uow, claimed.run_id)
             if run is None:
                 return None
-            data = await training_data.load(uow, run.dataset_id)
-            return (run, data) if data is not None else None
+            if run.dataset_id is None:  # RAG_TUNING on retrieval feedback alone
+                data: TrainingData | None = TrainingData(None, "", 0, (), org_id=run.org_id)
+            else:
+                data = await training_data.load(uow, run.dataset_id)
+            if data is None:
+                return None
+            return run, replace(data, agent_key=run.agent_key)
 
     async def heartbeat(self, claimed: ClaimedRun) -> bool | None:
         """Renew the lease; returns whether cancellation was requested, None if the run is lost."""

@@ -21,7 +21,7 @@ from learnloop.domain.training_runs import (
     TrainingRunRecord,
     TrainingType,
 )
-from learnloop.storage import agents, datasets, deployments
+from learnloop.storage import agents, datasets, deployments, retrieval_feedback
 from learnloop.storage.models import Agent, TrainingRun, TrainingRunArtifact, TrainingRunEvent
 from learnloop.storage.pagination import count, keyset_page
 from learnloop.storage.unit_of_work import UnitOfWork
@@ -224,6 +224,9 @@ class TrainingRunRepository:
 
     async def ensure_agent(self, key: str) -> UUID:
         return (await agents.ensure(self.uow, [key]))[key]
+
+    async def has_retrieval_feedback(self, agent_key: str) -> bool:
+        return await retrieval_feedback.has_feedback(self.uow, agent_key)
 
     async def insert(
         self, org_id: UUID, new: NewTrainingRun, agent_id: UUID, created_by: UUID | None

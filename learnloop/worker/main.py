@@ -12,6 +12,7 @@ from learnloop.storage.event_bus import EventBus
 from learnloop.storage.migrations import current_revision, head_revision
 from learnloop.worker.registry import build_registry
 from learnloop.worker.runner import Worker, WorkerSettings
+from learnloop.worker.webhooks import WebhookSender
 
 
 async def run_worker(target: DatabaseTarget, settings: Settings, concurrency: int | None) -> None:
@@ -29,7 +30,13 @@ async def run_worker(target: DatabaseTarget, settings: Settings, concurrency: in
         registry = build_registry(settings, engine)
         if not registry.available():
             raise ConfigurationError("no training engines are installed; nothing to run")
-        worker = Worker(engine, registry, bus, WorkerSettings.from_settings(settings, concurrency))
+        worker = Worker(
+            engine,
+            registry,
+            bus,
+            WorkerSettings.from_settings(settings, concurrency),
+            webhooks=WebhookSender(engine, settings),
+        )
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, worker.stop)

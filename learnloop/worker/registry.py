@@ -5,14 +5,17 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from learnloop.config import Settings
+from learnloop.domain.engines.behavior_learner import BehaviorLearner
 from learnloop.domain.engines.dpo import DpoEngine
 from learnloop.domain.engines.fine_tune_api import FineTuneProvider, OpenAIFineTuningClient
 from learnloop.domain.engines.fine_tuning import FineTuningEngine
 from learnloop.domain.engines.prompt_optimizer import PromptOptimizer
+from learnloop.domain.engines.rag_trainer import RagTrainer
 from learnloop.domain.engines.registry import EngineRegistry, load_plugins
 from learnloop.llm.client import ClientSettings
 from learnloop.llm.embeddings import MiniLmEmbedder
 from learnloop.llm.replay import LlmSessions
+from learnloop.storage.retrieval_feedback import RetrievalLogSource
 
 
 def _api_key(settings: Settings) -> str | None:
@@ -42,11 +45,15 @@ def llm_sessions(settings: Settings, db: AsyncEngine | None = None) -> LlmSessio
 
 def build_registry(settings: Settings, db: AsyncEngine | None = None) -> EngineRegistry:
     provider = fine_tune_provider(settings)
+    sessions = llm_sessions(settings, db)
+    embedder = MiniLmEmbedder()
     registry = EngineRegistry(
         [
             FineTuningEngine(provider, default_model=settings.llm_model),
             DpoEngine(provider, default_model=settings.llm_model),
-            PromptOptimizer(llm_sessions(settings, db), MiniLmEmbedder()),
+            PromptOptimizer(sessions, embedder),
+            BehaviorLearner(sessions, embedder),
+            RagTrainer(RetrievalLogSource(db) if db is not None else None),
         ]
     )
     load_plugins(registry, settings.engine_module_list)

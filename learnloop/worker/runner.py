@@ -20,6 +20,7 @@ from learnloop.storage.event_bus import CANCEL, QUEUE, EventBus, Inbox
 from learnloop.storage.job_queue import JobQueue
 from learnloop.worker.job import RunExecution
 from learnloop.worker.learning_policies import check_due
+from learnloop.worker.webhooks import WebhookSender
 
 log = structlog.get_logger("learnloop.worker")
 
@@ -55,8 +56,10 @@ class Worker:
         bus: EventBus,
         cfg: WorkerSettings,
         worker_id: str | None = None,
+        webhooks: WebhookSender | None = None,
     ) -> None:
         self.registry = registry
+        self.webhooks = webhooks
         self.bus = bus
         self.cfg = cfg
         self.worker_id = worker_id or new_worker_id()
@@ -85,6 +88,8 @@ class Worker:
                 asyncio.create_task(self._reap_expired()),
                 asyncio.create_task(self._check_policies()),
             ]
+            if self.webhooks is not None:
+                helpers.append(asyncio.create_task(self.webhooks.run(self._stopping)))
             try:
                 while not self._stopping.is_set():
                     await self._fill_slots()
@@ -149,7 +154,7 @@ class Worker:
             await asyncio.sleep(self.cfg.heartbeat_seconds)
 
     async def _check_policies(self) -> None:
-        """Every poll, queue the next run of each learning policy that is due (ADR 0015)."""
+        """Every poll, queue the next run of each learning policy that is due (ADR 0018)."""
         while True:
             try:
                 await check_due(self.engine, self.registry)

@@ -10,7 +10,7 @@
 - Tenant table: forced RLS on org_id; the app role reads and writes it.
 
 Revision ID: 0015_learning_policies
-Revises: 0011_llm_cache
+Revises: 0014_webhooks
 """
 
 from collections.abc import Sequence
@@ -20,7 +20,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0015_learning_policies"
-down_revision: str | None = "0011_llm_cache"
+down_revision: str | None = "0014_webhooks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

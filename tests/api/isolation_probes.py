@@ -36,6 +36,8 @@ QUERY_PROBES: dict[str, str] = {
     "trainingRun": "",
     "trainingRuns": "{ trainingRuns(first: 100) { totalCount edges { node { id config result "
     "reviewNotes agentKey datasetId events(first: 100) { edges { node { message data } } } } } } }",
+    "webhookEndpoints": "{ webhookEndpoints { id url events description } }",
+    "webhookDeliveries": "{ webhookDeliveries(first: 100) { id endpointId eventType messageId } }",
     "deployments": '{ deployments(agentId: "agent-shared", first: 100) { totalCount edges { node '
     "{ id config agentKey trainingRun { id } } } } }",
     "experiment": "",
@@ -72,6 +74,11 @@ async def seed_org(org: OrgHandle, marker: str, feedback_count: int = 1) -> dict
     invite = await org.gql(
         "mutation($e: String!) { inviteMember(input: {email: $e, role: VIEWER}) { member { user { id } } } }",
         {"e": f"invitee-{marker}@example.com"},
+    )
+    hook = await org.gql(
+        "mutation($u: String!) { createWebhookEndpoint(input: {url: $u, events: "
+        '["feedback.created"], description: $u}) { endpoint { id } userErrors { message } } }',
+        {"u": f"https://example.com/{marker}"},
     )
     run = await seed_finished_run(org.api, org.org_id, agent_key="agent-shared", marker=marker)
     for n in range(feedback_count):
@@ -119,5 +126,12 @@ async def seed_org(org: OrgHandle, marker: str, feedback_count: int = 1) -> dict
         "TrainingRun": run["run"],
         "Deployment": run["deployment"],
     }
-    secrets = [marker, org.slug, str(org.org_id), str(org.user_id), key["createApiKey"]["secret"]]
+    secrets = [
+        hook["createWebhookEndpoint"]["endpoint"]["id"],
+        marker,
+        org.slug,
+        str(org.org_id),
+        str(org.user_id),
+        key["createApiKey"]["secret"],
+    ]
     return {"strings": secrets, "node_ids": list(ids.values()), "ids_by_type": ids}

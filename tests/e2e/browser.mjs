@@ -124,6 +124,10 @@ const annotatedBefore = await tile(dashboard, 'annotatedToday');
 assert.equal(annotatedBefore, 0);
 await dashboard.locator('#queue-depth tr[data-domain="billing"]').waitFor();
 await dashboard.locator('#issues li[data-category="INCORRECT"]').waitFor();
+// The running experiment (F13) is listed with its status.
+const experimentRow = dashboard.locator('#experiments tr[data-experiment-id]', { hasText: 'shorter answers' });
+await experimentRow.waitFor();
+assert.match(await experimentRow.textContent(), /RUNNING/);
 await dashboard.evaluate(() => { window.__sameDocument = true; });
 
 const annotate = await openPage('/ui/annotate', expertToken, VIEWPORTS[0], { clock: true });

@@ -50,6 +50,14 @@ WIDGET_EXAMPLES = """
 query { learningExamples(filter: {agentId: "widget-agent", fromFeedback: true}) {
   edges { node { exampleType reviewStatus domain expectedOutput originalOutput sourceFeedback { rating } } }
 } }"""
+CREATE_EXPERIMENT = """
+mutation($input: CreateExperimentInput!) {
+  createExperiment(input: $input) { experiment { id } userErrors { message } }
+}"""
+START_EXPERIMENT = """
+mutation($id: ID!) {
+  updateExperimentStatus(input: {experimentId: $id, status: RUNNING}) { userErrors { message } }
+}"""
 DECIDED = """
 query { learningExamples(filter: {agentId: "support-bot", reviewStatuses: [APPROVED]}) {
   edges { node { expectedOutput qualityScore } } } }"""
@@ -105,6 +113,20 @@ async def _seed(org: OrgHandle) -> None:
             {"input": {"agentId": "support-bot", "executionId": f"exec-{n}", **vote}},
         )
         assert not data["submitFeedback"]["userErrors"]
+    created = await org.gql(
+        CREATE_EXPERIMENT,
+        {
+            "input": {
+                "name": "shorter answers",
+                "agentId": "support-bot",
+                "treatmentConfig": {"prompt": "Answer in one sentence."},
+            }
+        },
+    )
+    assert not created["createExperiment"]["userErrors"]
+    experiment_id = created["createExperiment"]["experiment"]["id"]
+    started = await org.gql(START_EXPERIMENT, {"id": experiment_id})
+    assert not started["updateExperimentStatus"]["userErrors"]
 
 
 @pytest.fixture

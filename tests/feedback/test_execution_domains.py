@@ -4,8 +4,6 @@ examples its feedback creates, and filters that find nothing because no example 
 from __future__ import annotations
 
 import asyncio
-import re
-from pathlib import Path
 from typing import Any
 
 from learnloop.domain.roles import Role
@@ -265,29 +263,6 @@ async def test_dataset_filter_on_an_unknown_domain_says_so(api: Api) -> None:
     data = await org.gql(ADD, {"input": {"datasetId": scoped_id, "filter": {}}})
     (error,) = data["addExamplesToDataset"]["userErrors"]
     assert (error["field"], error["code"]) == (["input", "datasetId"], "UNKNOWN_DOMAIN")
-
-
-def readme_block(marker: str) -> str:
-    """The README's ```graphql block that contains `marker`."""
-    readme = (Path(__file__).parents[2] / "README.md").read_text()
-    blocks = re.findall(r"```graphql\n(.*?)```", readme, flags=re.S)
-    (found,) = [b for b in blocks if marker in b]
-    return found
-
-
-async def test_readme_feedback_examples_run_as_written(api: Api) -> None:
-    org = await api.org(Role.EXPERT)
-    recorded = (await org.gql(readme_block("recordExecution(input:")))["recordExecution"]
-    assert recorded["userErrors"] == []
-    assert recorded["execution"]["domain"] == "billing"
-    batch = (await org.gql(readme_block("submitFeedbackBatch(")))["submitFeedbackBatch"]
-    assert batch["userErrors"] == [] and batch["storedCount"] == 2
-    assert [(e["exampleType"], e["domain"], e["taskType"]) for e in batch["learningExamples"]] == [
-        ("CORRECTION", "billing", "qa")
-    ]
-    claim = readme_block("claimAnnotationTask(").split("\n\n")[0]
-    claimed = (await org.gql(claim))["claimAnnotationTask"]
-    assert claimed["userErrors"] == [] and claimed["example"] is not None
 
 
 async def test_concurrent_first_reports_of_a_new_agent_create_it_once(api: Api) -> None:

@@ -16,13 +16,17 @@ from learnloop.domain.training_runs import TrainingType
 
 @dataclass(frozen=True)
 class TrainingData:
-    """A frozen dataset version as an engine sees it: its examples as the dataset exports them."""
+    """A frozen dataset version as an engine sees it: its examples as the dataset exports them.
 
-    dataset_id: UUID
+    A RAG_TUNING run without a dataset gets an empty one (dataset_id None, no examples).
+    """
+
+    dataset_id: UUID | None
     name: str
     version: int
     examples: tuple[ExportRecord, ...]
     org_id: UUID | None = None  # whose data it is (engines scope caches such as LLM replay by it)
+    agent_key: str | None = None  # the agent the run trains (RAG_TUNING reads its retrieval log)
 
     def split(self, split: Split) -> tuple[ExportRecord, ...]:
         return tuple(e for e in self.examples if e.split is split)

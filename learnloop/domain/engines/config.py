@@ -104,6 +104,24 @@ def one_of(key: str, choices: tuple[str, ...]) -> Check:
     return check
 
 
+def needs_llm(training_type: str, configured: bool) -> Check:
+    """Refuse at creation when the engine needs an LLM endpoint and none is configured."""
+
+    def check(config: Mapping[str, Any]) -> list[Problem]:
+        if configured:
+            return []
+        return [
+            Problem(
+                ("trainingType",),
+                f"{training_type} needs an LLM endpoint: set LEARNLOOP_LLM_BASE_URL "
+                "(and LEARNLOOP_LLM_MODEL, LEARNLOOP_LLM_API_KEY) for the server and its workers",
+                ErrorCode.INVALID,
+            )
+        ]
+
+    return check
+
+
 def validate(
     config: Mapping[str, Any] | None, checks: list[Check], defaults: Mapping[str, Any]
 ) -> dict[str, Any]:

@@ -50,25 +50,9 @@ def _base_prompt(config: Mapping[str, Any]) -> list[Problem]:
     return [] if ok else [Problem((*at, "demos"), "demos are [{input, output}] strings")]
 
 
-def _needs_llm(configured: bool) -> checks.Check:
-    def check(config: Mapping[str, Any]) -> list[Problem]:
-        if configured:
-            return []
-        return [
-            Problem(
-                ("trainingType",),
-                "PROMPT_OPTIMIZATION needs an LLM endpoint: set LEARNLOOP_LLM_BASE_URL "
-                "(and LEARNLOOP_LLM_MODEL, LEARNLOOP_LLM_API_KEY) for the server and its workers",
-                ErrorCode.INVALID,
-            )
-        ]
-
-    return check
-
-
 def validate(config: Mapping[str, Any], *, llm_configured: bool) -> dict[str, Any]:
     rules = [
-        _needs_llm(llm_configured),
+        checks.needs_llm("PROMPT_OPTIMIZATION", llm_configured),
         checks.unknown_keys(OPTIONS),
         _base_prompt,
         checks.one_of("metric", tuple(m.value for m in MetricName)),

@@ -34,7 +34,7 @@ Winner = strawberry.enum(
 
 @strawberry.type(description="One arm's numbers for one metric.")
 class ExperimentArm:
-    variant: Variant  # type: ignore[valid-type]
+    variant: Variant = strawberry.field(description="CONTROL or TREATMENT.")  # type: ignore[valid-type]
     units: int = strawberry.field(description="Units exposed to this arm (first exposures).")
     n: int = strawberry.field(description="Units with at least one value of this metric.")
     observations: float = strawberry.field(description="Values counted (several per unit allowed).")
@@ -46,8 +46,12 @@ class ExperimentArm:
 
 @strawberry.type(description="An always-valid confidence interval of the absolute lift.")
 class SequentialInterval:
-    ci_low: float | None
-    ci_high: float | None
+    ci_low: float | None = strawberry.field(
+        description="Lower end of the always-valid interval of the absolute lift; null without enough data."
+    )
+    ci_high: float | None = strawberry.field(
+        description="Upper end of the always-valid interval of the absolute lift; null without enough data."
+    )
 
 
 @strawberry.type(description="Power analysis of the primary metric at the current sample.")
@@ -55,7 +59,9 @@ class ExperimentPower:
     minimum_detectable_effect: float | None = strawberry.field(
         description="Smallest absolute lift detectable with 80 % power at alpha = 0.05 now."
     )
-    power_at_observed_lift: float | None
+    power_at_observed_lift: float | None = strawberry.field(
+        description="Probability 0..1 of detecting the observed lift at this sample size; null when undefined."
+    )
     units_per_arm_needed: int | None = strawberry.field(
         description="Units per arm to detect the observed lift with 80 % power."
     )
@@ -66,14 +72,20 @@ class ExperimentPower:
 
 @strawberry.type(description="Treatment against control on one metric.")
 class ExperimentMetricResult:
-    metric: str
-    arms: list[ExperimentArm]
+    metric: str = strawberry.field(description="The metric compared (e.g. thumbs_up_rate).")
+    arms: list[ExperimentArm] = strawberry.field(description="Both arms' numbers, CONTROL first.")
     absolute_lift: float | None = strawberry.field(description="Treatment mean - control mean.")
     relative_lift: float | None = strawberry.field(description="Treatment / control - 1.")
     ci_low: float | None = strawberry.field(description="95 % fixed-horizon CI of absoluteLift.")
-    ci_high: float | None
-    relative_ci_low: float | None
-    relative_ci_high: float | None
+    ci_high: float | None = strawberry.field(
+        description="Upper end of the 95 % fixed-horizon CI of absoluteLift; null without enough data."
+    )
+    relative_ci_low: float | None = strawberry.field(
+        description="Lower end of the 95 % CI of relativeLift; null without enough data."
+    )
+    relative_ci_high: float | None = strawberry.field(
+        description="Upper end of the 95 % CI of relativeLift; null without enough data."
+    )
     p_value: float | None = strawberry.field(
         description="Fixed-horizon p (two-proportion z, Welch t, Fisher exact or delta-method z); "
         "valid only at a sample size fixed in advance."
@@ -122,10 +134,18 @@ class ExperimentResults(ExperimentMetricResult):
     srm_p_value: float | None = strawberry.field(
         description="Sample ratio mismatch chi-square p; below 0.001 the results are invalid."
     )
-    srm_passed: bool
-    minimum_sample_reached: bool
-    winner: Winner  # type: ignore[valid-type]
-    power: ExperimentPower | None
+    srm_passed: bool = strawberry.field(
+        description="False when the sample ratio mismatch test fails (srmPValue < 0.001): the split is broken and the results are not to be trusted."
+    )
+    minimum_sample_reached: bool = strawberry.field(
+        description="True once each arm has minimumSampleSize units with the primary metric."
+    )
+    winner: Winner = strawberry.field(
+        description="CONTROL or TREATMENT when the sequential interval excludes 0 with enough units, else INCONCLUSIVE."
+    )  # type: ignore[valid-type]
+    power: ExperimentPower | None = strawberry.field(
+        description="Power analysis at the current sample; null without enough data."
+    )
     secondary: list[ExperimentMetricResult] = strawberry.field(
         description="Every other metric with data (feedback metrics and custom outcomes)."
     )
@@ -163,22 +183,32 @@ class ExperimentResults(ExperimentMetricResult):
         )
 
 
-@strawberry.type
+@strawberry.type(
+    description="An A/B test of two configs of one agent on live traffic: units are assigned deterministically, outcomes come from feedback and recorded metrics, and a winner is declared on an always-valid interval."
+)
 class Experiment(LoadableNode, relay.Node):
     """An A/B experiment on one agent's live traffic: control config against treatment config."""
 
     loader = ExperimentByIdLoader
     id: relay.NodeID[str]
-    name: str
+    name: str = strawberry.field(description="Shown in lists.")
     agent_id: str = strawberry.field(description="The agent's own id (its key).")
-    status: ExperimentStatus  # type: ignore[valid-type]
-    hypothesis: str | None
+    status: ExperimentStatus = strawberry.field(
+        description="DRAFT, RUNNING, PAUSED, COMPLETED or CANCELLED."
+    )  # type: ignore[valid-type]
+    hypothesis: str | None = strawberry.field(
+        description="What the treatment is expected to change; null when not given."
+    )
     hash_seed: str = strawberry.field(description="GrowthBook hash v2 seed of the assignment.")
     coverage: float = strawberry.field(description="Share of units in the experiment, (0, 1].")
-    control_percentage: float
-    treatment_percentage: float
-    control_config: JSON
-    treatment_config: JSON
+    control_percentage: float = strawberry.field(
+        description="Share (0..100) of covered units in CONTROL."
+    )
+    treatment_percentage: float = strawberry.field(
+        description="Share (0..100) of covered units in TREATMENT."
+    )
+    control_config: JSON = strawberry.field(description="The config CONTROL units get (JSON).")
+    treatment_config: JSON = strawberry.field(description="The config TREATMENT units get (JSON).")
     primary_metric: str = strawberry.field(
         description="thumbs_up_rate, thumbs_down_rate, mean_rating, accuracy, helpfulness, "
         "clarity, completeness, correction_rate, issue_rate, or a custom outcome metric."
@@ -192,10 +222,14 @@ class Experiment(LoadableNode, relay.Node):
     winner: Winner | None = strawberry.field(  # type: ignore[valid-type]
         description="Set when the experiment is COMPLETED."
     )
-    started_at: datetime | None
-    ended_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
+    started_at: datetime | None = strawberry.field(
+        description="When it first went RUNNING; null while DRAFT."
+    )
+    ended_at: datetime | None = strawberry.field(
+        description="When it was COMPLETED or CANCELLED; null until then."
+    )
+    created_at: datetime = strawberry.field(description="When it was created.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
     record: strawberry.Private[domain.ExperimentRecord]
 
     @classmethod
@@ -248,7 +282,9 @@ class AgentConfig:
     variant: Variant | None = strawberry.field(  # type: ignore[valid-type]
         description="The unit's arm in a running experiment; null: the active deployment applies."
     )
-    experiment_id: relay.GlobalID | None
+    experiment_id: relay.GlobalID | None = strawberry.field(
+        description="The Experiment the unit is in; null when none applies."
+    )
     deployment_version: int | None = strawberry.field(
         description="The agent's active deployment version (null: none yet)."
     )

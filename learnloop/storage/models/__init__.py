@@ -18,11 +18,13 @@ from learnloop.storage.models.learning_policy import LearningPolicy
 from learnloop.storage.models.llm_cache import LlmCacheEntry
 from learnloop.storage.models.organization import Membership, Organization, User
 from learnloop.storage.models.rate_limit import RateLimitBucket
+from learnloop.storage.models.retrieval_feedback import RetrievalFeedbackRow
 from learnloop.storage.models.training_run import (
     TrainingRun,
     TrainingRunArtifact,
     TrainingRunEvent,
 )
+from learnloop.storage.models.webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Agent",
@@ -47,10 +49,13 @@ __all__ = [
     "OrgMixin",
     "Organization",
     "RateLimitBucket",
+    "RetrievalFeedbackRow",
     "TrainingDataset",
     "TrainingRun",
     "TrainingRunArtifact",
     "TrainingRunEvent",
     "UpdatedAtMixin",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -60,7 +60,7 @@ class TrainingRun(IdMixin, OrgMixin, UpdatedAtMixin, Base):
     )
 
     # NO ACTION: a dataset that a run trained on cannot be deleted.
-    dataset_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("training_datasets.id"))
+    dataset_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("training_datasets.id"))
     agent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
     training_type: Mapped[str]
     config: Mapped[JSONDict] = mapped_column(server_default=text("'{}'::jsonb"))

@@ -1,0 +1,95 @@
+"""RAG tuning statistics on synthetic logs with a known answer."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from learnloop.domain.engines import click_model, rag_expansion, rag_trainer, rag_tuning
+from learnloop.domain.engines.retrieval_log import RetrievalLog
+from tests.training.retrieval_synth import DECOYS, RELEVANT, generate
+
+CONFIG = rag_trainer.validate({"seed": 3})
+
+
+def test_debiased_ranking_finds_relevant_chunks_where_helpful_rate_is_fooled() -> None:
+    log = RetrievalLog.from_rows(generate(4000).rows)
+    naive = click_model.helpful_rate(log.impressions(rag_tuning.MAX_RANKS))
+    naive_top = {log.chunk_ids[c] for c in np.argsort(-naive)[:3]}
+    assert naive_top & set(DECOYS), "the plain helpful rate should be fooled by the decoys"
+
+    result = rag_trainer.analyse(log, CONFIG).result
+    learned_top = {r["chunkId"] for r in result["chunkRelevance"][:3]}
+    assert learned_top == set(RELEVANT)
+    assert not learned_top & set(DECOYS)
+    for row in result["chunkRelevance"]:
+        assert row["ciLow"] <= row["score"] <= row["ciHigh"]
+        assert row["impressions"] > 0
+    assert result["ndcgAt5"]["after"] > result["ndcgAt5"]["before"]
+    assert set(result["deployable"]["reranking"]) >= set(RELEVANT)
+
+
+def test_same_seed_same_result() -> None:
+    log = RetrievalLog.from_rows(generate(600).rows)
+    first = rag_trainer.analyse(log, CONFIG)
+    second = rag_trainer.analyse(log, CONFIG)
+    assert first.result == second.result
+    assert first.artifacts == second.artifacts
+
+
+def test_chunk_size_inconclusive_without_a_real_difference() -> None:
+    log = RetrievalLog.from_rows(generate(1500, token_rates={100: 1.0, 300: 1.0}).rows)
+    size = rag_trainer.analyse(log, CONFIG).result["chunkSize"]
+    assert size["verdict"] == "inconclusive"
+    assert size["recommendation"] is None
+    assert len(size["buckets"]) == 2
+
+
+def test_chunk_size_picks_the_better_bucket() -> None:
+    log = RetrievalLog.from_rows(generate(3000, token_rates={100: 0.4, 300: 1.0}).rows)
+    size = rag_trainer.analyse(log, CONFIG).result["chunkSize"]
+    assert size["verdict"] == "recommended"
+    assert size["recommendation"] == "256-512 tokens"
+
+
+def test_triplets_pair_a_helpful_chunk_with_a_skipped_one_above_it() -> None:
+    rows = [
+        ("e1", "reset password", "a", 1, False, 100),
+        ("e1", "reset password", "b", 2, True, 100),
+        ("e1", "reset password", "c", 3, False, 100),
+    ]
+    text = rag_tuning.triplets(RetrievalLog.from_rows(rows))
+    assert text == '{"negative": "a", "positive": "b", "query": "reset password"}\n'
+
+
+def test_an_expansion_is_kept_only_when_it_raises_held_out_recall() -> None:
+    """ "refund" alone ranks the status page first; adding "reimbursement" (which users with the
+    same need typed) finds the policy page they found helpful."""
+    rows: list[tuple[str, str, str, int, bool, int | None]] = []
+    for i in range(10):
+        rows.append((f"t-a{i}", "refund please", "kb-policy", 1, True, 100))
+    for i in range(11):
+        rows.append((f"t-b{i}", "refund please", "kb-status", 1, True, 100))
+    for i in range(10):
+        rows.append((f"t-c{i}", "reimbursement", "kb-policy", 1, True, 100))
+    train_rows = len(rows)
+    for i in range(5):
+        rows.append((f"h-{i}", "refund now", "kb-policy", 1, True, 100))
+    log = RetrievalLog.from_rows(rows)
+    train = log.take(np.arange(log.size) < train_rows)
+    held = log.take(np.arange(log.size) >= train_rows)
+    kept = rag_expansion.learn_expansions(train, held, k=1)
+    assert [(e["term"], e["expansion"]) for e in kept] == [("refund", "reimbursement")]
+    assert kept[0]["recallBefore"] == 0 and kept[0]["recallAfter"] == 1
+
+    # Held-out users who wanted the status page: the same expansion would hurt, so none is kept.
+    status = RetrievalLog.from_rows(
+        rows[:train_rows] + [(f"h-{i}", "refund now", "kb-status", 1, True, 100) for i in range(5)]
+    )
+    assert (
+        rag_expansion.learn_expansions(
+            status.take(np.arange(status.size) < train_rows),
+            status.take(np.arange(status.size) >= train_rows),
+            k=1,
+        )
+        == []
+    )
