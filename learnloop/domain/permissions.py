@@ -33,6 +33,7 @@ OPERATION_ROLES: dict[str, Role | None] = {
     "annotationSettings": Role.VIEWER,
     "experiment": Role.VIEWER,
     "experiments": Role.VIEWER,
+    "learningPolicies": Role.VIEWER,
     # An agent's per-request call; records the unit's exposure, hence MEMBER like executions.
     "agentConfig": Role.MEMBER,
     # mutations
@@ -70,6 +71,7 @@ OPERATION_ROLES: dict[str, Role | None] = {
     "updateExperiment": Role.MANAGER,
     "updateExperimentStatus": Role.MANAGER,
     "promoteExperimentWinner": Role.MANAGER,
+    "setLearningPolicy": Role.MANAGER,
     "assignVariant": Role.MEMBER,
     "recordExperimentOutcome": Role.MEMBER,
     # subscriptions

@@ -46,6 +46,7 @@ from learnloop.schema.learning_examples_root import (
     LearningExamplesMutation,
     LearningExamplesQuery,
 )
+from learnloop.schema.learning_policies import LearningPoliciesMutation, LearningPoliciesQuery
 from learnloop.schema.node_root import NodeQuery
 from learnloop.schema.retrieval_feedback import RetrievalFeedbackMutation
 from learnloop.schema.training_root import TrainingMutation, TrainingQuery, TrainingSubscription
@@ -64,6 +65,7 @@ Query = merge_types(
         TrainingQuery,
         AnnotationsQuery,
         ExperimentsQuery,
+        LearningPoliciesQuery,
         WebhooksQuery,
     ),
 )
@@ -78,6 +80,7 @@ Mutation = merge_types(
         TrainingMutation,
         AnnotationsMutation,
         ExperimentsMutation,
+        LearningPoliciesMutation,
         RetrievalFeedbackMutation,
         WebhooksMutation,
     ),

@@ -13,6 +13,7 @@ from strawberry.scalars import JSON
 
 from learnloop.domain.training_runs import DEFAULT_MAX_ATTEMPTS, RunFilter, TrainingRunRecord
 from learnloop.resolvers import experiments as resolve_experiments
+from learnloop.resolvers import learning_policies as resolve_policies
 from learnloop.resolvers import run_updates
 from learnloop.resolvers import training_runs as resolve
 from learnloop.resolvers.context import Info
@@ -130,7 +131,8 @@ class DeployTrainingRunInput:
     canary: CanaryInput | None = strawberry.field(
         default=None,
         description="Start a RUNNING experiment instead of switching everyone; the winner becomes "
-        "the active deployment once a MANAGER calls promoteExperimentWinner.",
+        "the active deployment once a MANAGER calls promoteExperimentWinner. Without it, an "
+        "agent whose learning policy has autoExperiment gets a canary at the policy's share.",
     )
 
 
@@ -247,8 +249,11 @@ class TrainingMutation:
         self, info: Info, input: DeployTrainingRunInput
     ) -> DeployTrainingRunPayload:
         run_id = decode_global_id(input.run_id, TrainingRun, "runId")
-        if input.canary is not None:
-            return await _deploy_canary(info, run_id, input.canary)
+        canary = input.canary
+        if canary is None and (share := await resolve_policies.canary_share(info.context, run_id)):
+            canary = CanaryInput(treatment_percentage=share)
+        if canary is not None:
+            return await _deploy_canary(info, run_id, canary)
         done, problems = await resolve.deploy_training_run(info.context, run_id)
         deployment, run = done if done else (None, None)
         return DeployTrainingRunPayload(

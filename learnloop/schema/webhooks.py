@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Self
+from typing import Annotated, Self
 
 import strawberry
 from strawberry import relay
@@ -127,8 +127,13 @@ class WebhooksQuery:
     async def webhook_deliveries(
         self,
         info: Info,
-        endpoint_id: strawberry.ID | None = None,
-        first: int = 50,
+        endpoint_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only this endpoint's deliveries."),
+        ] = None,
+        first: Annotated[
+            int, strawberry.argument(description="At most this many, newest first.")
+        ] = 50,
     ) -> list[WebhookDelivery]:
         endpoint = decode_global_id(endpoint_id, ENDPOINT, "endpointId") if endpoint_id else None
         found = await resolve.deliveries(info.context, endpoint, max(first, 0))

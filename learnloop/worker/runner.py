@@ -19,6 +19,7 @@ from learnloop.domain.run_queue import StopReason
 from learnloop.storage.event_bus import CANCEL, QUEUE, EventBus, Inbox
 from learnloop.storage.job_queue import JobQueue
 from learnloop.worker.job import RunExecution
+from learnloop.worker.learning_policies import check_due
 from learnloop.worker.webhooks import WebhookSender
 
 log = structlog.get_logger("learnloop.worker")
@@ -62,6 +63,7 @@ class Worker:
         self.bus = bus
         self.cfg = cfg
         self.worker_id = worker_id or new_worker_id()
+        self.engine = engine
         self.queue = JobQueue(engine, self.worker_id, cfg.lease_seconds)
         self.running: dict[UUID, tuple[RunExecution, asyncio.Task[None]]] = {}
         self._nudge = asyncio.Event()
@@ -84,6 +86,7 @@ class Worker:
                 asyncio.create_task(self._forward_wakeups(wakeups)),
                 asyncio.create_task(self._watch_cancels(cancels)),
                 asyncio.create_task(self._reap_expired()),
+                asyncio.create_task(self._check_policies()),
             ]
             if self.webhooks is not None:
                 helpers.append(asyncio.create_task(self.webhooks.run(self._stopping)))
@@ -149,6 +152,15 @@ class Worker:
             except Exception:
                 self.log.warning("worker.reap_failed", exc_info=True)
             await asyncio.sleep(self.cfg.heartbeat_seconds)
+
+    async def _check_policies(self) -> None:
+        """Every poll, queue the next run of each learning policy that is due (ADR 0018)."""
+        while True:
+            try:
+                await check_due(self.engine, self.registry)
+            except Exception:
+                self.log.warning("worker.policy_check_failed", exc_info=True)
+            await asyncio.sleep(self.cfg.poll_seconds)
 
     async def _shutdown_runs(self) -> None:
         for execution, _ in list(self.running.values()):

@@ -43,6 +43,7 @@ QUERY_PROBES: dict[str, str] = {
     "experiment": "",
     "experiments": "{ experiments(first: 100) { totalCount edges { node { id name hashSeed "
     "controlConfig treatmentConfig results { arms { units n mean } secondary { metric } } } } } }",
+    "learningPolicies": "{ learningPolicies { id agentId config lastRun { id config } } }",
     "agentConfig": '{ agentConfig(agentId: "agent-shared", unitId: "unit-shared") '
     "{ variant experimentId deploymentVersion config } }",
 }
@@ -111,6 +112,12 @@ async def seed_org(org: OrgHandle, marker: str, feedback_count: int = 1) -> dict
         }""",
         {"id": experiment_id},
     )
+    policy = await org.gql(
+        """mutation { setLearningPolicy(input: {agentId: "agent-shared",
+          trainingType: FINE_TUNING, minNewApprovedExamples: 1000}) {
+            userErrors { message } } }"""
+    )
+    assert policy["setLearningPolicy"]["userErrors"] == []
     ids = {
         "Experiment": experiment_id,
         "ApiKey": key["createApiKey"]["apiKey"]["id"],

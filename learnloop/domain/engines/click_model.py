@@ -1,6 +1,6 @@
 """Position-based click model fitted by EM: examination propensity per rank, relevance per chunk.
 
-P(helpful | chunk c shown at rank r) = theta[r] * gamma[c] (see ADR 0015). Everything is
+P(helpful | chunk c shown at rank r) = theta[r] * gamma[c] (see ADR 0018). Everything is
 vectorised with numpy so 100,000 impressions fit in well under a second.
 """
 

@@ -14,6 +14,7 @@ from learnloop.storage.models.experiment import (
 )
 from learnloop.storage.models.feedback import AgentFeedback, FeedbackIdempotencyKey
 from learnloop.storage.models.learning_example import ExampleHistory, LearningExample
+from learnloop.storage.models.learning_policy import LearningPolicy
 from learnloop.storage.models.llm_cache import LlmCacheEntry
 from learnloop.storage.models.organization import Membership, Organization, User
 from learnloop.storage.models.rate_limit import RateLimitBucket
@@ -42,6 +43,7 @@ __all__ = [
     "IdMixin",
     "LearningExample",
     "LearningExperiment",
+    "LearningPolicy",
     "LlmCacheEntry",
     "Membership",
     "OrgMixin",
