@@ -171,15 +171,22 @@ async def test_provider_job_failure_and_cancellation(fresh_db: DatabaseTarget) -
         failing = await create_run(org, training_type="FINE_TUNING", config=follow)
         async with running_worker(api, **llm):
             failed = await wait_for(org, failing["id"], {"COMPLETED", "FAILED"})
-            assert failed["error"] == "fine-tuning job ftjob-1 ended failed: training loss diverged"
+            # Under load the attempt's lease can lapse and the retry start a second job (the
+            # first one had already failed): the job's number is not the point, its fate is.
+            failed_job = f"ftjob-{len(stub.jobs)}"
+            assert (
+                failed["error"]
+                == f"fine-tuning job {failed_job} ended failed: training loss diverged"
+            )
             stub.polls_until_done = 10_000
+            slow_job = f"ftjob-{len(stub.jobs) + 1}"  # the next job the stub will hand out
             slow = await create_run(org, training_type="FINE_TUNING", config=follow)
             await wait_for(org, slow["id"], {"RUNNING"})
-            await eventually(lambda: stub.jobs.get("ftjob-2"))
+            await eventually(lambda: stub.jobs.get(slow_job))
             await org.gql(CANCEL, {"id": slow["id"]})
             cancelled = await wait_for(org, slow["id"], {"CANCELLED", "FAILED", "COMPLETED"})
         assert cancelled["status"] == "CANCELLED"
-        assert stub.cancelled == ["ftjob-2"]  # the provider's job was stopped too
+        assert stub.cancelled == [slow_job]  # the provider's job was stopped too
 
 
 async def test_wrong_api_key_fails_without_retrying(fresh_db: DatabaseTarget) -> None:

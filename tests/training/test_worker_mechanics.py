@@ -86,7 +86,9 @@ async def test_engine_ignoring_its_token_is_stopped_after_one_heartbeat(training
         await org.gql(CANCEL, {"id": run["id"]})
         await wait_for(org, run["id"], {"CANCELLED"}, within=5)
         elapsed = time.monotonic() - asked
-    assert elapsed < 2 * HEARTBEAT + 0.3, elapsed
+    # The engine would run 10 s; stopping within two heartbeats plus scheduling slack on a busy
+    # 2-core machine (0.3 s was exceeded at load 4) proves the worker did not wait for it.
+    assert elapsed < 2 * HEARTBEAT + 1.0, elapsed
 
 
 async def test_expired_lease_on_last_attempt_fails_the_run(training_api: Api) -> None:
