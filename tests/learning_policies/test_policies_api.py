@@ -80,3 +80,12 @@ async def test_only_managers_set_policies(api: Api) -> None:
     )
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert (await manager.gql(LIST))["learningPolicies"] == []
+
+
+async def test_an_llm_engine_without_an_llm_is_refused_with_provider_required(api: Api) -> None:
+    manager = await api.org(Role.MANAGER)
+    for training_type in ("PROMPT_OPTIMIZATION", "BEHAVIOR_CLONING"):
+        payload = await set_policy(manager, trainingType=training_type)
+        assert payload["policy"] is None
+        assert _errors(payload) == [(["input", "trainingType"], "PROVIDER_REQUIRED")]
+        assert "LEARNLOOP_LLM_BASE_URL" in payload["userErrors"][0]["message"]

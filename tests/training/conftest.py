@@ -1,4 +1,4 @@
-"""Fixtures for training tests: an API whose registry includes the test engine, worker processes."""
+"""Fixtures for queue and worker tests: an API whose PROMPT_OPTIMIZATION is the fake engine, workers."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from learnloop.worker.runner import Worker, WorkerSettings
 from tests.conftest import Api, make_api, test_settings
 
 ROOT = Path(__file__).resolve().parents[2]
-TEST_ENGINES = "tests.training.engines"
+FAKE_ENGINES = "tests.training.fake_engines"
 # Short leases so crash recovery is observable in a second or two.
 HEARTBEAT = 0.5
 LEASE = 1.5
@@ -30,14 +30,14 @@ WORKER_ENV = {
     "LEARNLOOP_WORKER_HEARTBEAT_SECONDS": str(HEARTBEAT),
     "LEARNLOOP_WORKER_LEASE_SECONDS": str(LEASE),
     "LEARNLOOP_WORKER_POLL_SECONDS": "2",
-    "LEARNLOOP_ENGINE_MODULES": TEST_ENGINES,
+    "LEARNLOOP_ENGINE_MODULES": FAKE_ENGINES,
 }
 
 
 async def _training_api(target: DatabaseTarget) -> tuple[Api, list]:
     return await make_api(
         target,
-        engine_modules=TEST_ENGINES,
+        engine_modules=FAKE_ENGINES,
         worker_heartbeat_seconds=HEARTBEAT,
         worker_lease_seconds=LEASE,
     )
@@ -52,7 +52,8 @@ async def _close(api: Api, engines: list) -> None:
 
 @pytest.fixture
 async def training_api(fresh_db: DatabaseTarget) -> AsyncIterator[Api]:
-    """A database of the test's own: workers claim every queued run they can see."""
+    """A database of the test's own (workers claim every queued run they can see), with the fake
+    stepping engine in place of PROMPT_OPTIMIZATION: for tests of the queue, not of an engine."""
     api, engines = await _training_api(fresh_db)
     yield api
     await _close(api, engines)
@@ -138,8 +139,9 @@ def workers(tmp_path: Path) -> Iterator[list[WorkerProcess]]:
 
 @asynccontextmanager
 async def running_worker(api: Api, concurrency: int = 1, **settings: Any) -> AsyncIterator[Worker]:
-    """A worker in this process (its own listener, like a separate process would have)."""
-    settings.setdefault("engine_modules", TEST_ENGINES)
+    """A worker in this process (its own listener, like a separate process would have); it runs
+    the fake engine for PROMPT_OPTIMIZATION unless `engine_modules=""` asks for the real ones."""
+    settings.setdefault("engine_modules", FAKE_ENGINES)
     registry = build_registry(test_settings(**settings), api.engine)
     bus = EventBus(api.target.app_url)
     cfg = WorkerSettings(

@@ -1,4 +1,4 @@
-"""Reading the test engine's probe log (see tests/training/engines.py)."""
+"""Reading the fake engine's probe log (see tests/training/fake_engines.py)."""
 
 from __future__ import annotations
 

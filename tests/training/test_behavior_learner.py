@@ -132,9 +132,9 @@ async def test_refused_without_llm_or_learnable_examples(fresh_db: DatabaseTarge
                 {"d": dataset_gid(dataset), "t": "BEHAVIOR_CLONING", "a": "bot", "c": None},
             )
         )["createTrainingRun"]
-        messages = " | ".join(e["message"] for e in payload["userErrors"])
-        assert "LEARNLOOP_LLM_BASE_URL" in messages
-        assert "DEMONSTRATION or CORRECTION" in messages
+        by_code = {e["code"]: e["message"] for e in payload["userErrors"]}
+        assert "LEARNLOOP_LLM_BASE_URL" in by_code["PROVIDER_REQUIRED"]
+        assert "DEMONSTRATION or CORRECTION" in by_code["INVALID_STATE"]
     finally:
         await _close(api, engines)
 

@@ -12,7 +12,7 @@ from typing import Any
 from learnloop.domain.roles import Role
 from learnloop.storage.database import DatabaseTarget
 from tests.conftest import Api, make_api
-from tests.training.conftest import TEST_ENGINES, _close, running_worker
+from tests.training.conftest import FAKE_ENGINES, _close, running_worker
 from tests.training.ops import (
     CANCEL,
     CREATE,
@@ -34,7 +34,7 @@ async def api_with_provider(
     """API and worker settings pointing at a local stub fine-tuning API."""
     async with stub_provider() as (url, stub):
         llm = {"llm_base_url": url, "llm_api_key": key}
-        api, engines = await make_api(db, engine_modules=TEST_ENGINES, **llm)
+        api, engines = await make_api(db, engine_modules=FAKE_ENGINES, **llm)
         try:
             yield api, stub, llm
         finally:

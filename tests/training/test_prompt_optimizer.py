@@ -126,6 +126,7 @@ async def test_creation_refusals(fresh_db: DatabaseTarget) -> None:
         (error,) = data["createTrainingRun"]["userErrors"]
         assert (
             error["field"] == ["input", "trainingType"]
+            and error["code"] == "PROVIDER_REQUIRED"  # as every option that needs a provider
             and "LEARNLOOP_LLM_BASE_URL" in error["message"]
         )
     async with optimizer_env(fresh_db, validation=0) as env:

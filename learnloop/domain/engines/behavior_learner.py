@@ -155,6 +155,7 @@ class BehaviorLearner:
         batches = batches[: int(config["maxRules"])]
         candidates: list[str] = []
         for i, batch in enumerate(batches):
+            cancel.raise_if_cancelled()  # one rule request at a time: a checkpoint before each
             response = await model.complete(data.rule_request(batch, seed + i), "rules")
             rule = data.clean_rule(response.text)
             if rule is not None and rule not in candidates:

@@ -38,24 +38,38 @@ class ClickModel:
     iterations: int
 
 
+def _cells(imp: Impressions) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
+    """The sufficient statistics: (chunk, rank, impressions, clicks) per cell that was shown.
+
+    EM only ever needs per-(chunk, rank) sums, so it iterates over at most chunks x ranks cells
+    instead of every impression (600,000 rows became ~700 cells in the benchmark).
+    """
+    cell = imp.chunk * imp.n_ranks + imp.rank
+    size = imp.n_chunks * imp.n_ranks
+    shown = np.bincount(cell, minlength=size).astype(np.float64)
+    clicks = np.bincount(cell, imp.helpful, size).astype(np.float64)
+    used = np.flatnonzero(shown > 0)
+    return used // imp.n_ranks, used % imp.n_ranks, shown[used], clicks[used]
+
+
 def fit(imp: Impressions, *, max_iter: int = 200, tol: float = 1e-6) -> ClickModel:
     """EM for the position-based model (Chuklin et al., Click Models for Web Search, ch. 4)."""
-    click = imp.helpful
-    no_click = 1.0 - click
-    per_rank = np.bincount(imp.rank, minlength=imp.n_ranks).astype(np.float64)
-    per_chunk = np.bincount(imp.chunk, minlength=imp.n_chunks).astype(np.float64)
+    chunk, rank, shown, click = _cells(imp)
+    no_click = shown - click
+    per_rank = np.bincount(rank, shown, imp.n_ranks)
+    per_chunk = np.bincount(chunk, shown, imp.n_chunks)
     theta = np.full(imp.n_ranks, 0.5)
     gamma = np.full(imp.n_chunks, 0.5)
     iteration = 0
     for iteration in range(1, max_iter + 1):  # noqa: B007 - reported as `iterations`
-        t = theta[imp.rank]
-        g = gamma[imp.chunk]
+        t = theta[rank]
+        g = gamma[chunk]
         miss = np.maximum(1.0 - t * g, 1e-12)
         # E-step: a skipped chunk was either not examined or examined and not relevant.
         relevant = click + no_click * (1.0 - t) * g / miss
         examined = click + no_click * t * (1.0 - g) / miss
-        new_gamma = np.bincount(imp.chunk, relevant, imp.n_chunks) / np.maximum(per_chunk, 1.0)
-        new_theta = np.bincount(imp.rank, examined, imp.n_ranks) / np.maximum(per_rank, 1.0)
+        new_gamma = np.bincount(chunk, relevant, imp.n_chunks) / np.maximum(per_chunk, 1.0)
+        new_theta = np.bincount(rank, examined, imp.n_ranks) / np.maximum(per_rank, 1.0)
         # The model only fixes theta * gamma: pin the most examined rank to 1 so runs compare.
         top = float(new_theta.max()) or 1.0
         new_theta = new_theta / top

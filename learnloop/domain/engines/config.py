@@ -115,7 +115,8 @@ def needs_llm(training_type: str, configured: bool) -> Check:
                 ("trainingType",),
                 f"{training_type} needs an LLM endpoint: set LEARNLOOP_LLM_BASE_URL "
                 "(and LEARNLOOP_LLM_MODEL, LEARNLOOP_LLM_API_KEY) for the server and its workers",
-                ErrorCode.INVALID,
+                # The same code as every other option that needs a provider (fine-tuning's submit).
+                ErrorCode.PROVIDER_REQUIRED,
             )
         ]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -134,23 +133,34 @@ def triplets(log: RetrievalLog, limit: int = 50_000) -> str:
     A chunk above a helpful one was very likely examined (the user read past it), so its not
     being helpful is real evidence, unlike chunks below that may never have been seen.
     """
-    order = np.lexsort((log.rank, log.execution))
+    # Only executions with a helpful chunk can give a triplet; walk those alone, as lists
+    # (indexing numpy scalars row by row was most of this step's time).
+    keep = np.isin(log.execution, np.unique(log.execution[log.helpful > 0]))
+    order = np.flatnonzero(keep)[np.lexsort((log.rank[keep], log.execution[keep]))]
+    execution = log.execution[order].tolist()
+    chunk = log.chunk[order].tolist()
+    helpful = (log.helpful[order] > 0).tolist()
+    quoted: dict[int, str] = {}
+
+    def quote(c: int) -> str:
+        found = quoted.get(c)
+        if found is None:
+            found = quoted[c] = json.dumps(log.chunk_ids[c])
+        return found
+
     lines: list[str] = []
-    execution, chunk, helpful = log.execution[order], log.chunk[order], log.helpful[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(execution)) + 1, execution.shape[0]]
-    for start, end in itertools.pairwise(starts):
-        seen_negatives: list[int] = []
-        for i in range(int(start), int(end)):
-            if helpful[i] > 0:
-                for negative in seen_negatives:
-                    record = {
-                        "query": log.queries[int(execution[i])],
-                        "positive": log.chunk_ids[int(chunk[i])],
-                        "negative": log.chunk_ids[negative],
-                    }
-                    lines.append(json.dumps(record, sort_keys=True))
-                    if len(lines) >= limit:
-                        return "\n".join(lines) + "\n"
-            else:
-                seen_negatives.append(int(chunk[i]))
+    current, query, seen_negatives = -1, "", []
+    for e, c, h in zip(execution, chunk, helpful, strict=True):
+        if e != current:
+            current, query, seen_negatives = e, json.dumps(log.queries[e]), []
+        if not h:
+            seen_negatives.append(c)
+            continue
+        for negative in seen_negatives:
+            # The exact text of json.dumps(record, sort_keys=True), without a dict per line.
+            lines.append(
+                f'{{"negative": {quote(negative)}, "positive": {quote(c)}, "query": {query}}}'
+            )
+            if len(lines) >= limit:
+                return "\n".join(lines) + "\n"
     return "\n".join(lines) + ("\n" if lines else "")

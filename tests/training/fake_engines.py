@@ -1,6 +1,9 @@
-"""A test engine for worker mechanics, plugged in through LEARNLOOP_ENGINE_MODULES.
+"""A FAKE engine for queue and worker mechanics, plugged in through LEARNLOOP_ENGINE_MODULES.
 
-It registers for PROMPT_OPTIMIZATION (replacing the product engine where it is loaded), steps
+It is not the prompt optimiser: it registers for PROMPT_OPTIMIZATION only because runs need a
+type, replacing the real engine wherever this module is loaded (`training_api`, and
+`running_worker` unless given `engine_modules=""`). Tests of the real engines load no engine
+modules (see tests/training/optimizer_env.py). It steps
 `steps` times, reports progress after each step, and can fail on request. With `probeDir` it
 records what it does and holds an exclusive flock on `<probeDir>/<probeKey>.lock` while it runs:
 if a second process ever runs the same run at once, it finds the lock taken and writes an
@@ -72,7 +75,7 @@ class Probe:
             os.close(self.fd)  # releases the flock
 
 
-class SteppingEngine:
+class FakeSteppingEngine:
     training_type = TrainingType.PROMPT_OPTIMIZATION
 
     def validate_config(self, config: Mapping[str, Any]) -> dict[str, Any]:
@@ -128,4 +131,4 @@ class SteppingEngine:
 
 
 def register(registry: EngineRegistry) -> None:
-    registry.register(SteppingEngine())
+    registry.register(FakeSteppingEngine())
