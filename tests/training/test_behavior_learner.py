@@ -114,7 +114,9 @@ async def test_rules_exemplars_and_preference_pairs(fresh_db: DatabaseTarget) ->
             )
             async with running_worker(api, **settings):
                 second = await wait_for(org, again["id"], {"COMPLETED", "FAILED"}, within=60)
-            assert second["result"]["rules"] == result["rules"]
+            assert second["result"] == result
+            sha = {a["name"]: a["sha256"] for a in done["artifacts"]}
+            assert {a["name"]: a["sha256"] for a in second["artifacts"]} == sha
             assert stub.calls == calls
         finally:
             await _close(api, engines)

@@ -1,10 +1,16 @@
-"""RAG tuning statistics on synthetic logs with a known answer."""
+"""RAG tuning statistics on synthetic logs with a known answer, and the engine's steps."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
 import numpy as np
+import pytest
 
 from learnloop.domain.engines import click_model, rag_expansion, rag_trainer, rag_tuning
+from learnloop.domain.engines.base import CancelToken, RunCancelled, TrainingData
 from learnloop.domain.engines.retrieval_log import RetrievalLog
 from tests.training.retrieval_synth import DECOYS, RELEVANT, generate
 
@@ -93,3 +99,42 @@ def test_an_expansion_is_kept_only_when_it_raises_held_out_recall() -> None:
         )
         == []
     )
+
+
+class _Memory:
+    """A RetrievalSource over a log in memory (the engine alone, without a database)."""
+
+    def __init__(self, log: RetrievalLog) -> None:
+        self.log = log
+
+    async def load(self, org_id: UUID, agent_key: str, since: datetime | None) -> RetrievalLog:
+        return self.log
+
+
+DATA = TrainingData(None, "retrieval feedback", 0, (), org_id=uuid4(), agent_key="rag-bot")
+
+
+async def test_every_step_is_timed_and_a_cancel_stops_before_the_next_one() -> None:
+    engine = rag_trainer.RagTrainer(_Memory(RetrievalLog.from_rows(generate(800).rows)))
+    messages: list[str] = []
+
+    async def progress(fraction: float, *, message: str | None = None, **_: Any) -> None:
+        messages.append(message or "")
+
+    done = await engine.run(DATA, CONFIG, progress, CancelToken())
+    steps = ["split", "clickModel", "ndcg", "chunkSize", "expansions", "triplets"]
+    assert list(done.metrics["stepSeconds"]) == ["load", *steps]
+    assert all(s >= 0 for s in done.metrics["stepSeconds"].values())
+    assert messages[-1] == "done" and len(done.artifacts) == 1
+
+    # Cancelled while the chunk-size step is announced: that step finishes, no later one starts.
+    token, seen = CancelToken(), []
+
+    async def cancelling(fraction: float, *, message: str | None = None, **_: Any) -> None:
+        seen.append(message or "")
+        if message == "comparing chunk sizes":
+            token.cancel("cancel requested")
+
+    with pytest.raises(RunCancelled):
+        await engine.run(DATA, CONFIG, cancelling, token)
+    assert seen == messages[: messages.index("comparing chunk sizes") + 1]

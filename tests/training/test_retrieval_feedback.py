@@ -130,6 +130,15 @@ async def test_rag_tuning_learns_debiased_ranking_and_deploys_it(fresh_api: Api)
     assert top == set(RELEVANT) and not top & set(DECOYS)
     assert result["ndcgAt5"]["after"] > result["ndcgAt5"]["before"]
     assert result["feedbackEvents"] == 1500 * 6
+    steps = {"load", "split", "clickModel", "ndcg", "chunkSize", "expansions", "triplets"}
+    assert set(done["metrics"]["stepSeconds"]) == steps
+
+    # Same seed, same feedback: the same result and the same triplets, byte for byte.
+    again = (await org.gql(CREATE_RUN, {"t": "RAG_TUNING", "a": "rag-bot"}))["createTrainingRun"]
+    async with running_worker(fresh_api):
+        second = await wait_for(org, again["trainingRun"]["id"], {"COMPLETED", "FAILED"}, 60)
+    assert second["result"] == result
+    assert [a["sha256"] for a in second["artifacts"]] == [a["sha256"] for a in done["artifacts"]]
 
     await org.gql(REVIEW, {"id": run["id"], "d": "APPROVE", "n": None})
     deployed = (await org.gql(DEPLOY, {"id": run["id"]}))["deployTrainingRun"]
