@@ -149,7 +149,8 @@ def triplets(log: RetrievalLog, limit: int = 50_000) -> str:
         return found
 
     lines: list[str] = []
-    current, query, seen_negatives = -1, "", []
+    seen_negatives: list[int] = []
+    current, query = -1, ""
     for e, c, h in zip(execution, chunk, helpful, strict=True):
         if e != current:
             current, query, seen_negatives = e, json.dumps(log.queries[e]), []
