@@ -65,7 +65,7 @@ end
 """
 
 
-async def org_and_token(db: BenchDb) -> tuple[str, str]:
+async def org_and_token(db: BenchDb, role: Role = Role.MEMBER) -> tuple[str, str]:
     from sqlalchemy.ext.asyncio import create_async_engine
 
     engine = create_async_engine(db.target.owner_url)
@@ -74,10 +74,10 @@ async def org_and_token(db: BenchDb) -> tuple[str, str]:
             conn,
             org_slug=f"bench-{uuid.uuid4().hex[:6]}",
             email="bench@example.com",
-            role=Role.MEMBER,
+            role=role,
         )
     await engine.dispose()
-    token = issue_user_token(db.tokens, user_id=user_id, org_id=org_id, role=Role.MEMBER, ttl=3600)
+    token = issue_user_token(db.tokens, user_id=user_id, org_id=org_id, role=role, ttl=3600 * 4)
     return str(org_id), token
 
 
