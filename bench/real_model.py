@@ -28,7 +28,7 @@ import httpx
 
 from bench.harness import Table
 from bench.ingest import org_and_token
-from bench.servers import bench_database, free_port, uvicorn
+from bench.servers import bench_database, free_port, stop, uvicorn, wait_until_up
 from learnloop.domain.roles import Role
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,25 +132,14 @@ def llama_server(gguf: str, lib_dir: str, log_path: Path) -> Iterator[str]:
         proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}/v1"
         try:
-            deadline = time.monotonic() + 180
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"llama server exited: {log_path.read_text()[-2000:]}")
-                try:
-                    if httpx.get(f"{base}/models", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("llama server did not start")
-                time.sleep(0.5)
+            wait_until_up(proc, f"{base}/models", "llama server", 180)
+        except RuntimeError as exc:
+            stop(proc)
+            raise RuntimeError(f"{exc}; see {log_path}") from exc
+        try:
             yield base
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop(proc, 15)
 
 
 class Api:

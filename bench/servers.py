@@ -10,6 +10,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -101,25 +102,34 @@ def uvicorn(app: str, env: dict[str, str], factory: bool = False) -> Iterator[st
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90  # slow imports on a loaded 2-core box
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"{app} exited: {proc.stderr.read() if proc.stderr else ''}")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{app} did not start")
-            time.sleep(0.2)
+        wait_until_up(proc, f"{base}/healthz", app, 90)  # slow imports on a loaded 2-core box
         yield base
     finally:
-        proc.terminate()
+        stop(proc)
+
+
+def wait_until_up(proc: subprocess.Popen[Any], url: str, name: str, seconds: float) -> None:
+    """Poll `url` until it answers 200; fail at once if the process exits first."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited: {proc.stderr.read() if proc.stderr else ''}")
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{name} did not start")
+        time.sleep(0.2)
+
+
+def stop(proc: subprocess.Popen[Any], seconds: float = 10) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def learnloop_server(db: BenchDb) -> AbstractContextManager[str]:

@@ -26,6 +26,16 @@ from tests.training.local_server import serve_app
 API_KEY = "stub-llm-key"
 
 
+def real_engines(url: str) -> dict[str, Any]:
+    """App and worker settings: the product engines (no test modules) talking to the stub."""
+    return {
+        "llm_base_url": url,
+        "llm_api_key": API_KEY,
+        "llm_model": "stub-model",
+        "engine_modules": "",
+    }
+
+
 @dataclass
 class LlmStub:
     answers: dict[str, str] = field(default_factory=dict)  # input -> right answer

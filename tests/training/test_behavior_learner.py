@@ -17,7 +17,7 @@ from tests.conftest import Api, make_api
 from tests.training.conftest import _close, running_worker
 from tests.training.ops import CREATE, create_run, wait_for
 from tests.training.seed import dataset_gid, seed_dataset
-from tests.training.stub_llm import API_KEY, LlmStub, stub_llm
+from tests.training.stub_llm import LlmStub, real_engines, stub_llm
 
 GOOD_RULE = "Always answer with the item code in lower case."
 USELESS_RULE = "Mention the weather."
@@ -75,8 +75,7 @@ async def test_rules_exemplars_and_preference_pairs(fresh_db: DatabaseTarget) ->
     examples = rows()
     answers = {r["input"]: r["expected"] for r in examples}
     async with stub_llm(RuleStub(answers)) as (url, stub):
-        settings: dict[str, Any] = {"llm_base_url": url, "llm_api_key": API_KEY}
-        settings |= {"llm_model": "stub-model", "engine_modules": ""}
+        settings = real_engines(url)
         api, engines = await make_api(fresh_db, **settings)
         try:
             org = await api.org(Role.MANAGER)

@@ -18,7 +18,7 @@ from tests.conftest import Api, make_api
 from tests.training.conftest import _close, running_worker
 from tests.training.ops import CANCEL, create_run, eventually, run_uuid, wait_for
 from tests.training.retrieval_synth import generate
-from tests.training.stub_llm import API_KEY, stub_llm
+from tests.training.stub_llm import real_engines, stub_llm
 from tests.training.test_behavior_learner import RuleStub, approved_dataset
 from tests.training.test_retrieval_feedback import CREATE_RUN, items, send
 
@@ -88,8 +88,7 @@ async def test_behavior_cloning_cancelled_between_rule_requests(fresh_db: Databa
     ]
     stub = RuleStub({r["input"]: r["expected"] for r in examples}, delay=0.3)
     async with stub_llm(stub) as (url, _):
-        settings: dict[str, Any] = {"llm_base_url": url, "llm_api_key": API_KEY}
-        settings |= {"llm_model": "stub-model", "engine_modules": ""}
+        settings = real_engines(url)
         api, engines = await make_api(fresh_db, **settings)
         try:
             org = await api.org(Role.MANAGER)
