@@ -18,6 +18,7 @@ from learnloop.resolvers.context import Info
 from learnloop.resolvers.loaders.training_runs import TrainingRunByIdLoader
 from learnloop.schema import fields
 from learnloop.schema.errors import UserError
+from learnloop.schema.experiments.types import Experiment
 from learnloop.schema.training_run import TrainingRun, TrainingType
 
 
@@ -51,6 +52,30 @@ class LearningPolicy:
             return None
         run = await info.context.loaders.get(TrainingRunByIdLoader).load(self.record.last_run_id)
         return TrainingRun.from_record(run) if run else None
+
+    @strawberry.field(
+        description="Approved examples of the agent not yet in the policy's last dataset "
+        "version: the next run starts when this reaches minNewApprovedExamples (and the last "
+        "run is closed)."
+    )
+    async def waiting_examples(self, info: Info) -> int:
+        return await resolve.waiting_examples(info.context, self.record)
+
+    @strawberry.field(
+        description="The agent's newest canary experiment serving traffic (RUNNING or PAUSED); "
+        "null when none."
+    )
+    async def canary(self, info: Info) -> Experiment | None:
+        found = (await resolve.canaries(info.context, self.record)).running
+        return Experiment.from_record(found) if found else None
+
+    @strawberry.field(
+        description="The agent's newest concluded canary whose treatment won and waits for a "
+        "MANAGER to confirm (promoteExperimentWinner) or reject (rejectExperimentWinner)."
+    )
+    async def pending_promotion(self, info: Info) -> Experiment | None:
+        found = (await resolve.canaries(info.context, self.record)).pending_promotion
+        return Experiment.from_record(found) if found else None
 
     @classmethod
     def from_record(cls, r: LearningPolicyRecord) -> Self:
