@@ -153,9 +153,7 @@ async def count_new_approved(
         .select_from(wanted.outerjoin(_L, new))
         .group_by(wanted.c.agent_id, wanted.c.dataset_id)
     )
-    rows = await uow.all(
-        query, {"agents": [a for a, _ in keys], "datasets": [d for _, d in keys]}
-    )
+    rows = await uow.all(query, {"agents": [a for a, _ in keys], "datasets": [d for _, d in keys]})
     counted = {(r.agent_id, r.dataset_id): int(r.n) for r in rows}
     return {key: counted.get(key, 0) for key in keys}
 

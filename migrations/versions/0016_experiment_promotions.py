@@ -25,9 +25,7 @@ T = "learning_experiments"
 
 def upgrade() -> None:
     op.add_column(T, sa.Column("promotion_status", sa.Text(), nullable=True))
-    op.add_column(
-        T, sa.Column("promotion_decided_at", sa.DateTime(timezone=True), nullable=True)
-    )
+    op.add_column(T, sa.Column("promotion_decided_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column(T, sa.Column("promotion_decided_by_user_id", sa.Uuid(), nullable=True))
     op.add_column(T, sa.Column("promotion_notes", sa.Text(), nullable=True))
     op.create_foreign_key(

@@ -137,12 +137,15 @@ async def _seed_loop(api: Api, org: OrgHandle) -> str:
     policy = await set_policy(
         org,
         agentId="loop-bot",
+        trainingType="FINE_TUNING",
         minNewApprovedExamples=5,
         autoExperiment=True,
         treatmentPercentage=50,
     )
     assert policy["userErrors"] == []
-    run = await seed_finished_run(api, org.org_id, agent_key="loop-bot", marker="loop", deploy=False)
+    run = await seed_finished_run(
+        api, org.org_id, agent_key="loop-bot", marker="loop", deploy=False
+    )
     experiment = (await org.gql(CANARY, {"id": run["run"], "p": 50}))["deployTrainingRun"][
         "experiment"
     ]

@@ -152,8 +152,6 @@ async def test_a_canary_the_control_won_asks_nobody(api: Api) -> None:
     assert read["winner"] == "CONTROL" and read["promotion"] is None
     hook = await _concluded_webhook(api, org)
     assert hook["verdict"] == "CONTROL" and hook["promotionPending"] is None
-    refused = (await org.gql(REJECT, {"id": experiment["id"], "n": "no"}))[
-        "rejectExperimentWinner"
-    ]
+    refused = (await org.gql(REJECT, {"id": experiment["id"], "n": "no"}))["rejectExperimentWinner"]
     assert errors(refused) == [(["input", "experimentId"], "INVALID_STATE")]
     assert "CONTROL" in refused["userErrors"][0]["message"]

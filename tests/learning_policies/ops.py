@@ -58,6 +58,7 @@ async def approve_next(expert: OrgHandle) -> str:
     assert payload["outcome"] == "APPROVED", payload
     return example_id
 
+
 LOOP = """query($a: String) { learningPolicies(agentId: $a) {
   agentId minNewApprovedExamples waitingExamples lastRun { id status reviewStatus verdict }
   canary { id status controlPercentage treatmentPercentage results { winner arms { variant units mean } } }

@@ -16,7 +16,9 @@ async def _seed(api: Api, org: OrgHandle, agents: int) -> None:
     """Per agent: a policy, approved examples, a running canary and a pending promotion."""
     for i in range(agents):
         agent = f"bot-{i}"
-        set_ = await set_policy(org, agentId=agent, minNewApprovedExamples=1000)
+        set_ = await set_policy(
+            org, agentId=agent, trainingType="FINE_TUNING", minNewApprovedExamples=1000
+        )
         assert set_["userErrors"] == []
         await pending_examples(org, agent, [{"input": f"q{n}", "expected": "a"} for n in range(3)])
         concluded = await seed_finished_run(

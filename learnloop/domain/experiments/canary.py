@@ -30,7 +30,6 @@ from learnloop.domain.principal import Principal
 from learnloop.domain.roles import Role
 from learnloop.domain.training_runs import TrainingRunRecord, TrainingRunStore
 
-
 # Who may decide a pending promotion: whoever may call the confirming mutation.
 PROMOTION_ROLE = OPERATION_ROLES["promoteExperimentWinner"] or Role.MANAGER
 MAX_NOTES = 5000
@@ -187,9 +186,7 @@ async def _pending(store: ExperimentStore, experiment_id: UUID) -> ExperimentRec
     return experiment
 
 
-def _decision(
-    principal: Principal, status: PromotionStatus, notes: str | None
-) -> dict[str, Any]:
+def _decision(principal: Principal, status: PromotionStatus, notes: str | None) -> dict[str, Any]:
     return {
         "promotion_status": status.value,
         "promotion_decided_at": datetime.now(UTC),

@@ -10,9 +10,9 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from learnloop.domain.experiments import records as domain
+from learnloop.domain.experiments.canary import PROMOTION_ROLE
 from learnloop.resolvers import experiments as resolve
 from learnloop.resolvers.context import Info
-from learnloop.domain.experiments.canary import PROMOTION_ROLE
 from learnloop.resolvers.loaders.experiments import ExperimentByIdLoader
 from learnloop.resolvers.loaders.identity import UserByIdLoader
 from learnloop.resolvers.loaders.training_runs import DeploymentByIdLoader, TrainingRunByIdLoader
@@ -53,7 +53,9 @@ class ExperimentPromotion:
     required_role: Role = strawberry.field(  # type: ignore[valid-type]
         description="Who may confirm or reject (promoteExperimentWinner, rejectExperimentWinner)."
     )
-    decided_at: datetime | None = strawberry.field(description="When it was decided; null while PENDING.")
+    decided_at: datetime | None = strawberry.field(
+        description="When it was decided; null while PENDING."
+    )
     notes: str | None = strawberry.field(description="The decider's notes; null when none.")
     record: strawberry.Private[domain.ExperimentRecord]
 
