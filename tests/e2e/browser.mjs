@@ -252,7 +252,7 @@ step('390x844');
     })(),
     (async () => {
       const dash = await openPage('/ui/', managerToken, viewport);
-      await dash.locator('#runs tr[data-status="COMPLETED"]').waitFor();
+      await dash.locator('#runs tr[data-status="COMPLETED"]', { hasText: 'support-bot' }).waitFor();
       await dash.locator('#trend-chart canvas').waitFor();
       // Initial load of /ui/: every file and API answer it fetched, as sent over the wire.
       const load = await dash.evaluate(() => {

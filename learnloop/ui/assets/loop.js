@@ -25,12 +25,14 @@ function fact(term, ...detail) {
   return el('div', { className: 'fact' }, el('dt', {}, term), el('dd', {}, ...detail));
 }
 
+const signed = (text, value) => (value > 0 ? `+${text}` : text);
+
+/** Absolute lift (treatment minus control, the unit of the metric), relative lift in brackets. */
 function lift(results) {
-  if (!results) return '—';
-  if (results.relativeLift !== null && results.relativeLift !== undefined) {
-    return `${results.relativeLift >= 0 ? '+' : ''}${fmtPct(results.relativeLift, 1)}`;
-  }
-  return fmtNum(results.absoluteLift, 3);
+  if (results?.absoluteLift === null || results?.absoluteLift === undefined) return '—';
+  const absolute = signed(fmtNum(results.absoluteLift, 3), results.absoluteLift);
+  const relative = results.relativeLift;
+  return relative === null || relative === undefined ? absolute : `${absolute} (${signed(fmtPct(relative, 1), relative)})`;
 }
 
 function arms(results) {
@@ -73,7 +75,7 @@ class LoopCard {
 
   promotion(experiment) {
     const r = experiment.results;
-    const interval = r && r.ciLow !== null ? ` [${fmtNum(r.ciLow, 3)}, ${fmtNum(r.ciHigh, 3)}]` : '';
+    const interval = r && r.ciLow !== null ? `, interval ${fmtNum(r.ciLow, 3)} to ${fmtNum(r.ciHigh, 3)}` : '';
     const box = el('div', { className: 'promotion', role: 'group', 'aria-label': `Pending promotion for ${this.policy.agentId}` },
       el('p', {}, el('strong', {}, 'Promotion waiting: '),
         `the treatment won (lift ${lift(r)}${interval}; ${arms(r)}).`));
