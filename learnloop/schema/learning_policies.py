@@ -40,6 +40,10 @@ class LearningPolicy:
         description="Share of units (0-100) the canary's treatment gets."
     )
     enabled: bool = strawberry.field(description="Disabled policies never trigger.")
+    period_seconds: int | None = strawberry.field(
+        description="Also retrain after this many seconds since the last trigger when at least "
+        "one new example is approved (at most once per period); null: the count trigger only."
+    )
     last_triggered_at: datetime | None = strawberry.field(
         description="When the policy last queued a run."
     )
@@ -88,6 +92,7 @@ class LearningPolicy:
             auto_experiment=r.auto_experiment,
             treatment_percentage=r.treatment_percentage,
             enabled=r.enabled,
+            period_seconds=r.period_seconds,
             last_triggered_at=r.last_triggered_at,
             updated_at=r.updated_at,
             record=r,
@@ -115,6 +120,12 @@ class SetLearningPolicyInput:
         description="Share of units (between 0 and 100, exclusive) the canary's treatment gets.",
     )
     enabled: bool = strawberry.field(default=True, description="Disabled policies never trigger.")
+    period_seconds: int | None = strawberry.field(
+        default=None,
+        description="Time trigger: also retrain once this many seconds (60 to 366 days) have "
+        "passed since the last trigger, on whatever new approved examples there are (at least "
+        "one). Null: only minNewApprovedExamples triggers.",
+    )
 
 
 @strawberry.type(description="Result of setLearningPolicy.")
@@ -151,6 +162,7 @@ class LearningPoliciesMutation:
             auto_experiment=input.auto_experiment,
             treatment_percentage=input.treatment_percentage,
             enabled=input.enabled,
+            period_seconds=input.period_seconds,
         )
         config: object = input.config if input.config is not None else {}
         record, problems = await resolve.set_learning_policy(info.context, settings, config)

@@ -43,6 +43,7 @@ def _record(r: Any) -> LearningPolicyRecord:
         auto_experiment=r.auto_experiment,
         treatment_percentage=r.treatment_percentage,
         enabled=r.enabled,
+        period_seconds=r.period_seconds,
         last_run_id=r.last_run_id,
         last_dataset_id=r.last_dataset_id,
         last_triggered_at=r.last_triggered_at,
@@ -105,6 +106,7 @@ class LearningPolicyRepository:
             "auto_experiment": settings.auto_experiment,
             "treatment_percentage": settings.treatment_percentage,
             "enabled": settings.enabled,
+            "period_seconds": settings.period_seconds,
         }
         statement = (
             pg_insert(LearningPolicy)

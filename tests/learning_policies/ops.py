@@ -10,7 +10,7 @@ from tests.feedback.ops import owner_sql
 
 POLICY = """
   id agentId trainingType minNewApprovedExamples config autoExperiment treatmentPercentage
-  enabled lastTriggeredAt lastRun { id status }
+  enabled periodSeconds lastTriggeredAt lastRun { id status }
 """
 SET = f"""
 mutation($input: SetLearningPolicyInput!) {{

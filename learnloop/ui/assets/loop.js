@@ -7,7 +7,7 @@ import { el, fmtInt, fmtNum, fmtPct, showMessage } from './dom.js';
 const RANKS = ['VIEWER', 'MEMBER', 'EXPERT', 'MANAGER', 'ADMIN'];
 const RESULTS = 'results { winner absoluteLift relativeLift ciLow ciHigh arms { variant units mean } }';
 const LOOP = `query Loop { learningPolicies {
-  id agentId trainingType minNewApprovedExamples enabled autoExperiment treatmentPercentage waitingExamples
+  id agentId trainingType minNewApprovedExamples periodSeconds enabled autoExperiment treatmentPercentage waitingExamples
   lastRun { id status reviewStatus verdict }
   canary { id status controlPercentage treatmentPercentage ${RESULTS} }
   pendingPromotion { id name winner promotion { status requiredRole } ${RESULTS} }
@@ -64,6 +64,12 @@ function canary(experiment) {
     el('span', { className: 'badge', dataset: { status: experiment.status } }, experiment.status),
     ` treatment ${fmtNum(experiment.treatmentPercentage, 0)}% / control ${fmtNum(experiment.controlPercentage, 0)}% · `,
     `${arms(r)} · lift ${lift(r)} · so far ${r?.winner ?? '—'}`);
+}
+
+function period(seconds) {
+  if (seconds % 86400 === 0) return `${seconds / 86400} d`;
+  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
+  return `${Math.round(seconds / 60)} min`;
 }
 
 class LoopCard {
@@ -125,7 +131,8 @@ class LoopCard {
 
   render() {
     const p = this.policy;
-    const state = p.enabled ? (p.autoExperiment ? `canary at ${fmtNum(p.treatmentPercentage, 0)}%` : 'no canary') : 'disabled';
+    const every = p.periodSeconds ? ` · or every ${period(p.periodSeconds)}` : '';
+    const state = p.enabled ? (p.autoExperiment ? `canary at ${fmtNum(p.treatmentPercentage, 0)}%` : 'no canary') + every : 'disabled';
     const card = el('article', { className: 'loop-card', dataset: { agent: p.agentId } },
       el('h3', {}, p.agentId, ' ', el('span', { className: 'muted small' }, `${p.trainingType} · ${state}`)),
       el('dl', { className: 'facts' }, waiting(p), lastRun(p.lastRun), canary(p.canary)));

@@ -1,12 +1,14 @@
-"""Promotion gate of canary experiments: a concluded canary whose treatment won waits for a person.
+"""The loop's gates and clock: a canary's winner waits for a person; policies may retrain by period.
 
 - `learning_experiments.promotion_status`: NULL (nothing to promote: not a canary, or the
   treatment did not win), PENDING (a MANAGER must confirm or reject), PROMOTED or REJECTED.
 - `promotion_decided_at`, `promotion_decided_by_user_id`, `promotion_notes`: who decided, when, why.
 - Rows concluded before this migration are backfilled: promoted ones PROMOTED, waiting ones PENDING.
-- The table already has forced RLS and the app role's grants; new columns inherit both.
+- `learning_policies.period_seconds`: NULL (count trigger only) or a period after which the
+  policy also retrains on whatever new approved examples there are (at most once per period).
+- Both tables already have forced RLS and the app role's grants; new columns inherit both.
 
-Revision ID: 0016_experiment_promotions
+Revision ID: 0016_loop_gates
 Revises: 0015_learning_policies
 """
 
@@ -15,12 +17,14 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0016_experiment_promotions"
+revision: str = "0016_loop_gates"
 down_revision: str | None = "0015_learning_policies"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 T = "learning_experiments"
+P = "learning_policies"
+MAX_PERIOD = 366 * 86400
 
 
 def upgrade() -> None:
@@ -49,9 +53,13 @@ def upgrade() -> None:
          WHERE training_run_id IS NOT NULL AND status = 'COMPLETED' AND winner = 'TREATMENT'
         """
     )
+    op.add_column(P, sa.Column("period_seconds", sa.Integer(), nullable=True))
+    op.create_check_constraint(f"ck_{P}_period", P, f"period_seconds BETWEEN 60 AND {MAX_PERIOD}")
 
 
 def downgrade() -> None:
+    op.drop_constraint(f"ck_{P}_period", P, type_="check")
+    op.drop_column(P, "period_seconds")
     op.drop_constraint(f"ck_{T}_promotion_status", T, type_="check")
     op.drop_constraint(f"fk_{T}_promotion_decided_by_user_id_users", T, type_="foreignkey")
     for column in (
