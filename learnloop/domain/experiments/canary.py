@@ -227,7 +227,11 @@ async def promote_winner(
             "experiment.promote",
             "Experiment",
             experiment.id,
-            {"deploymentId": str(deployment.id), "version": deployment.version},
+            {
+                "deploymentId": str(deployment.id),
+                "version": deployment.version,
+                "notes": promoted.promotion_notes,
+            },
         ),
     )
     return promoted, deployment
