@@ -13,9 +13,10 @@ from learnloop.domain.experiments import records as domain
 from learnloop.domain.experiments.canary import PROMOTION_ROLE
 from learnloop.resolvers import experiments as resolve
 from learnloop.resolvers.context import Info
+from learnloop.resolvers.loaders.deployments import DeploymentByIdLoader
 from learnloop.resolvers.loaders.experiments import ExperimentByIdLoader
 from learnloop.resolvers.loaders.identity import UserByIdLoader
-from learnloop.resolvers.loaders.training_runs import DeploymentByIdLoader, TrainingRunByIdLoader
+from learnloop.resolvers.loaders.training_runs import TrainingRunByIdLoader
 from learnloop.schema.deployments import Deployment
 from learnloop.schema.enums import Role
 from learnloop.schema.identity import User
