@@ -79,11 +79,6 @@ async def for_agent(uow: UnitOfWork, agent_id: UUID) -> LearningPolicyRecord | N
     return _record(row) if row else None
 
 
-async def enabled_ids(uow: UnitOfWork) -> list[UUID]:
-    """Ids of enabled policies visible to this session (uses the partial index)."""
-    return list((await uow.execute(select(_T.c.id).where(_T.c.enabled))).scalars())
-
-
 class LearningPolicyRepository:
     """The LearningPolicyStore of domain/learning_policies.py over one unit of work."""
 

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from learnloop.domain.webhooks import (
     Attempt,
     DeliveryRecord,
+    DeliveryStatus,
     EndpointInput,
     EndpointRecord,
     Event,
@@ -147,7 +148,12 @@ async def redeliver(uow: UnitOfWork, delivery_id: UUID) -> DeliveryRecord | None
     row = await uow.first(
         update(_D)
         .where(_D.c.id == delivery_id)
-        .values(status="PENDING", attempts=0, next_attempt_at=func.now(), lease_until=None)
+        .values(
+            status=DeliveryStatus.PENDING.value,
+            attempts=0,
+            next_attempt_at=func.now(),
+            lease_until=None,
+        )
         .returning(*_D.c)
     )
     return _delivery(row) if row else None
@@ -175,12 +181,12 @@ async def to_send(uow: UnitOfWork, delivery_id: UUID) -> tuple[str, list[str], s
 async def finish(uow: UnitOfWork, delivery_id: UUID, attempt: int, result: Attempt) -> None:
     """Record the attempt; fenced on the attempt number so a stale worker changes nothing."""
     values: dict[str, Any] = {
-        "status": result.status,
+        "status": result.status.value,
         "lease_until": None,
         "last_status_code": result.status_code,
         "last_error": result.error,
     }
-    if result.status == "DELIVERED":
+    if result.status is DeliveryStatus.DELIVERED:
         values["delivered_at"] = func.now()
     if result.retry_in is not None:
         values["next_attempt_at"] = func.now() + timedelta(seconds=result.retry_in)

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from learnloop.domain.experiments.records import ExperimentStatus, Winner
 from learnloop.storage.models.base import (
     Base,
     IdMixin,
@@ -18,8 +19,8 @@ from learnloop.storage.models.base import (
 )
 from learnloop.storage.models.execution import VARIANTS
 
-EXPERIMENT_STATUSES = ("DRAFT", "RUNNING", "PAUSED", "COMPLETED", "CANCELLED")
-WINNERS = ("CONTROL", "TREATMENT", "INCONCLUSIVE")
+EXPERIMENT_STATUSES = tuple(s.value for s in ExperimentStatus)
+WINNERS = tuple(w.value for w in Winner)
 
 
 class LearningExperiment(IdMixin, OrgMixin, UpdatedAtMixin, Base):

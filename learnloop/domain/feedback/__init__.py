@@ -1,0 +1,63 @@
+"""Feedback: the rules for one submission, one person's one opinion, idempotency, batches."""
+
+from learnloop.domain.feedback.records import (
+    MAX_BATCH_SIZE,
+    MAX_FEEDBACK_TEXT,
+    RATING_MAX,
+    RATING_MIN,
+    TYPE_GROUP,
+    Author,
+    BatchResult,
+    Dimensions,
+    FeedbackRecord,
+    FeedbackStore,
+    FeedbackSubmission,
+    FeedbackType,
+    FeedbackWrite,
+    IssueCategory,
+    ScopedKey,
+    TypeGroup,
+    type_group,
+)
+from learnloop.domain.feedback.submission import (
+    creates_example,
+    feedback_example,
+    signals,
+    submit_feedback,
+    submit_feedback_batch,
+)
+from learnloop.domain.feedback.validation import (
+    author_of,
+    authorize_submission,
+    key_scope,
+    validate_submission,
+)
+
+__all__ = [
+    "MAX_BATCH_SIZE",
+    "MAX_FEEDBACK_TEXT",
+    "RATING_MAX",
+    "RATING_MIN",
+    "TYPE_GROUP",
+    "Author",
+    "BatchResult",
+    "Dimensions",
+    "FeedbackRecord",
+    "FeedbackStore",
+    "FeedbackSubmission",
+    "FeedbackType",
+    "FeedbackWrite",
+    "IssueCategory",
+    "ScopedKey",
+    "TypeGroup",
+    "author_of",
+    "authorize_submission",
+    "creates_example",
+    "feedback_example",
+    "key_scope",
+    "signals",
+    "submit_feedback",
+    "submit_feedback_batch",
+    "type_group",
+    "validate_submission",
+]
