@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from learnloop.domain.errors import ErrorCode, Forbidden, Problem
-from learnloop.domain.executions import ExecutionRef, check_key, check_ref, check_text
+from learnloop.domain.executions import ExecutionRef, check_ref
 from learnloop.domain.feedback.records import (
     MAX_FEEDBACK_TEXT,
     RATING_MAX,
@@ -14,6 +14,7 @@ from learnloop.domain.feedback.records import (
     FeedbackSubmission,
     FeedbackType,
 )
+from learnloop.domain.input_limits import check_key, check_text
 from learnloop.domain.principal import ExecutionScope, Principal, end_user_actor_key
 
 
