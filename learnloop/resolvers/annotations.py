@@ -18,7 +18,7 @@ from learnloop.domain.annotations.records import (
     Submitted,
 )
 from learnloop.domain.annotations.rules import AnnotationInput
-from learnloop.domain.annotations.stats import AnnotationStats
+from learnloop.domain.annotations.stats import AnnotationStats, annotation_stats
 from learnloop.domain.errors import Problem
 from learnloop.domain.identity import OrganizationRecord
 from learnloop.domain.learning_examples import LearningExampleRecord, ReviewStatus
@@ -103,7 +103,7 @@ async def queue_total(ctx: RequestContext, f: QueueFilter) -> int:
 
 
 async def stats(ctx: RequestContext, since: datetime | None) -> AnnotationStats:
-    return await stats_store.stats(ctx.uow, since)
+    return annotation_stats(await stats_store.facts(ctx.uow, since))
 
 
 def _store(ctx: RequestContext) -> tuple[AnnotationRepository, AuditLog]:

@@ -1,4 +1,7 @@
-"""Feedback statistics in SQL: one aggregate over the covering feedback indexes per question."""
+"""Feedback sums in SQL: one aggregate over the covering feedback indexes per question.
+
+Storage counts; the domain (domain/feedback_stats.py) turns the counts into rates and means.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +15,10 @@ from learnloop.domain.feedback import FeedbackType, IssueCategory
 from learnloop.domain.feedback_stats import (
     SATISFIED_MIN_RATING,
     FeedbackCounts,
-    FeedbackStats,
     IssueCount,
     LearningStats,
-    TrendPoint,
+    TrendCounts,
     TrendWindow,
-    feedback_stats,
 )
 from learnloop.storage.annotations import awaiting_annotation
 from learnloop.storage.models import (
@@ -95,8 +96,8 @@ def stats_query(agent_key: str | None, since: datetime | None) -> Select[Any]:
     return select(*_sums()).where(*_scope(agent_key, since))
 
 
-async def stats(uow: UnitOfWork, agent_key: str | None, since: datetime | None) -> FeedbackStats:
-    return feedback_stats(_counts(await uow.first(stats_query(agent_key, since))))
+async def counts(uow: UnitOfWork, agent_key: str | None, since: datetime | None) -> FeedbackCounts:
+    return _counts(await uow.first(stats_query(agent_key, since)))
 
 
 def issues_query(agent_key: str | None, since: datetime | None, limit: int) -> Select[Any]:
@@ -165,9 +166,11 @@ def trend_query(agent_key: str | None, window: TrendWindow) -> Select[Any]:
     )
 
 
-async def trend(uow: UnitOfWork, agent_key: str | None, window: TrendWindow) -> list[TrendPoint]:
+async def trend_counts(
+    uow: UnitOfWork, agent_key: str | None, window: TrendWindow
+) -> list[TrendCounts]:
     rows = await uow.all(trend_query(agent_key, window))
-    return [TrendPoint(bucket_start=r.bucket_start, stats=feedback_stats(_counts(r))) for r in rows]
+    return [TrendCounts(bucket_start=r.bucket_start, counts=_counts(r)) for r in rows]
 
 
 async def learning_stats(uow: UnitOfWork) -> LearningStats:

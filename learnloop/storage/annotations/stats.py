@@ -1,4 +1,4 @@
-"""annotationStats in SQL: queue depth, per-annotator sums, gold verdicts, agreement ratings."""
+"""annotationStats facts in SQL: queue depth, per-annotator sums, gold verdicts, shared ratings."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from learnloop.domain.annotations.stats import (
     AGREEMENT_SAMPLE,
-    AnnotationStats,
+    AnnotationFacts,
     AnnotatorCounts,
     QueueDepth,
-    annotation_stats,
 )
 from learnloop.storage.annotations import IN_REVIEW, PENDING, awaiting_annotation, in_review
 from learnloop.storage.models import ExpertAnnotation, LearningExample
@@ -128,8 +127,9 @@ async def _ratings(
     return ratings
 
 
-async def stats(uow: UnitOfWork, since: datetime | None) -> AnnotationStats:
-    return annotation_stats(
+async def facts(uow: UnitOfWork, since: datetime | None) -> AnnotationFacts:
+    """Everything annotationStats is computed from (by domain/annotations/stats.py)."""
+    return AnnotationFacts(
         await _depth(uow),
         await _counts(uow, since),
         await _gold(uow, since),
