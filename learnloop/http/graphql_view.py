@@ -16,9 +16,9 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 
 from learnloop.http.errors import error_response
 from learnloop.http.graphiql import graphiql_page
+from learnloop.http.websocket_protocols import LegacyWSHandler, TransportWSHandler
 from learnloop.resolvers.context import RequestContext
 from learnloop.resolvers.state import AppState
-from learnloop.resolvers.websocket_protocols import LegacyWSHandler, TransportWSHandler
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
