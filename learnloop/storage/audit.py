@@ -11,9 +11,8 @@ from learnloop.domain.pagination import Page, PageRequest
 from learnloop.domain.principal import Principal
 from learnloop.storage.models import AuditEvent
 from learnloop.storage.pagination import keyset_page
+from learnloop.storage.tables import AUDIT_LOG
 from learnloop.storage.unit_of_work import UnitOfWork
-
-_T = AuditEvent.__table__
 
 
 def _record(r: Any) -> AuditRecord:
@@ -54,7 +53,9 @@ class AuditLog:
 
 
 async def page(uow: UnitOfWork, request: PageRequest, action_prefix: str | None = None) -> Page:
-    stmt = select(_T)
+    stmt = select(AUDIT_LOG)
     if action_prefix:
-        stmt = stmt.where(_T.c.action.startswith(action_prefix))
-    return await keyset_page(uow, stmt, [_T.c.created_at, _T.c.id], request, convert=_record)
+        stmt = stmt.where(AUDIT_LOG.c.action.startswith(action_prefix))
+    return await keyset_page(
+        uow, stmt, [AUDIT_LOG.c.created_at, AUDIT_LOG.c.id], request, convert=_record
+    )

@@ -34,10 +34,10 @@ from learnloop.domain.training_runs import RunStatus, TrainingRunRecord, Trainin
 from learnloop.storage import training_data, training_runs, webhooks
 from learnloop.storage.audit import AuditLog
 from learnloop.storage.models import TrainingRun, TrainingRunArtifact
+from learnloop.storage.tables import RUNS
 from learnloop.storage.unit_of_work import UnitOfWork, unit_of_work
 
 log = structlog.get_logger("learnloop.worker")
-_T = TrainingRun.__table__
 _CLAIM = text(
     "SELECT run_id, org_id, attempt FROM learnloop_claim_training_run(:worker, :lease, :types)"
 )
@@ -46,15 +46,15 @@ _EXPIRED = text("SELECT run_id, org_id FROM learnloop_expired_training_runs(:lim
 
 def _held(claimed: ClaimedRun) -> ColumnElement[bool]:
     return and_(
-        _T.c.id == claimed.run_id,
-        _T.c.status == RunStatus.RUNNING.value,
-        _T.c.lease_owner == claimed.worker_id,
-        _T.c.attempts == claimed.attempt,
+        RUNS.c.id == claimed.run_id,
+        RUNS.c.status == RunStatus.RUNNING.value,
+        RUNS.c.lease_owner == claimed.worker_id,
+        RUNS.c.attempts == claimed.attempt,
     )
 
 
 def _merged_metrics(metrics: Mapping[str, Any]) -> Any:
-    return func.coalesce(_T.c.metrics, literal({}, JSONB)).op("||")(literal(dict(metrics), JSONB))
+    return func.coalesce(RUNS.c.metrics, literal({}, JSONB)).op("||")(literal(dict(metrics), JSONB))
 
 
 async def _record_transition(
@@ -87,7 +87,7 @@ def _transition_values(t: Transition) -> dict[str, Any]:
     if t.progress is not None:
         values["progress"] = t.progress
     if t.refund_attempt:
-        values["attempts"] = _T.c.attempts - 1
+        values["attempts"] = RUNS.c.attempts - 1
     return values
 
 
@@ -234,11 +234,11 @@ class JobQueue:
         """Re-queue (or fail, or cancel) a run whose lease expired; None if someone got there first."""
         async with unit_of_work(self.engine, org_id) as uow:
             row = await uow.first(
-                select(_T.c.attempts, _T.c.max_attempts, _T.c.cancel_requested)
+                select(RUNS.c.attempts, RUNS.c.max_attempts, RUNS.c.cancel_requested)
                 .where(
-                    _T.c.id == run_id,
-                    _T.c.status == RunStatus.RUNNING.value,
-                    _T.c.lease_expires_at < func.clock_timestamp(),
+                    RUNS.c.id == run_id,
+                    RUNS.c.status == RunStatus.RUNNING.value,
+                    RUNS.c.lease_expires_at < func.clock_timestamp(),
                 )
                 .with_for_update(skip_locked=True)
             )

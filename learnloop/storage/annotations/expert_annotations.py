@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 
 from learnloop.domain.annotations.expert_annotations import ExpertAnnotationRecord
-from learnloop.storage.models import ExpertAnnotation
 from learnloop.storage.pagination import ChildList
+from learnloop.storage.tables import ANNOTATIONS
 from learnloop.storage.unit_of_work import UnitOfWork
-
-_T = cast(Table, ExpertAnnotation.__table__)
 
 
 def _record(r: Any) -> ExpertAnnotationRecord:
@@ -34,15 +32,15 @@ def _record(r: Any) -> ExpertAnnotationRecord:
     )
 
 
-BY_EXAMPLE = ChildList(_T, "example_id", _record)
+BY_EXAMPLE = ChildList(ANNOTATIONS, "example_id", _record)
 record = _record  # for the annotation workflow's storage
 
 
 def by_example_of(annotator_user_id: UUID) -> ChildList:
     """One annotator's annotations per example (what blind mode shows an expert)."""
-    return replace(BY_EXAMPLE, where=_T.c.annotator_user_id == annotator_user_id)
+    return replace(BY_EXAMPLE, where=ANNOTATIONS.c.annotator_user_id == annotator_user_id)
 
 
 async def by_ids(uow: UnitOfWork, ids: Sequence[UUID]) -> Mapping[UUID, ExpertAnnotationRecord]:
-    rows = await uow.all(select(_T).where(_T.c.id.in_(ids)))
+    rows = await uow.all(select(ANNOTATIONS).where(ANNOTATIONS.c.id.in_(ids)))
     return {r.id: _record(r) for r in rows}

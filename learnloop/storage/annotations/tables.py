@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
-    Table,
     literal_column,
     select,
     text,
@@ -17,25 +16,11 @@ from sqlalchemy.sql.elements import ColumnElement
 from learnloop.domain.learning_examples import (
     ExampleHistoryRecord,
 )
-from learnloop.storage.models import (
-    Agent,
-    AgentFeedback,
-    ExampleHistory,
-    ExpertAnnotation,
-    LearningExample,
-    Membership,
-    Organization,
-)
 from learnloop.storage.pagination import ChildList
+from learnloop.storage.tables import (
+    EXAMPLE_HISTORY,
+)
 from learnloop.storage.unit_of_work import UnitOfWork
-
-_T = cast(Table, LearningExample.__table__)
-_E = cast(Table, ExpertAnnotation.__table__)
-_F = cast(Table, AgentFeedback.__table__)
-_H = cast(Table, ExampleHistory.__table__)
-_A = cast(Table, Agent.__table__)
-_M = cast(Table, Membership.__table__)
-_O = cast(Table, Organization.__table__)
 
 PENDING: ColumnElement[str] = literal_column("'PENDING'")
 IN_REVIEW: ColumnElement[str] = literal_column("'IN_REVIEW'")
@@ -55,11 +40,11 @@ def _history_record(r: Any) -> ExampleHistoryRecord:
     )
 
 
-HISTORY_BY_EXAMPLE = ChildList(_H, "example_id", _history_record)
+HISTORY_BY_EXAMPLE = ChildList(EXAMPLE_HISTORY, "example_id", _history_record)
 
 
 async def history_by_ids(
     uow: UnitOfWork, ids: Sequence[UUID]
 ) -> Mapping[UUID, ExampleHistoryRecord]:
-    rows = await uow.all(select(_H).where(_H.c.id.in_(ids)))
+    rows = await uow.all(select(EXAMPLE_HISTORY).where(EXAMPLE_HISTORY.c.id.in_(ids)))
     return {r.id: _history_record(r) for r in rows}
