@@ -12,21 +12,13 @@ from sqlalchemy.dialects.postgresql import insert
 from learnloop.domain.agents import AgentDefaults, AgentRecord
 from learnloop.domain.pagination import Page, PageRequest
 from learnloop.storage.pagination import count, keyset_page
+from learnloop.storage.rows import to_record
 from learnloop.storage.tables import AGENTS
 from learnloop.storage.unit_of_work import UnitOfWork
 
 
 def _record(r: Any) -> AgentRecord:
-    return AgentRecord(
-        id=r.id,
-        key=r.key,
-        name=r.name,
-        description=r.description,
-        created_at=r.created_at,
-        updated_at=r.updated_at,
-        default_domain=r.default_domain,
-        default_task_type=r.default_task_type,
-    )
+    return to_record(AgentRecord, r)
 
 
 async def by_ids(uow: UnitOfWork, ids: Sequence[UUID]) -> Mapping[UUID, AgentRecord]:

@@ -13,6 +13,7 @@ from learnloop.domain.pagination import Page, PageRequest
 from learnloop.domain.roles import Role
 from learnloop.storage.models import ApiKey
 from learnloop.storage.pagination import count, keyset_page
+from learnloop.storage.rows import to_record
 from learnloop.storage.tables import API_KEYS
 from learnloop.storage.unit_of_work import UnitOfWork
 
@@ -21,16 +22,10 @@ _COLUMNS = [c for c in API_KEYS.c if c.key != "key_hash"]
 
 
 def _record(r: Any) -> ApiKeyRecord:
-    return ApiKeyRecord(
-        id=r.id,
-        name=r.name,
-        prefix=r.prefix,
+    return to_record(
+        ApiKeyRecord,
+        r,
         role=Role(r.role),
-        created_by_user_id=r.created_by_user_id,
-        created_at=r.created_at,
-        last_used_at=r.last_used_at,
-        revoked_at=r.revoked_at,
-        expires_at=r.expires_at,
     )
 
 

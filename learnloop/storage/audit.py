@@ -11,21 +11,16 @@ from learnloop.domain.pagination import Page, PageRequest
 from learnloop.domain.principal import Principal
 from learnloop.storage.models import AuditEvent
 from learnloop.storage.pagination import keyset_page
+from learnloop.storage.rows import json_object, to_record
 from learnloop.storage.tables import AUDIT_LOG
 from learnloop.storage.unit_of_work import UnitOfWork
 
 
 def _record(r: Any) -> AuditRecord:
-    return AuditRecord(
-        id=r.id,
-        actor_user_id=r.actor_user_id,
-        actor_key=r.actor_key,
-        action=r.action,
-        target_type=r.target_type,
-        target_id=r.target_id,
-        data=dict(r.data or {}),
-        request_id=r.request_id,
-        created_at=r.created_at,
+    return to_record(
+        AuditRecord,
+        r,
+        data=json_object(r.data),
     )
 
 

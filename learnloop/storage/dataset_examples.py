@@ -35,6 +35,7 @@ from learnloop.domain.pagination import Page, PageRequest
 from learnloop.domain.splits import Split
 from learnloop.storage.models import DatasetExample
 from learnloop.storage.pagination import ChildList, count, keyset_page
+from learnloop.storage.rows import json_object, to_record
 from learnloop.storage.tables import AGENTS, DATASET_EXAMPLES, DATASETS, EXAMPLES
 from learnloop.storage.unit_of_work import UnitOfWork
 
@@ -193,19 +194,10 @@ async def inadmissible(
 
 
 def _record(r: Any) -> DatasetExampleRecord:
-    return DatasetExampleRecord(
-        id=r.id,
-        dataset_id=r.dataset_id,
-        example_id=r.example_id,
+    return to_record(
+        DatasetExampleRecord,
+        r,
         split=Split(r.split),
-        weight=r.weight,
-        example_type=r.example_type,
-        input_text=r.input_text,
-        expected_output=r.expected_output,
-        original_output=r.original_output,
-        quality_score=r.quality_score,
-        review_status=r.review_status,
-        created_at=r.created_at,
     )
 
 
@@ -241,24 +233,13 @@ async def by_ids(uow: UnitOfWork, ids: Sequence[UUID]) -> dict[UUID, DatasetExam
 
 
 def _export_record(dataset: DatasetRecord, r: Any) -> ExportRecord:
-    return ExportRecord(
+    return to_record(
+        ExportRecord,
+        r,
         dataset_id=dataset.id,
         dataset_version=dataset.version,
-        example_id=r.example_id,
         split=Split(r.split),
-        weight=r.weight,
-        example_type=r.example_type,
-        input_text=r.input_text,
-        expected_output=r.expected_output,
-        original_output=r.original_output,
-        quality_score=r.quality_score,
-        review_status=r.review_status,
-        domain=r.domain,
-        task_type=r.task_type,
-        agent_key=r.agent_key,
-        execution_id=r.execution_id,
-        source_feedback_id=r.source_feedback_id,
-        metadata=dict(r.metadata or {}),
+        metadata=json_object(r.metadata),
     )
 
 

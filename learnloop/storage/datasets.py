@@ -25,34 +25,21 @@ from learnloop.storage import dataset_examples as examples
 from learnloop.storage.learning_examples import domains_in_use
 from learnloop.storage.models import DatasetExample, TrainingDataset
 from learnloop.storage.pagination import count, keyset_page
+from learnloop.storage.rows import to_record
 from learnloop.storage.tables import DATASET_EXAMPLES, DATASETS
 from learnloop.storage.unit_of_work import UnitOfWork
 
 
 def _record(r: Any) -> DatasetRecord:
-    return DatasetRecord(
-        id=r.id,
-        org_id=r.org_id,
-        lineage_id=r.lineage_id,
-        version=r.version,
-        parent_id=r.parent_id,
-        name=r.name,
-        description=r.description,
+    return to_record(
+        DatasetRecord,
+        r,
         status=DatasetStatus(r.status),
         agent_ids=tuple(r.agent_ids or ()),
         domains=tuple(r.domains or ()),
         task_types=tuple(r.task_types or ()),
         ratios=SplitRatios(r.split_train, r.split_validation, r.split_test),
-        allow_pending=r.allow_pending,
-        stratify_by_type=r.stratify_by_type,
-        total_examples=r.total_examples,
-        avg_quality_score=r.avg_quality_score,
         stats=DatasetStats.from_json(r.stats),
-        frozen_at=r.frozen_at,
-        created_by_user_id=r.created_by_user_id,
-        created_at=r.created_at,
-        updated_at=r.updated_at,
-        pii_redacted=r.pii_redacted,
     )
 
 

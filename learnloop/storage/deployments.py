@@ -12,21 +12,16 @@ from learnloop.domain.deployments import DeploymentRecord
 from learnloop.domain.pagination import Page, PageRequest
 from learnloop.storage.models import Agent, Deployment
 from learnloop.storage.pagination import count, keyset_page
+from learnloop.storage.rows import json_object, to_record
 from learnloop.storage.tables import AGENTS, DEPLOYMENTS
 from learnloop.storage.unit_of_work import UnitOfWork
 
 
 def _record(r: Any) -> DeploymentRecord:
-    return DeploymentRecord(
-        id=r.id,
-        agent_id=r.agent_id,
-        agent_key=r.agent_key,
-        training_run_id=r.training_run_id,
-        version=r.version,
-        config=dict(r.config or {}),
-        deployed_by_user_id=r.deployed_by_user_id,
-        created_at=r.created_at,
-        active=r.active,
+    return to_record(
+        DeploymentRecord,
+        r,
+        config=json_object(r.config),
     )
 
 

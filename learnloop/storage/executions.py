@@ -21,25 +21,16 @@ from learnloop.domain.executions import (
 from learnloop.storage import agents, learning_examples
 from learnloop.storage.models import LearningExperiment
 from learnloop.storage.pagination import ChildList
+from learnloop.storage.rows import json_object, to_record
 from learnloop.storage.tables import AGENTS, EXECUTIONS
 from learnloop.storage.unit_of_work import UnitOfWork
 
 
 def _record(r: Any) -> ExecutionRecord:
-    return ExecutionRecord(
-        id=r.id,
-        agent_id=r.agent_id,
-        key=r.key,
-        input=r.input,
-        output=r.output,
-        metadata=dict(r.metadata or {}),
-        experiment_id=r.experiment_id,
-        variant=r.variant,
-        is_stub=r.is_stub,
-        created_at=r.created_at,
-        updated_at=r.updated_at,
-        domain=r.domain,
-        task_type=r.task_type,
+    return to_record(
+        ExecutionRecord,
+        r,
+        metadata=json_object(r.metadata),
     )
 
 

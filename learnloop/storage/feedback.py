@@ -22,6 +22,7 @@ from learnloop.domain.feedback import (
 from learnloop.domain.learning_examples import RoutingFacts
 from learnloop.storage.learning_examples import EXAMPLE_COLUMNS, columns_of, routing_facts
 from learnloop.storage.pagination import ChildList
+from learnloop.storage.rows import to_record
 from learnloop.storage.tables import EXAMPLES, FEEDBACK, FEEDBACK_KEYS
 from learnloop.storage.unit_of_work import UnitOfWork
 
@@ -53,16 +54,10 @@ _EXAMPLE_REFRESHED = ["input_text", "expected_output", "original_output", "prior
 
 
 def _record(r: Any) -> FeedbackRecord:
-    return FeedbackRecord(
-        id=r.id,
-        execution_id=r.execution_id,
-        agent_id=r.agent_id,
-        author_key=r.author_key,
-        author_user_id=r.author_user_id,
+    return to_record(
+        FeedbackRecord,
+        r,
         feedback_type=FeedbackType(r.feedback_type),
-        rating=r.rating,
-        feedback_text=r.feedback_text,
-        correction_text=r.correction_text,
         issue_categories=tuple(IssueCategory(c) for c in r.issue_categories or ()),
         dimensions=Dimensions(
             accuracy=r.accuracy_rating,
@@ -70,9 +65,6 @@ def _record(r: Any) -> FeedbackRecord:
             clarity=r.clarity_rating,
             completeness=r.completeness_rating,
         ),
-        idempotency_key=r.idempotency_key,
-        created_at=r.created_at,
-        updated_at=r.updated_at,
     )
 
 

@@ -22,38 +22,18 @@ from learnloop.domain.learning_examples import (
 from learnloop.domain.pagination import Page, PageRequest
 from learnloop.storage import agents
 from learnloop.storage.pagination import ChildList, count, keyset_page
+from learnloop.storage.rows import json_object, to_record
 from learnloop.storage.tables import AGENTS, EXAMPLES, FEEDBACK, ORGANIZATIONS
 from learnloop.storage.unit_of_work import UnitOfWork
 
 
 def _record(r: Any) -> LearningExampleRecord:
-    return LearningExampleRecord(
-        id=r.id,
-        agent_id=r.agent_id,
-        execution_id=r.execution_id,
-        source_feedback_id=r.source_feedback_id,
-        author_user_id=r.author_user_id,
-        author_key=r.author_key,
+    return to_record(
+        LearningExampleRecord,
+        r,
         example_type=ExampleType(r.example_type),
-        domain=r.domain,
-        task_type=r.task_type,
-        input_text=r.input_text,
-        expected_output=r.expected_output,
-        original_output=r.original_output,
-        metadata=dict(r.metadata or {}),
-        quality_score=r.quality_score,
+        metadata=json_object(r.metadata),
         review_status=ReviewStatus(r.review_status),
-        priority=r.priority,
-        created_at=r.created_at,
-        updated_at=r.updated_at,
-        is_gold=r.is_gold,
-        gold_verdict=r.gold_verdict,
-        lease_holder_user_id=r.lease_holder_user_id,
-        lease_expires_at=r.lease_expires_at,
-        assigned_to_user_id=r.assigned_to_user_id,
-        annotations_count=r.annotations_count,
-        decided_at=r.decided_at,
-        needs_adjudication=r.needs_adjudication,
     )
 
 

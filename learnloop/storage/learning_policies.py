@@ -15,6 +15,7 @@ from learnloop.storage import agents, training_runs
 from learnloop.storage.models import (
     LearningPolicy,
 )
+from learnloop.storage.rows import json_object, to_record
 from learnloop.storage.tables import AGENTS, DATASET_EXAMPLES, DATASETS, EXAMPLES, POLICIES
 from learnloop.storage.unit_of_work import UnitOfWork, unit_of_work
 
@@ -22,22 +23,11 @@ _DUE = text("SELECT policy_id, org_id FROM learnloop_due_learning_policies(:limi
 
 
 def _record(r: Any) -> LearningPolicyRecord:
-    return LearningPolicyRecord(
-        id=r.id,
-        org_id=r.org_id,
-        agent_id=r.agent_id,
-        agent_key=r.agent_key,
+    return to_record(
+        LearningPolicyRecord,
+        r,
         training_type=TrainingType(r.training_type),
-        min_new_approved_examples=r.min_new_approved_examples,
-        config=dict(r.config or {}),
-        auto_experiment=r.auto_experiment,
-        treatment_percentage=r.treatment_percentage,
-        enabled=r.enabled,
-        last_run_id=r.last_run_id,
-        last_dataset_id=r.last_dataset_id,
-        last_triggered_at=r.last_triggered_at,
-        created_at=r.created_at,
-        updated_at=r.updated_at,
+        config=json_object(r.config),
     )
 
 

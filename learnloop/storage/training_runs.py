@@ -24,6 +24,7 @@ from learnloop.domain.training_runs import (
 from learnloop.storage import agents, datasets, deployments, retrieval_feedback
 from learnloop.storage.models import TrainingRun, TrainingRunEvent
 from learnloop.storage.pagination import count, keyset_page
+from learnloop.storage.rows import json_object, to_record
 from learnloop.storage.tables import AGENTS, RUN_ARTIFACTS, RUN_EVENTS, RUNS
 from learnloop.storage.unit_of_work import UnitOfWork
 
@@ -32,32 +33,16 @@ _COLUMNS = [c for c in RUNS.c if c.key != "lease_owner"]
 
 
 def record(r: Any) -> TrainingRunRecord:
-    return TrainingRunRecord(
-        id=r.id,
-        org_id=r.org_id,
-        dataset_id=r.dataset_id,
-        agent_id=r.agent_id,
-        agent_key=r.agent_key,
+    return to_record(
+        TrainingRunRecord,
+        r,
         training_type=TrainingType(r.training_type),
-        config=dict(r.config or {}),
+        config=json_object(r.config),
         status=RunStatus(r.status),
         progress=float(r.progress),
-        metrics=dict(r.metrics or {}),
+        metrics=json_object(r.metrics),
         result=dict(r.result) if r.result is not None else None,
-        error=r.error,
-        attempts=r.attempts,
-        max_attempts=r.max_attempts,
-        cancel_requested=r.cancel_requested,
         review_status=RunReviewStatus(r.review_status),
-        review_notes=r.review_notes,
-        reviewed_by_user_id=r.reviewed_by_user_id,
-        reviewed_at=r.reviewed_at,
-        created_by_user_id=r.created_by_user_id,
-        created_at=r.created_at,
-        updated_at=r.updated_at,
-        provider_job_id=r.provider_job_id,
-        started_at=r.started_at,
-        finished_at=r.finished_at,
     )
 
 
@@ -145,13 +130,10 @@ async def add_event(
 
 
 def _event(r: Any) -> RunEventRecord:
-    return RunEventRecord(
-        id=r.id,
-        run_id=r.run_id,
-        kind=r.kind,
-        message=r.message,
-        data=dict(r.data or {}),
-        created_at=r.created_at,
+    return to_record(
+        RunEventRecord,
+        r,
+        data=json_object(r.data),
     )
 
 
@@ -171,16 +153,7 @@ _ARTIFACT_COLUMNS = [c for c in RUN_ARTIFACTS.c if c.key != "content"]
 
 
 def _artifact(r: Any) -> ArtifactRecord:
-    return ArtifactRecord(
-        id=r.id,
-        run_id=r.run_id,
-        name=r.name,
-        media_type=r.media_type,
-        size_bytes=r.size_bytes,
-        line_count=r.line_count,
-        sha256=r.sha256,
-        created_at=r.created_at,
-    )
+    return to_record(ArtifactRecord, r)
 
 
 async def artifacts_by_run_ids(

@@ -30,6 +30,7 @@ from learnloop.domain.webhooks import (
     EndpointRecord,
     Event,
 )
+from learnloop.storage.rows import to_record
 from learnloop.storage.tables import WEBHOOK_DELIVERIES, WEBHOOK_ENDPOINTS
 from learnloop.storage.unit_of_work import UnitOfWork
 
@@ -44,19 +45,7 @@ def _endpoint(r: Any) -> EndpointRecord:
 
 
 def _delivery(r: Any) -> DeliveryRecord:
-    return DeliveryRecord(
-        id=r.id,
-        endpoint_id=r.endpoint_id,
-        message_id=r.message_id,
-        event_type=r.event_type,
-        status=r.status,
-        attempts=r.attempts,
-        next_attempt_at=r.next_attempt_at,
-        last_status_code=r.last_status_code,
-        last_error=r.last_error,
-        created_at=r.created_at,
-        delivered_at=r.delivered_at,
-    )
+    return to_record(DeliveryRecord, r)
 
 
 async def create_endpoint(uow: UnitOfWork, endpoint: EndpointInput, secret: str) -> EndpointRecord:

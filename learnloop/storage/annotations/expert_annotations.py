@@ -11,25 +11,13 @@ from sqlalchemy import select
 
 from learnloop.domain.annotations.expert_annotations import ExpertAnnotationRecord
 from learnloop.storage.pagination import ChildList
+from learnloop.storage.rows import to_record
 from learnloop.storage.tables import ANNOTATIONS
 from learnloop.storage.unit_of_work import UnitOfWork
 
 
 def _record(r: Any) -> ExpertAnnotationRecord:
-    return ExpertAnnotationRecord(
-        id=r.id,
-        example_id=r.example_id,
-        annotator_user_id=r.annotator_user_id,
-        approved=r.approved,
-        technical_accuracy=r.technical_accuracy,
-        professional_quality=r.professional_quality,
-        completeness=r.completeness,
-        clarity=r.clarity,
-        corrected_output=r.corrected_output,
-        notes=r.notes,
-        improvement_suggestions=r.improvement_suggestions,
-        created_at=r.created_at,
-    )
+    return to_record(ExpertAnnotationRecord, r)
 
 
 BY_EXAMPLE = ChildList(ANNOTATIONS, "example_id", _record)

@@ -17,6 +17,7 @@ from learnloop.domain.learning_examples import (
     ExampleHistoryRecord,
 )
 from learnloop.storage.pagination import ChildList
+from learnloop.storage.rows import to_record
 from learnloop.storage.tables import (
     EXAMPLE_HISTORY,
 )
@@ -30,14 +31,7 @@ _LOCK_ANNOTATOR = text("SELECT pg_advisory_xact_lock(:cls, hashtext(:key))")
 
 
 def _history_record(r: Any) -> ExampleHistoryRecord:
-    return ExampleHistoryRecord(
-        id=r.id,
-        example_id=r.example_id,
-        field=r.field,
-        previous_value=r.previous_value,
-        changed_by_user_id=r.changed_by_user_id,
-        created_at=r.created_at,
-    )
+    return to_record(ExampleHistoryRecord, r)
 
 
 HISTORY_BY_EXAMPLE = ChildList(EXAMPLE_HISTORY, "example_id", _history_record)

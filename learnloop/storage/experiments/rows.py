@@ -30,6 +30,7 @@ from learnloop.storage.models import (
     LearningExperiment,
 )
 from learnloop.storage.pagination import count, keyset_page
+from learnloop.storage.rows import json_object, to_record
 from learnloop.storage.tables import AGENTS, ASSIGNMENTS, DEPLOYMENTS, EXPERIMENTS
 from learnloop.storage.unit_of_work import UnitOfWork
 
@@ -37,32 +38,18 @@ _COLUMNS = [c for c in EXPERIMENTS.c if c.key != "statistical_significance"]
 
 
 def record(r: Any) -> ExperimentRecord:
-    return ExperimentRecord(
-        id=r.id,
-        org_id=r.org_id,
-        agent_id=r.agent_id,
-        agent_key=r.agent_key,
-        name=r.name,
-        hypothesis=r.hypothesis,
+    return to_record(
+        ExperimentRecord,
+        r,
         status=ExperimentStatus(r.status),
         hash_seed=r.hash_seed or str(r.id),
         coverage=float(r.coverage),
         control_percentage=float(r.control_percentage),
         treatment_percentage=float(r.treatment_percentage),
-        control_config=dict(r.control_config or {}),
-        treatment_config=dict(r.treatment_config or {}),
-        primary_metric=r.primary_metric,
-        minimum_sample_size=r.minimum_sample_size,
-        guardrails=r.guardrails,
-        results=dict(r.results or {}),
+        control_config=json_object(r.control_config),
+        treatment_config=json_object(r.treatment_config),
+        results=json_object(r.results),
         winner=Winner(r.winner) if r.winner else None,
-        training_run_id=r.training_run_id,
-        promoted_deployment_id=r.promoted_deployment_id,
-        created_by_user_id=r.created_by_user_id,
-        created_at=r.created_at,
-        updated_at=r.updated_at,
-        started_at=r.started_at,
-        ended_at=r.ended_at,
     )
 
 
