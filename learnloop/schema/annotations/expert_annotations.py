@@ -1,4 +1,4 @@
-"""ExpertAnnotation type: one expert's verdict on one learning example (written by F4's workflow)."""
+"""ExpertAnnotation type: one expert's verdict on one learning example (written by submitAnnotation)."""
 
 from __future__ import annotations
 

@@ -12,8 +12,9 @@ from strawberry.scalars import JSON
 from learnloop.domain.experiments import records as domain
 from learnloop.resolvers import experiments as resolve
 from learnloop.resolvers.context import Info
+from learnloop.resolvers.loaders.deployments import DeploymentByIdLoader
 from learnloop.resolvers.loaders.experiments import ExperimentByIdLoader
-from learnloop.resolvers.loaders.training_runs import DeploymentByIdLoader, TrainingRunByIdLoader
+from learnloop.resolvers.loaders.training_runs import TrainingRunByIdLoader
 from learnloop.schema.deployments import Deployment
 from learnloop.schema.nodes import LoadableNode, load_one
 from learnloop.schema.training_runs.types import TrainingRun
