@@ -16,13 +16,13 @@ from learnloop.domain.engines.base import (
     ProgressReporter,
     TrainingData,
     TrainingFailed,
+    budgeted_session,
 )
 from learnloop.domain.engines.evaluation import Evaluator, Generation
 from learnloop.domain.engines.llm import (
     BudgetedModel,
     ChatModelFactory,
     Embedder,
-    budgeted_session,
 )
 from learnloop.domain.engines.metrics import MetricName, Scorer
 from learnloop.domain.engines.prompt_optimizer import eval_examples

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import AsyncIterator, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from uuid import UUID
-
-from learnloop.domain.engines.base import TrainingFailed
 
 
 @dataclass(frozen=True)
@@ -197,26 +195,3 @@ class BudgetedModel:
                 self.budget.take()
         self.usage.add(response, stage)
         return response
-
-
-@asynccontextmanager
-async def budgeted_session(
-    llm: ChatModelFactory | None, org_id: UUID | None, max_calls: int, when_spent: str
-) -> AsyncIterator[BudgetedModel]:
-    """The one model an engine run talks through, capped at `max_calls`.
-
-    LLM failures end the run as TrainingFailed (retryable when the endpoint said so); a spent
-    budget too, with `when_spent` telling the person what to change.
-    """
-    if llm is None:
-        raise TrainingFailed(
-            "no LLM endpoint is configured for this worker (LEARNLOOP_LLM_BASE_URL)"
-        )
-    budget = CallBudget(max_calls)
-    async with llm.session(org_id, budget) as chat:
-        try:
-            yield BudgetedModel(chat, budget)
-        except LlmUnavailable as exc:
-            raise TrainingFailed(exc.message, retryable=exc.retryable) from exc
-        except BudgetExhausted as exc:
-            raise TrainingFailed(f"maxLlmCalls={budget.limit} ran out{when_spent}") from exc
