@@ -19,7 +19,7 @@ from learnloop.domain.feedback import (
     IssueCategory,
     ScopedKey,
 )
-from learnloop.domain.learning_examples import RoutingFacts
+from learnloop.domain.learning_examples import ReviewStatus, RoutingFacts
 from learnloop.storage.learning_examples import EXAMPLE_COLUMNS, columns_of, routing_facts
 from learnloop.storage.pagination import ChildList
 from learnloop.storage.rows import to_record
@@ -180,7 +180,10 @@ def _upsert_statement() -> Any:
         index_where=EXAMPLES.c.source_feedback_id.is_not(None),
         set_={**{n: x_insert.excluded[n] for n in _EXAMPLE_REFRESHED}, "updated_at": func.now()},
         # Not once an expert annotated it (several annotators): they judged that output.
-        where=and_(EXAMPLES.c.review_status == "PENDING", EXAMPLES.c.annotations_count == 0),
+        where=and_(
+            EXAMPLES.c.review_status == ReviewStatus.PENDING.value,
+            EXAMPLES.c.annotations_count == 0,
+        ),
     ).cte("x")
     k = (
         insert(FEEDBACK_KEYS)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, not_, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
+from learnloop.domain.experiments.records import ExperimentStatus
 from learnloop.domain.feedback import FeedbackType, IssueCategory
 from learnloop.domain.feedback_stats import (
     SATISFIED_MIN_RATING,
@@ -20,6 +21,7 @@ from learnloop.domain.feedback_stats import (
     TrendCounts,
     TrendWindow,
 )
+from learnloop.domain.training_runs import RunStatus
 from learnloop.storage.annotations import awaiting_annotation
 from learnloop.storage.models import (
     ExpertAnnotation,
@@ -192,8 +194,11 @@ async def learning_stats(uow: UnitOfWork) -> LearningStats:
             n(ex, awaiting_annotation(ex)).label("pending"),
             n(ExpertAnnotation.__table__, ExpertAnnotation.created_at >= today).label("today"),
             n(ex).label("examples"),
-            n(LearningExperiment.__table__, LearningExperiment.status == "RUNNING").label("exps"),
-            n(TrainingRun.__table__, TrainingRun.status == "RUNNING").label("runs"),
+            n(
+                LearningExperiment.__table__,
+                LearningExperiment.status == ExperimentStatus.RUNNING.value,
+            ).label("exps"),
+            n(TrainingRun.__table__, TrainingRun.status == RunStatus.RUNNING.value).label("runs"),
         )
     )
     return LearningStats(

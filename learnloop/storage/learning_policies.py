@@ -9,6 +9,8 @@ from sqlalchemy import Select, exists, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from learnloop.domain.datasets import DatasetStatus
+from learnloop.domain.learning_examples import ReviewStatus
 from learnloop.domain.learning_policies import LearningPolicyRecord, PolicySettings
 from learnloop.domain.training_runs import TrainingRunRecord, TrainingType
 from learnloop.storage import agents, training_runs
@@ -117,7 +119,9 @@ class PolicyTriggerRepository:
 
     async def frozen_dataset(self, dataset_id: UUID) -> UUID | None:
         found: UUID | None = await self.uow.scalar(
-            select(DATASETS.c.id).where(DATASETS.c.id == dataset_id, DATASETS.c.status == "FROZEN")
+            select(DATASETS.c.id).where(
+                DATASETS.c.id == dataset_id, DATASETS.c.status == DatasetStatus.FROZEN.value
+            )
         )
         return found
 
@@ -125,7 +129,10 @@ class PolicyTriggerRepository:
         query = (
             select(func.count())
             .select_from(EXAMPLES)
-            .where(EXAMPLES.c.agent_id == agent_id, EXAMPLES.c.review_status == "APPROVED")
+            .where(
+                EXAMPLES.c.agent_id == agent_id,
+                EXAMPLES.c.review_status == ReviewStatus.APPROVED.value,
+            )
         )
         if dataset_id is not None:
             query = query.where(

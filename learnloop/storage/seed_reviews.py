@@ -18,7 +18,12 @@ from dataclasses import dataclass
 from learnloop.domain.annotations.rules import Decision, combined_quality, decide
 from learnloop.domain.executions import ExecutionRecord
 from learnloop.domain.feedback import FeedbackType, feedback_example
-from learnloop.domain.learning_examples import NewLearningExample, RoutingFacts, prioritise
+from learnloop.domain.learning_examples import (
+    NewLearningExample,
+    ReviewStatus,
+    RoutingFacts,
+    prioritise,
+)
 from learnloop.storage import learning_examples
 
 # The demo org's policy: two agreeing experts decide an example (so agreement can be measured).
@@ -151,22 +156,22 @@ async def reviews(
             _annotate(rng, expert, verdict, truth)
             for expert in rng.sample(list(experts), min(count, len(experts)))
         ]
-        status, decided_at, adjudicate = "PENDING", None, False
+        status, decided_at, adjudicate = ReviewStatus.PENDING, None, False
         if not gold and given:
             decision = decide([a.approved for a in given], required)
             if decision in (Decision.APPROVED, Decision.REJECTED):
-                status, decided_at = decision.value, reviewed_at
+                status, decided_at = ReviewStatus(decision.value), reviewed_at
             elif decision is Decision.DISAGREEMENT:
-                status, adjudicate = "IN_REVIEW", True
+                status, adjudicate = ReviewStatus.IN_REVIEW, True
         quality_score = None if gold else combined_quality([a.scores for a in given])
         gold_left -= int(gold)
-        if status == "APPROVED":
+        if status is ReviewStatus.APPROVED:
             approved_ids.append(eid)
         annotations.extend(a.row(org_id, eid, reviewed_at) for a in given)
         # COPY sends jsonb as text.
         columns = {**learning_examples.columns_of(ex), "metadata": json.dumps(ex.metadata)}
         examples.append(
-            (eid, org_id, c.feedback_id, *columns.values(), quality_score, status, len(given),
+            (eid, org_id, c.feedback_id, *columns.values(), quality_score, status.value, len(given),
              decided_at, adjudicate, gold, verdict if gold else None, c.created_at, c.created_at)
         )  # fmt: skip
     return Reviews(examples, annotations, approved_ids, GOLD_ITEMS - gold_left)

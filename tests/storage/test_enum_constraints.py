@@ -9,8 +9,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from learnloop.domain.annotations.queue import NEGATIVE_FEEDBACK_TYPES
 from learnloop.domain.datasets import DatasetStatus
+from learnloop.domain.engines.behavior_data import LEARNED_TYPES
 from learnloop.domain.experiments.records import ExperimentStatus, Variant, Winner
+from learnloop.domain.exports import DESIRABLE_ORIGINAL, UNDESIRABLE_ORIGINAL
 from learnloop.domain.feedback import TYPE_GROUP, FeedbackType, IssueCategory, TypeGroup
 from learnloop.domain.learning_examples import ExampleType, ReviewStatus
 from learnloop.domain.roles import Role
@@ -89,6 +92,13 @@ async def test_the_database_pairs_each_feedback_type_with_the_domain_type_group(
         for feedback_type in re.findall(r"'(\w+)'", types)
     }
     assert pairs == {(t.value, g.value) for t, g in TYPE_GROUP.items()}
+
+
+def test_value_sets_spelled_in_rules_are_members_of_their_enums() -> None:
+    # These sets name a few members; a typo would silently match nothing.
+    assert set(NEGATIVE_FEEDBACK_TYPES) <= {t.value for t in FeedbackType}
+    assert set(LEARNED_TYPES) <= {t.value for t in ExampleType}
+    assert {t.value for t in ExampleType} >= UNDESIRABLE_ORIGINAL | DESIRABLE_ORIGINAL
 
 
 def test_graphql_enums_are_the_domain_enums() -> None:

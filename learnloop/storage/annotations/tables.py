@@ -15,6 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from learnloop.domain.learning_examples import (
     ExampleHistoryRecord,
+    ReviewStatus,
 )
 from learnloop.storage.pagination import ChildList
 from learnloop.storage.rows import to_record
@@ -23,8 +24,8 @@ from learnloop.storage.tables import (
 )
 from learnloop.storage.unit_of_work import UnitOfWork
 
-PENDING: ColumnElement[str] = literal_column("'PENDING'")
-IN_REVIEW: ColumnElement[str] = literal_column("'IN_REVIEW'")
+PENDING: ColumnElement[str] = literal_column(f"'{ReviewStatus.PENDING.value}'")
+IN_REVIEW: ColumnElement[str] = literal_column(f"'{ReviewStatus.IN_REVIEW.value}'")
 # Namespace of the per-annotator advisory lock that serialises one expert's claims.
 CLAIM_LOCK_CLASS = 3004
 _LOCK_ANNOTATOR = text("SELECT pg_advisory_xact_lock(:cls, hashtext(:key))")
