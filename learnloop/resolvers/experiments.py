@@ -8,8 +8,6 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from graphql import GraphQLError
-
 from learnloop.domain import webhooks as webhook_rules
 from learnloop.domain.deployments import DeploymentRecord
 from learnloop.domain.errors import Problem
@@ -32,6 +30,7 @@ from learnloop.resolvers import webhooks
 from learnloop.resolvers.context import RequestContext
 from learnloop.resolvers.loaders.experiments import ExperimentByIdLoader, ExperimentDataByIdLoader
 from learnloop.resolvers.mutations import run_mutation
+from learnloop.resolvers.subscriptions import subscribe_to_visible
 from learnloop.storage import experiments
 from learnloop.storage.audit import AuditLog
 from learnloop.storage.deployments import DeploymentRepository
@@ -192,25 +191,13 @@ async def experiment_updates(
     ctx: RequestContext, experiment_id: UUID
 ) -> AsyncGenerator[ExperimentRecord, None]:
     """The experiment now, then again after each change of it or its outcomes (NOTIFY)."""
-    principal = await ctx.principal()
-    bus = ctx.state.bus
-    await bus.start()
-    stack = ExitStack()
-    # Subscribe before the first read, so a change between the two is never missed.
-    inbox = stack.enter_context(
-        bus.subscribe(EXPERIMENTS, org_id=principal.org_id, run_id=experiment_id)
+    stack, inbox = await subscribe_to_visible(
+        ctx,
+        EXPERIMENTS,
+        experiment_id,
+        lambda: experiments.get(ctx.uow, experiment_id),
+        "no experiment with this id in your organisation",
     )
-    try:
-        async with ctx.event_scope():
-            visible = await experiments.get(ctx.uow, experiment_id) is not None
-    except BaseException:
-        stack.close()
-        raise
-    if not visible:
-        stack.close()
-        raise GraphQLError(
-            "no experiment with this id in your organisation", extensions={"code": "NOT_FOUND"}
-        )
     return _stream(ctx, stack, inbox, experiment_id)
 
 

@@ -14,8 +14,6 @@ from contextlib import ExitStack
 from typing import Any
 from uuid import UUID
 
-from graphql import GraphQLError
-
 from learnloop.domain import deployments as deployment_rules
 from learnloop.domain import training_runs as run_rules
 from learnloop.domain.deployments import DeploymentRecord
@@ -31,6 +29,7 @@ from learnloop.domain.training_runs import (
 from learnloop.resolvers.context import RequestContext
 from learnloop.resolvers.loaders.training_runs import TrainingRunByIdLoader
 from learnloop.resolvers.mutations import run_mutation
+from learnloop.resolvers.subscriptions import subscribe_to_visible
 from learnloop.storage import deployments, training_runs
 from learnloop.storage.audit import AuditLog
 from learnloop.storage.deployments import DeploymentRepository
@@ -123,24 +122,13 @@ async def _read_in_org(
 
 async def run_updates(ctx: RequestContext, run_id: UUID) -> AsyncGenerator[TrainingRunRecord, None]:
     """The stream for one run, refused up front (an `error` message) when the run is not visible."""
-    principal = await ctx.principal()
-    bus = ctx.state.bus
-    await bus.start()
-    stack = ExitStack()
-    # Subscribe before the first read, so a change between the two is never missed.
-    inbox = stack.enter_context(bus.subscribe(RUNS, org_id=principal.org_id, run_id=run_id))
-    try:
-        async with ctx.event_scope():
-            visible = await _read(ctx, run_id) is not None
-    except BaseException:
-        stack.close()
-        raise
-    if not visible:
-        stack.close()
-        raise GraphQLError(
-            "no training run with this id in your organisation",
-            extensions={"code": "NOT_FOUND"},
-        )
+    stack, inbox = await subscribe_to_visible(
+        ctx,
+        RUNS,
+        run_id,
+        lambda: _read(ctx, run_id),
+        "no training run with this id in your organisation",
+    )
     return _run_stream(ctx, stack, inbox, run_id)
 
 
