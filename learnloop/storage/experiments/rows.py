@@ -261,6 +261,13 @@ class _Prefixed:
             return self._extra[name]
         return getattr(self._row, self._prefix + name)
 
+    @property
+    def _mapping(self) -> dict[str, Any]:
+        """The prefixed columns by their own names (what rows.to_record reads)."""
+        cut = len(self._prefix)
+        own = {k[cut:]: v for k, v in self._row._mapping.items() if k.startswith(self._prefix)}
+        return {**own, **self._extra}
+
 
 async def active_config(uow: UnitOfWork, agent_id: UUID) -> dict[str, Any]:
     found = await uow.scalar(
