@@ -188,7 +188,7 @@ class Server:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         async with httpx.AsyncClient() as client:
             while time.monotonic() < deadline:
                 if self.proc.returncode is not None:
