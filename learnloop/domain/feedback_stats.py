@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from learnloop.domain.errors import ErrorCode, UserInputError
-from learnloop.domain.feedback import IssueCategory
+from learnloop.domain.feedback.records import IssueCategory
 
 # A rated opinion counts as satisfied from this rating up (the "top two boxes" of 1..5).
 SATISFIED_MIN_RATING = 4

@@ -7,7 +7,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from learnloop.domain.engines.base import TrainingFailed
-from learnloop.domain.training_runs import RunStatus, can_transition
+from learnloop.domain.training_runs.records import RunStatus, can_transition
 
 # The audit action each status a worker (or the reaper) moves a run to is recorded under.
 AUDIT_ACTIONS: dict[RunStatus, str] = {

@@ -21,7 +21,7 @@ from uuid import UUID
 
 from learnloop.domain.datasets import DatasetRecord
 from learnloop.domain.errors import ErrorCode, Problem, UserInputError
-from learnloop.domain.feedback import FeedbackRecord
+from learnloop.domain.feedback.records import FeedbackRecord
 from learnloop.domain.learning_examples import LearningExampleRecord
 
 EVENTS = (

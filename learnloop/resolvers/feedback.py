@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 from graphql import GraphQLError
 
-from learnloop.domain import feedback as rules
 from learnloop.domain import feedback_stats as stats_rules
 from learnloop.domain import feedback_tokens
 from learnloop.domain import webhooks as webhook_rules
 from learnloop.domain.errors import Problem, UserInputError
-from learnloop.domain.feedback import BatchResult, FeedbackRecord, FeedbackSubmission
+from learnloop.domain.feedback import submission as rules
+from learnloop.domain.feedback.records import BatchResult, FeedbackRecord, FeedbackSubmission
 from learnloop.domain.feedback_stats import (
     FeedbackStats,
     IssueCount,

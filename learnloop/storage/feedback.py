@@ -11,7 +11,7 @@ from uuid import UUID
 from sqlalchemy import Integer, Text, and_, bindparam, column, func, select, text, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 
-from learnloop.domain.feedback import (
+from learnloop.domain.feedback.records import (
     Dimensions,
     FeedbackRecord,
     FeedbackType,

@@ -12,7 +12,7 @@ from sqlalchemy import Select, and_, func, not_, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from learnloop.domain.experiments.records import ExperimentStatus
-from learnloop.domain.feedback import FeedbackType, IssueCategory
+from learnloop.domain.feedback.records import FeedbackType, IssueCategory
 from learnloop.domain.feedback_stats import (
     SATISFIED_MIN_RATING,
     FeedbackCounts,
@@ -21,7 +21,7 @@ from learnloop.domain.feedback_stats import (
     TrendCounts,
     TrendWindow,
 )
-from learnloop.domain.training_runs import RunStatus
+from learnloop.domain.training_runs.records import RunStatus
 from learnloop.storage.annotations import awaiting_annotation
 from learnloop.storage.models import (
     ExpertAnnotation,

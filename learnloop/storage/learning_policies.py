@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from learnloop.domain.datasets import DatasetStatus
 from learnloop.domain.learning_examples import ReviewStatus
 from learnloop.domain.learning_policies import LearningPolicyRecord, PolicySettings
-from learnloop.domain.training_runs import TrainingRunRecord, TrainingType
+from learnloop.domain.training_runs.records import TrainingRunRecord, TrainingType
 from learnloop.storage import agents, training_runs
 from learnloop.storage.models import (
     LearningPolicy,

@@ -30,7 +30,7 @@ from learnloop.domain.run_queue import (
     check_finish,
     started,
 )
-from learnloop.domain.training_runs import RunStatus, TrainingRunRecord, TrainingType
+from learnloop.domain.training_runs.records import RunStatus, TrainingRunRecord, TrainingType
 from learnloop.storage import training_data, training_runs, webhooks
 from learnloop.storage.audit import AuditLog
 from learnloop.storage.models import TrainingRun, TrainingRunArtifact

@@ -13,7 +13,8 @@ from typing import Any
 import asyncpg
 
 from learnloop.domain.executions import ExecutionRecord
-from learnloop.domain.feedback import FeedbackType, creates_example, signals, type_group
+from learnloop.domain.feedback.records import FeedbackType, type_group
+from learnloop.domain.feedback.submission import creates_example, signals
 from learnloop.domain.roles import Role
 from learnloop.storage import seed_reviews
 from learnloop.storage.seed_reviews import Correction

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from learnloop.domain.annotations.rules import Decision, combined_quality, decide
 from learnloop.domain.executions import ExecutionRecord
-from learnloop.domain.feedback import FeedbackType, feedback_example
+from learnloop.domain.feedback.records import FeedbackType
+from learnloop.domain.feedback.submission import feedback_example
 from learnloop.domain.learning_examples import (
     NewLearningExample,
     ReviewStatus,

@@ -11,7 +11,7 @@ from sqlalchemy import Select, func, insert, select, update
 
 from learnloop.domain.datasets import DatasetRecord
 from learnloop.domain.pagination import Page, PageRequest
-from learnloop.domain.training_runs import (
+from learnloop.domain.training_runs.records import (
     ArtifactRecord,
     NewTrainingRun,
     RunEventRecord,

@@ -14,11 +14,11 @@ from learnloop.domain.datasets import DatasetStatus
 from learnloop.domain.engines.behavior_data import LEARNED_TYPES
 from learnloop.domain.experiments.records import ExperimentStatus, Variant, Winner
 from learnloop.domain.exports import DESIRABLE_ORIGINAL, UNDESIRABLE_ORIGINAL
-from learnloop.domain.feedback import TYPE_GROUP, FeedbackType, IssueCategory, TypeGroup
+from learnloop.domain.feedback.records import TYPE_GROUP, FeedbackType, IssueCategory, TypeGroup
 from learnloop.domain.learning_examples import ExampleType, ReviewStatus
 from learnloop.domain.roles import Role
 from learnloop.domain.splits import Split
-from learnloop.domain.training_runs import RunReviewStatus, RunStatus, TrainingType
+from learnloop.domain.training_runs.records import RunReviewStatus, RunStatus, TrainingType
 from learnloop.domain.webhooks import DeliveryStatus
 from learnloop.schema.enums import ExampleType as GraphQLExampleType
 from learnloop.schema.enums import ReviewStatus as GraphQLReviewStatus

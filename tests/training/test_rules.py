@@ -17,7 +17,7 @@ from learnloop.domain.run_queue import (
     check_finish,
     started,
 )
-from learnloop.domain.training_runs import RunStatus, can_transition
+from learnloop.domain.training_runs.records import RunStatus, can_transition
 
 
 def test_lost_lease_requeues_until_the_last_attempt_then_fails() -> None:

@@ -19,7 +19,7 @@ from learnloop.domain.engines.llm import (
 )
 from learnloop.domain.exports import ExportRecord
 from learnloop.domain.splits import Split
-from learnloop.domain.training_runs import TrainingType
+from learnloop.domain.training_runs.records import TrainingType
 
 
 @dataclass(frozen=True)

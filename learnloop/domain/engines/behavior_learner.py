@@ -29,7 +29,7 @@ from learnloop.domain.engines.prompt_optimizer import eval_examples
 from learnloop.domain.engines.prompts import Prompt
 from learnloop.domain.errors import ErrorCode, Problem
 from learnloop.domain.splits import Split
-from learnloop.domain.training_runs import TrainingType
+from learnloop.domain.training_runs.records import TrainingType
 
 DEFAULTS: dict[str, Any] = {
     "basePrompt": "",

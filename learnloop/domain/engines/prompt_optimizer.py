@@ -37,7 +37,7 @@ from learnloop.domain.engines.prompts import Demo, Prompt
 from learnloop.domain.errors import Problem
 from learnloop.domain.exports import ExportRecord, desirable_completion
 from learnloop.domain.splits import Split
-from learnloop.domain.training_runs import TrainingType
+from learnloop.domain.training_runs.records import TrainingType
 
 BOOTSTRAP_EXAMPLES = 8
 

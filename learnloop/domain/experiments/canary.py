@@ -23,7 +23,7 @@ from learnloop.domain.experiments.records import (
     Winner,
 )
 from learnloop.domain.principal import Principal
-from learnloop.domain.training_runs import TrainingRunRecord, TrainingRunStore
+from learnloop.domain.training_runs.records import TrainingRunRecord, TrainingRunStore
 
 
 class CanaryStore(ExperimentStore, Protocol):

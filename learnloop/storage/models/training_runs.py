@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from learnloop.domain.training_runs import RunReviewStatus, RunStatus, TrainingType
+from learnloop.domain.training_runs.records import RunReviewStatus, RunStatus, TrainingType
 from learnloop.storage.models.base import (
     Base,
     IdMixin,
