@@ -104,7 +104,11 @@ async def update_experiment_status(
         if record.status is ExperimentStatus.COMPLETED:
             winner = record.winner.value if record.winner else None
             concluded = webhook_rules.experiment_concluded(
-                record.id, record.agent_key, winner or "NONE", datetime.now(UTC)
+                record.id,
+                record.agent_key,
+                winner or "NONE",
+                datetime.now(UTC),
+                canary.promotion_request(record),
             )
             await webhooks.emit(ctx.uow, [concluded])
         return record
@@ -176,14 +180,24 @@ async def start_canary(
 
 
 async def promote_winner(
-    ctx: RequestContext, experiment_id: UUID
+    ctx: RequestContext, experiment_id: UUID, notes: str | None
 ) -> tuple[tuple[ExperimentRecord, DeploymentRecord] | None, list[Problem]]:
     store, sink = _parts(ctx)
     runs = TrainingRunRepository(ctx.uow)
     deployments = DeploymentRepository(ctx.uow)
     return await run_mutation(
         ctx,
-        lambda p: canary.promote_winner(runs, store, deployments, sink, p, experiment_id),
+        lambda p: canary.promote_winner(runs, store, deployments, sink, p, experiment_id, notes),
+    )
+
+
+async def reject_winner(
+    ctx: RequestContext, experiment_id: UUID, notes: str
+) -> tuple[ExperimentRecord | None, list[Problem]]:
+    store, sink = _parts(ctx)
+    runs = TrainingRunRepository(ctx.uow)
+    return await run_mutation(
+        ctx, lambda p: canary.reject_winner(runs, store, sink, p, experiment_id, notes)
     )
 
 

@@ -12,7 +12,12 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from learnloop.domain.annotations.queue import NEGATIVE_FEEDBACK_TYPES
 from learnloop.domain.datasets import DatasetStatus
 from learnloop.domain.engines.behavior_data import LEARNED_TYPES
-from learnloop.domain.experiments.records import ExperimentStatus, Variant, Winner
+from learnloop.domain.experiments.records import (
+    ExperimentStatus,
+    PromotionStatus,
+    Variant,
+    Winner,
+)
 from learnloop.domain.exports import DESIRABLE_ORIGINAL, UNDESIRABLE_ORIGINAL
 from learnloop.domain.feedback.records import TYPE_GROUP, FeedbackType, IssueCategory, TypeGroup
 from learnloop.domain.learning_examples import ExampleType, ReviewStatus
@@ -38,6 +43,7 @@ ENUM_CHECKS: dict[tuple[str, str], type[StrEnum]] = {
     ("training_runs", "review_status"): RunReviewStatus,
     ("learning_experiments", "status"): ExperimentStatus,
     ("learning_experiments", "winner"): Winner,
+    ("learning_experiments", "promotion_status"): PromotionStatus,
     ("executions", "variant"): Variant,
     ("experiment_assignments", "variant"): Variant,
     ("experiment_outcomes", "variant"): Variant,

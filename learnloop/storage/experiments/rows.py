@@ -18,6 +18,7 @@ from learnloop.domain.experiments.records import (
     ExperimentRecord,
     ExperimentStatus,
     NewExperiment,
+    PromotionStatus,
     Variant,
     Winner,
 )
@@ -50,6 +51,7 @@ def record(r: Any) -> ExperimentRecord:
         treatment_config=json_object(r.treatment_config),
         results=json_object(r.results),
         winner=Winner(r.winner) if r.winner else None,
+        promotion_status=PromotionStatus(r.promotion_status) if r.promotion_status else None,
     )
 
 
@@ -133,6 +135,25 @@ async def update_experiment(
     found = await get(uow, experiment_id)
     assert found is not None
     return found
+
+
+async def open_canaries(uow: UnitOfWork, agent_ids: Sequence[UUID]) -> list[ExperimentRecord]:
+    """The agents' canaries still live (RUNNING, PAUSED) or waiting for a promotion, newest first."""
+    rows = await uow.all(
+        _select()
+        .where(
+            EXPERIMENTS.c.agent_id.in_(agent_ids),
+            EXPERIMENTS.c.training_run_id.is_not(None),
+            (
+                EXPERIMENTS.c.status.in_(
+                    (ExperimentStatus.RUNNING.value, ExperimentStatus.PAUSED.value)
+                )
+            )
+            | (EXPERIMENTS.c.promotion_status == PromotionStatus.PENDING.value),
+        )
+        .order_by(EXPERIMENTS.c.created_at.desc(), EXPERIMENTS.c.id.desc())
+    )
+    return [record(r) for r in rows]
 
 
 async def running_for_agent(uow: UnitOfWork, agent_id: UUID) -> list[UUID]:

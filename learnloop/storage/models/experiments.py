@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from learnloop.domain.experiments.records import ExperimentStatus, Winner
+from learnloop.domain.experiments.records import ExperimentStatus, PromotionStatus, Winner
 from learnloop.storage.models.base import (
     Base,
     IdMixin,
@@ -21,6 +21,7 @@ from learnloop.storage.models.executions import VARIANTS
 
 EXPERIMENT_STATUSES = tuple(s.value for s in ExperimentStatus)
 WINNERS = tuple(w.value for w in Winner)
+PROMOTION_STATUSES = tuple(s.value for s in PromotionStatus)
 
 
 class LearningExperiment(IdMixin, OrgMixin, UpdatedAtMixin, Base):
@@ -28,6 +29,9 @@ class LearningExperiment(IdMixin, OrgMixin, UpdatedAtMixin, Base):
     __table_args__ = (
         CheckConstraint(enum_check("status", EXPERIMENT_STATUSES), name="status"),
         CheckConstraint(enum_check("winner", WINNERS), name="winner"),
+        CheckConstraint(
+            enum_check("promotion_status", PROMOTION_STATUSES), name="promotion_status"
+        ),
         CheckConstraint("control_percentage BETWEEN 0 AND 100", name="control_percentage_range"),
         CheckConstraint(
             "treatment_percentage BETWEEN 0 AND 100", name="treatment_percentage_range"
@@ -75,6 +79,13 @@ class LearningExperiment(IdMixin, OrgMixin, UpdatedAtMixin, Base):
     promoted_deployment_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("deployments.id", ondelete="SET NULL")
     )
+    # The promotion gate: PENDING once a canary's treatment won, then PROMOTED or REJECTED.
+    promotion_status: Mapped[str | None]
+    promotion_decided_at: Mapped[datetime | None]
+    promotion_decided_by_user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    promotion_notes: Mapped[str | None]
 
 
 class ExperimentAssignment(IdMixin, OrgMixin, Base):
