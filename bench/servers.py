@@ -18,7 +18,7 @@ from learnloop.config import Settings
 from learnloop.domain.tokens import TokenSettings
 from learnloop.storage import migrations
 from learnloop.storage.database import DatabaseTarget
-from learnloop.storage.scratch import PgServer
+from tests.scratch import PgServer
 
 SECRET = "bench-secret-" + "z" * 40
 UVICORN_FLAGS = ["--workers", "1", "--log-level", "warning", "--no-access-log"]

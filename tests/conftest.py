@@ -19,7 +19,7 @@ from learnloop.domain.tokens import TokenSettings, issue_user_token
 from learnloop.storage import migrations
 from learnloop.storage.database import DatabaseTarget
 from learnloop.storage.identity import admin_ensure_org_and_user
-from learnloop.storage.scratch import PgServer
+from tests.scratch import PgServer
 
 TEST_SECRET = "test-secret-" + "x" * 40
 

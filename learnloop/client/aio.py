@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from typing import Any, Unpack
 
 import httpx
 
 from learnloop.client import operations as ops
-from learnloop.client.core import ClientCore, Options
+from learnloop.client.core import Call, ClientCore, Options, Retry, T
 from learnloop.client.results import (
     AgentConfig,
     ExecutionResult,
@@ -44,21 +43,27 @@ class AsyncLearnloopClient(ClientCore):
     async def _post(
         self, query: str, variables: dict[str, Any], *, retries: int | None
     ) -> dict[str, Any]:
-        started = time.monotonic()
-        attempt = 0
+        retry = Retry(self, retries)
         while True:
             try:
-                response = await self._http.post(
-                    self.url, json={"query": query, "variables": variables}
-                )
-                if response.status_code not in ops.RETRYABLE_STATUS:
+                response = await self._http.post(self.url, json=ops.body(query, variables))
+                problem = ops.retryable(response.status_code)
+                if problem is None:
                     return ops.data_of(response.json())
-                problem = f"HTTP {response.status_code}"
             except httpx.TransportError as exc:
                 problem = type(exc).__name__
-            attempt += 1
-            self._give_up(attempt, started, retries, problem)
-            await asyncio.sleep(ops.backoff(attempt))
+            await asyncio.sleep(retry.wait_after(problem))
+
+    async def _call(self, call: Call[T]) -> T:
+        if call.known is not None:
+            return call.known
+        return call.read(await self._post(call.query, call.variables, retries=self.max_retries))
+
+    async def _submit(self, call: Call[T], background: bool) -> T | None:
+        if background and call.item is not None:
+            self._enqueue(call.item)
+            return None
+        return await self._call(call)
 
     async def record_execution(
         self,
@@ -72,12 +77,8 @@ class AsyncLearnloopClient(ClientCore):
         background: bool = True,
         **fields: Any,
     ) -> ExecutionResult | None:
-        item = self._execution(agent_id, execution_id, input, output, metadata, domain, fields)
-        if background:
-            self._enqueue(ops.Item("execution", item))
-            return None
-        data = await self._post(ops.RECORD_EXECUTION, {"input": item}, retries=self.max_retries)
-        return ops.execution_result(data, agent_id)
+        call = self._execution_call(agent_id, execution_id, input, output, metadata, domain, fields)
+        return await self._submit(call, background)
 
     async def submit_feedback(
         self,
@@ -88,12 +89,8 @@ class AsyncLearnloopClient(ClientCore):
         background: bool = True,
         **fields: Any,
     ) -> FeedbackResult | None:
-        item = ops.feedback_input(agent_id, execution_id, feedback_type, fields)
-        if background:
-            self._enqueue(ops.Item("feedback", item))
-            return None
-        data = await self._post(ops.SUBMIT_FEEDBACK, {"input": item}, retries=self.max_retries)
-        return ops.feedback_result(data)
+        call = self._feedback_call(agent_id, execution_id, feedback_type, fields)
+        return await self._submit(call, background)
 
     async def create_feedback_token(
         self,
@@ -103,19 +100,11 @@ class AsyncLearnloopClient(ClientCore):
         end_user_id: str | None = None,
         expires_in_seconds: int = 3600,
     ) -> FeedbackToken:
-        variables = self._token_request(agent_id, execution_id, end_user_id, expires_in_seconds)
-        data = await self._post(ops.CREATE_FEEDBACK_TOKEN, variables, retries=self.max_retries)
-        return ops.feedback_token(data)
+        call = self._token_call(agent_id, execution_id, end_user_id, expires_in_seconds)
+        return await self._call(call)
 
     async def agent_config(self, agent_id: str, unit_id: str | None = None) -> AgentConfig:
-        cached = self._configs.get((agent_id, unit_id))
-        if cached is not None:
-            return cached
-        variables = {"agentId": agent_id, "unitId": unit_id}
-        data = await self._post(ops.AGENT_CONFIG, variables, retries=self.max_retries)
-        found = ops.agent_config(data)
-        self._configs.put((agent_id, unit_id), found)
-        return found
+        return await self._call(self._config_call(agent_id, unit_id))
 
     def _enqueue(self, item: ops.Item) -> None:
         self._check_open()

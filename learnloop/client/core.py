@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, TypedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypedDict, TypeVar
 
 from learnloop.client import operations as ops
 from learnloop.client.cache import TtlCache
-from learnloop.client.results import AgentConfig, ClientStats, LearnloopError
+from learnloop.client.results import (
+    AgentConfig,
+    ClientStats,
+    ExecutionResult,
+    FeedbackResult,
+    FeedbackToken,
+    LearnloopError,
+)
 
 log = logging.getLogger("learnloop.client")
 
@@ -34,6 +43,36 @@ DEFAULTS: Options = {
     "linger": 0.05,
     "config_ttl": 10.0,
 }
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Call(Generic[T]):
+    """One operation, transport-free: the request, how to read its answer, and either how it
+    travels in the background (`item`) or an answer known without asking (`known`)."""
+
+    query: str
+    variables: dict[str, Any]
+    read: Callable[[dict[str, Any]], T]
+    item: ops.Item | None = None
+    known: T | None = None
+
+
+class Retry:
+    """The attempts of one request: the wait before the next, or LearnloopError once spent."""
+
+    def __init__(self, core: ClientCore, retries: int | None) -> None:
+        self.core = core
+        self.retries = retries
+        self.started = time.monotonic()
+        self.attempt = 0
+
+    def wait_after(self, problem: str) -> float:
+        self.attempt += 1
+        self.core._give_up(self.attempt, self.started, self.retries, problem)
+        return ops.backoff(self.attempt)
 
 
 class ClientCore:
@@ -62,8 +101,8 @@ class ClientCore:
         if (retries is not None and attempt > retries) or out_of_time or self._closed_hard:
             raise LearnloopError(f"service unavailable after {attempt} attempts: {problem}")
 
-    @staticmethod
-    def _execution(
+    def _execution_call(
+        self,
         agent_id: str,
         execution_id: str,
         input: str | None,
@@ -71,16 +110,42 @@ class ClientCore:
         metadata: dict[str, Any] | None,
         domain: str | None,
         fields: dict[str, Any],
-    ) -> dict[str, Any]:
+    ) -> Call[ExecutionResult]:
         values = {"input": input, "output": output, "metadata": metadata, "domain": domain}
-        return ops.execution_input(agent_id, execution_id, {**values, **fields})
+        item = ops.execution_input(agent_id, execution_id, {**values, **fields})
+        return Call(
+            ops.RECORD_EXECUTION,
+            {"input": item},
+            lambda data: ops.execution_result(data, agent_id),
+            ops.Item("execution", item),
+        )
 
-    @staticmethod
-    def _token_request(
-        agent_id: str, execution_id: str, end_user_id: str | None, expires_in_seconds: int
-    ) -> dict[str, Any]:
+    def _feedback_call(
+        self, agent_id: str, execution_id: str, feedback_type: str, fields: dict[str, Any]
+    ) -> Call[FeedbackResult]:
+        item = ops.feedback_input(agent_id, execution_id, feedback_type, fields)
+        return Call(
+            ops.SUBMIT_FEEDBACK, {"input": item}, ops.feedback_result, ops.Item("feedback", item)
+        )
+
+    def _token_call(
+        self, agent_id: str, execution_id: str, end_user_id: str | None, expires_in_seconds: int
+    ) -> Call[FeedbackToken]:
         values = {"end_user_id": end_user_id, "expires_in_seconds": expires_in_seconds}
-        return {"input": ops.execution_input(agent_id, execution_id, values)}
+        variables = {"input": ops.execution_input(agent_id, execution_id, values)}
+        return Call(ops.CREATE_FEEDBACK_TOKEN, variables, ops.feedback_token)
+
+    def _config_call(self, agent_id: str, unit_id: str | None) -> Call[AgentConfig]:
+        """Answered from the cache while fresh; a fetched answer is cached for `config_ttl`."""
+        key = (agent_id, unit_id)
+
+        def read(data: dict[str, Any]) -> AgentConfig:
+            found = ops.agent_config(data)
+            self._configs.put(key, found)
+            return found
+
+        variables = {"agentId": agent_id, "unitId": unit_id}
+        return Call(ops.AGENT_CONFIG, variables, read, known=self._configs.get(key))
 
     def _check_open(self) -> None:
         if self._closed:

@@ -164,6 +164,15 @@ def backoff(attempt: int, base: float = 0.1, cap: float = 5.0) -> float:
     return random.uniform(0, min(cap, base * 2**attempt))  # jitter, not security
 
 
+def body(query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    return {"query": query, "variables": variables}
+
+
+def retryable(status_code: int) -> str | None:
+    """Why a response is worth retrying (a gateway or overload status), or None if it is final."""
+    return f"HTTP {status_code}" if status_code in RETRYABLE_STATUS else None
+
+
 def data_of(body: Any) -> dict[str, Any]:
     """The response's data, or LearnloopError with the GraphQL errors' messages and codes."""
     if not isinstance(body, dict):

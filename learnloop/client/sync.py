@@ -12,7 +12,7 @@ from typing import Any, Unpack
 import httpx
 
 from learnloop.client import operations as ops
-from learnloop.client.core import ClientCore, Options
+from learnloop.client.core import Call, ClientCore, Options, Retry, T
 from learnloop.client.results import (
     AgentConfig,
     ExecutionResult,
@@ -54,19 +54,29 @@ class LearnloopClient(ClientCore):
         self, query: str, variables: dict[str, Any], *, retries: int | None
     ) -> dict[str, Any]:
         """POST with retries; `retries=None` retries until `retry_for` seconds have passed."""
-        started = time.monotonic()
-        attempt = 0
+        retry = Retry(self, retries)
         while True:
             try:
-                response = self._http.post(self.url, json={"query": query, "variables": variables})
-                if response.status_code not in ops.RETRYABLE_STATUS:
+                response = self._http.post(self.url, json=ops.body(query, variables))
+                problem = ops.retryable(response.status_code)
+                if problem is None:
                     return ops.data_of(response.json())
-                problem = f"HTTP {response.status_code}"
             except httpx.TransportError as exc:
                 problem = type(exc).__name__
-            attempt += 1
-            self._give_up(attempt, started, retries, problem)
-            time.sleep(ops.backoff(attempt))
+            time.sleep(retry.wait_after(problem))
+
+    def _call(self, call: Call[T]) -> T:
+        """Send it now and read the answer (or answer from the cache)."""
+        if call.known is not None:
+            return call.known
+        return call.read(self._post(call.query, call.variables, retries=self.max_retries))
+
+    def _submit(self, call: Call[T], background: bool) -> T | None:
+        """Queue it (background) or send it now."""
+        if background and call.item is not None:
+            self._enqueue(call.item)
+            return None
+        return self._call(call)
 
     def record_execution(
         self,
@@ -82,12 +92,8 @@ class LearnloopClient(ClientCore):
     ) -> ExecutionResult | None:
         """Report a run (idempotent on agent_id + execution_id). Extra fields: task_type,
         experiment_id, unit_id. In the background it returns None at once."""
-        item = self._execution(agent_id, execution_id, input, output, metadata, domain, fields)
-        if background:
-            self._enqueue(ops.Item("execution", item))
-            return None
-        data = self._post(ops.RECORD_EXECUTION, {"input": item}, retries=self.max_retries)
-        return ops.execution_result(data, agent_id)
+        call = self._execution_call(agent_id, execution_id, input, output, metadata, domain, fields)
+        return self._submit(call, background)
 
     def submit_feedback(
         self,
@@ -99,12 +105,9 @@ class LearnloopClient(ClientCore):
         **fields: Any,
     ) -> FeedbackResult | None:
         """Feedback (THUMBS_UP, CORRECTION, ...); fields as in SubmitFeedbackInput, snake_case."""
-        item = ops.feedback_input(agent_id, execution_id, feedback_type, fields)
-        if background:
-            self._enqueue(ops.Item("feedback", item))
-            return None
-        data = self._post(ops.SUBMIT_FEEDBACK, {"input": item}, retries=self.max_retries)
-        return ops.feedback_result(data)
+        return self._submit(
+            self._feedback_call(agent_id, execution_id, feedback_type, fields), background
+        )
 
     def create_feedback_token(
         self,
@@ -114,19 +117,12 @@ class LearnloopClient(ClientCore):
         end_user_id: str | None = None,
         expires_in_seconds: int = 3600,
     ) -> FeedbackToken:
-        variables = self._token_request(agent_id, execution_id, end_user_id, expires_in_seconds)
-        data = self._post(ops.CREATE_FEEDBACK_TOKEN, variables, retries=self.max_retries)
-        return ops.feedback_token(data)
+        call = self._token_call(agent_id, execution_id, end_user_id, expires_in_seconds)
+        return self._call(call)
 
     def agent_config(self, agent_id: str, unit_id: str | None = None) -> AgentConfig:
         """The effective config for this unit (user, session); cached for `config_ttl` seconds."""
-        cached = self._configs.get((agent_id, unit_id))
-        if cached is not None:
-            return cached
-        variables = {"agentId": agent_id, "unitId": unit_id}
-        found = ops.agent_config(self._post(ops.AGENT_CONFIG, variables, retries=self.max_retries))
-        self._configs.put((agent_id, unit_id), found)
-        return found
+        return self._call(self._config_call(agent_id, unit_id))
 
     # -- background -------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from learnloop.domain.errors import ErrorCode, Problem, UserInputError
+from learnloop.domain.learning_examples import ExampleType, ReviewStatus
 from learnloop.domain.splits import Split, SplitRatios, validate_ratios
 
 MAX_NAME_LENGTH = 200
@@ -18,19 +19,11 @@ MAX_SCOPE_VALUES = 100
 MAX_EXAMPLE_IDS = 1000
 MAX_WEIGHT = 1000.0
 
-# Mirrors the learning_examples CHECK constraints (F3 owns the LearningExample concept).
-EXAMPLE_TYPES = (
-    "POSITIVE",
-    "NEGATIVE",
-    "CORRECTION",
-    "DEMONSTRATION",
-    "EDGE_CASE",
-    "FAILURE",
-    "PREFERENCE",
-)
-APPROVED = "APPROVED"
-REJECTED = "REJECTED"
-REVIEW_STATUSES = ("PENDING", "IN_REVIEW", APPROVED, REJECTED)
+# Spelled once, by the learning-example enums (the CHECK constraints are built from them too).
+EXAMPLE_TYPES = tuple(t.value for t in ExampleType)
+REVIEW_STATUSES = tuple(s.value for s in ReviewStatus)
+APPROVED = ReviewStatus.APPROVED.value
+REJECTED = ReviewStatus.REJECTED.value
 
 
 class DatasetStatus(StrEnum):
@@ -200,7 +193,11 @@ def admissible_statuses(allow_pending: bool) -> tuple[str, ...]:
 
     REJECTED examples never enter a dataset, whatever the policy.
     """
-    return (APPROVED, "PENDING", "IN_REVIEW") if allow_pending else (APPROVED,)
+    return (
+        (APPROVED, ReviewStatus.PENDING.value, ReviewStatus.IN_REVIEW.value)
+        if allow_pending
+        else (APPROVED,)
+    )
 
 
 def _narrow(

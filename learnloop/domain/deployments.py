@@ -12,7 +12,7 @@ from learnloop.domain.audit import AuditEntry, AuditSink
 from learnloop.domain.errors import ErrorCode, UserInputError
 from learnloop.domain.global_ids import TRAINING_RUN, global_id
 from learnloop.domain.principal import Principal
-from learnloop.domain.training_runs import (
+from learnloop.domain.training_runs.records import (
     RunReviewStatus,
     RunStatus,
     TrainingRunRecord,

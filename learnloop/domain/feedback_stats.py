@@ -1,16 +1,18 @@
 """Feedback statistics: what the numbers mean (satisfaction, averages), trend windows, limits.
 
-The sums are computed in SQL (storage/feedback_stats.py); the definitions live here.
+SQL sums the rows (storage/feedback_stats.py returns FeedbackCounts); every rate and mean is
+computed here from those counts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from learnloop.domain.errors import ErrorCode, UserInputError
-from learnloop.domain.feedback import IssueCategory
+from learnloop.domain.feedback.records import IssueCategory
 
 # A rated opinion counts as satisfied from this rating up (the "top two boxes" of 1..5).
 SATISFIED_MIN_RATING = 4
@@ -91,6 +93,20 @@ class IssueCount:
 class TrendPoint:
     bucket_start: datetime
     stats: FeedbackStats
+
+
+@dataclass(frozen=True)
+class TrendCounts:
+    """The sums of one trend bucket, as SQL returns them."""
+
+    bucket_start: datetime
+    counts: FeedbackCounts
+
+
+def trend_points(buckets: Sequence[TrendCounts]) -> list[TrendPoint]:
+    return [
+        TrendPoint(bucket_start=b.bucket_start, stats=feedback_stats(b.counts)) for b in buckets
+    ]
 
 
 @dataclass(frozen=True)

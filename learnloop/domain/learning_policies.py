@@ -20,7 +20,13 @@ from learnloop.domain.datasets import DatasetRecord, ExampleFilter, NewDataset
 from learnloop.domain.errors import ErrorCode, Problem, UserInputError
 from learnloop.domain.principal import Principal, system
 from learnloop.domain.splits import SplitRatios
-from learnloop.domain.training_runs import (
+from learnloop.domain.training_runs.creation import (
+    check_agent_key,
+    check_config,
+    check_engine_available,
+    create_training_run,
+)
+from learnloop.domain.training_runs.records import (
     DEFAULT_MAX_ATTEMPTS,
     EngineCatalog,
     NewTrainingRun,
@@ -29,10 +35,6 @@ from learnloop.domain.training_runs import (
     TrainingRunRecord,
     TrainingRunStore,
     TrainingType,
-    check_agent_key,
-    check_config,
-    check_engine_available,
-    create_training_run,
 )
 
 MAX_MIN_NEW_APPROVED = 100_000

@@ -7,7 +7,20 @@ from enum import StrEnum
 from uuid import UUID
 
 from learnloop.domain.engines.base import TrainingFailed
-from learnloop.domain.training_runs import RunStatus
+from learnloop.domain.training_runs.records import RunStatus, can_transition
+
+# The audit action each status a worker (or the reaper) moves a run to is recorded under.
+AUDIT_ACTIONS: dict[RunStatus, str] = {
+    RunStatus.RUNNING: "training_run.start",
+    RunStatus.COMPLETED: "training_run.complete",
+    RunStatus.FAILED: "training_run.fail",
+    RunStatus.CANCELLED: "training_run.cancel",
+    RunStatus.PENDING: "training_run.requeue",
+}
+
+
+class IllegalTransition(Exception):
+    """A worker asked for a status change the run state machine forbids (a bug, not input)."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +40,31 @@ class Transition:
     error: str | None = None
     # An attempt interrupted on purpose (worker shutdown) is given back.
     refund_attempt: bool = False
+
+    @property
+    def progress(self) -> float | None:
+        """The progress the run shows afterwards: reset when re-queued, full when completed."""
+        if self.status is RunStatus.PENDING:
+            return 0.0
+        if self.status is RunStatus.COMPLETED:
+            return 1.0
+        return None
+
+    @property
+    def audit_action(self) -> str:
+        return AUDIT_ACTIONS[self.status]
+
+
+def started(attempt: int, max_attempts: int) -> Transition:
+    """A worker claimed a PENDING run: it is RUNNING under that worker's lease."""
+    return Transition(RunStatus.RUNNING, f"attempt {attempt} of {max_attempts} started")
+
+
+def check_finish(t: Transition) -> Transition:
+    """How a worker may end an attempt it holds: any status RUNNING may move to."""
+    if not can_transition(RunStatus.RUNNING, t.status):
+        raise IllegalTransition(f"a running attempt cannot end as {t.status.value}")
+    return t
 
 
 class StopReason(StrEnum):

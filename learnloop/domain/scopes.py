@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from learnloop.domain.executions import ExecutionRecord
-from learnloop.domain.feedback import FeedbackRecord
+from learnloop.domain.feedback.records import FeedbackRecord
 from learnloop.domain.learning_examples import LearningExampleRecord
 from learnloop.domain.principal import ExecutionScope, Principal
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from uuid import UUID
@@ -124,9 +124,3 @@ class SplitAssigner:
         per_type = self.counts.setdefault(candidate.example_type, {})
         per_type[split] = per_type.get(split, 0) + 1
         return split
-
-
-def split_shares(splits: Sequence[Split]) -> dict[Split, float]:
-    """Fraction of `splits` in each split (for checks and reports)."""
-    total = len(splits) or 1
-    return {s: sum(1 for x in splits if x is s) / total for s in Split}

@@ -14,13 +14,14 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
 from learnloop.domain.datasets import DatasetRecord
 from learnloop.domain.errors import ErrorCode, Problem, UserInputError
-from learnloop.domain.feedback import FeedbackRecord
+from learnloop.domain.feedback.records import FeedbackRecord
 from learnloop.domain.learning_examples import LearningExampleRecord
 
 EVENTS = (
@@ -203,11 +204,17 @@ class DeliveryRecord:
     delivered_at: datetime | None
 
 
+class DeliveryStatus(StrEnum):
+    PENDING = "PENDING"  # waiting for its (next) attempt
+    DELIVERED = "DELIVERED"
+    FAILED = "FAILED"  # retries spent
+
+
 @dataclass(frozen=True)
 class Attempt:
     """What one delivery attempt came to, and what the row becomes."""
 
-    status: str  # DELIVERED, PENDING (retry later) or FAILED (given up)
+    status: DeliveryStatus
     retry_in: float | None
     status_code: int | None
     error: str | None
@@ -218,9 +225,10 @@ def outcome(
 ) -> Attempt:
     """2xx delivers; anything else is retried on the schedule, then FAILED."""
     if status_code is not None and 200 <= status_code < 300:
-        return Attempt("DELIVERED", None, status_code, None)
+        return Attempt(DeliveryStatus.DELIVERED, None, status_code, None)
     delay = next_delay(schedule, attempt)
-    return Attempt("FAILED" if delay is None else "PENDING", delay, status_code, error)
+    status = DeliveryStatus.FAILED if delay is None else DeliveryStatus.PENDING
+    return Attempt(status, delay, status_code, error)
 
 
 def example_decided(example: LearningExampleRecord, decided_at: datetime) -> Event:

@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from learnloop.domain import webhooks as webhook_rules
-from learnloop.domain.annotations import claims, curation, decisions
+from learnloop.domain.annotations import claims, curation, decisions, visibility
 from learnloop.domain.annotations.queue import QueuePolicy, policy_from_settings
 from learnloop.domain.annotations.records import (
     Claimed,
@@ -18,10 +18,10 @@ from learnloop.domain.annotations.records import (
     Submitted,
 )
 from learnloop.domain.annotations.rules import AnnotationInput
-from learnloop.domain.annotations.stats import AnnotationStats
+from learnloop.domain.annotations.stats import AnnotationStats, annotation_stats
 from learnloop.domain.errors import Problem
 from learnloop.domain.identity import OrganizationRecord
-from learnloop.domain.learning_examples import LearningExampleRecord
+from learnloop.domain.learning_examples import LearningExampleRecord, ReviewStatus
 from learnloop.domain.pagination import Page, PageRequest
 from learnloop.domain.principal import Principal
 from learnloop.resolvers import webhooks
@@ -32,9 +32,6 @@ from learnloop.storage import annotations as annotation_store
 from learnloop.storage.annotations import AnnotationRepository
 from learnloop.storage.annotations import stats as stats_store
 from learnloop.storage.audit import AuditLog
-
-# Matches no user: "assigned to me" for a caller who is not a user (an API key).
-NOBODY = UUID(int=0)
 
 
 async def policy(ctx: RequestContext) -> QueuePolicy:
@@ -52,6 +49,32 @@ async def viewer(ctx: RequestContext) -> tuple[Principal, QueuePolicy]:
     return await ctx.principal(), await policy(ctx)
 
 
+# --- what the caller sees of an example under review (the rules are domain/annotations/visibility)
+
+
+async def shown_status(ctx: RequestContext, example: LearningExampleRecord) -> ReviewStatus:
+    return visibility.shown_status(await ctx.principal(), example, datetime.now(UTC))
+
+
+async def shown_quality(ctx: RequestContext, example: LearningExampleRecord) -> float | None:
+    principal, queue_policy = await viewer(ctx)
+    return visibility.shown_quality(principal, queue_policy, example)
+
+
+def shown_lease(example: LearningExampleRecord) -> visibility.Lease | None:
+    return visibility.shown_lease(example, datetime.now(UTC))
+
+
+async def shown_gold(ctx: RequestContext, example: LearningExampleRecord) -> visibility.Gold | None:
+    return visibility.shown_gold(await ctx.principal(), example)
+
+
+async def annotations_shown_to(ctx: RequestContext, example: LearningExampleRecord) -> UUID | None:
+    """The annotator whose annotations the caller sees, or None for everyone's."""
+    principal, queue_policy = await viewer(ctx)
+    return visibility.annotations_shown_to(principal, queue_policy, example)
+
+
 async def queue_filter(
     ctx: RequestContext,
     *,
@@ -67,7 +90,7 @@ async def queue_filter(
         agent_key=agent_key.strip() if agent_key is not None else None,
         status=status,
         needs_adjudication=needs_adjudication,
-        assigned_to=(principal.user_id or NOBODY) if assigned_to_me else None,
+        assigned_to=(principal.user_id or visibility.NOBODY) if assigned_to_me else None,
     )
 
 
@@ -80,7 +103,7 @@ async def queue_total(ctx: RequestContext, f: QueueFilter) -> int:
 
 
 async def stats(ctx: RequestContext, since: datetime | None) -> AnnotationStats:
-    return await stats_store.stats(ctx.uow, since)
+    return annotation_stats(await stats_store.facts(ctx.uow, since))
 
 
 def _store(ctx: RequestContext) -> tuple[AnnotationRepository, AuditLog]:

@@ -25,7 +25,7 @@ from learnloop.domain.experiments.records import (
 )
 from learnloop.domain.pagination import Page, PageRequest
 from learnloop.domain.principal import Principal
-from learnloop.domain.training_runs import TrainingRunRecord
+from learnloop.domain.training_runs.records import TrainingRunRecord
 from learnloop.resolvers import webhooks
 from learnloop.resolvers.context import RequestContext
 from learnloop.resolvers.loaders.experiments import ExperimentByIdLoader, ExperimentDataByIdLoader

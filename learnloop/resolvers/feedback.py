@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 from graphql import GraphQLError
 
-from learnloop.domain import feedback as rules
 from learnloop.domain import feedback_stats as stats_rules
 from learnloop.domain import feedback_tokens
 from learnloop.domain import webhooks as webhook_rules
 from learnloop.domain.errors import Problem, UserInputError
-from learnloop.domain.feedback import BatchResult, FeedbackRecord, FeedbackSubmission
+from learnloop.domain.feedback import submission as rules
+from learnloop.domain.feedback.records import BatchResult, FeedbackRecord, FeedbackSubmission
 from learnloop.domain.feedback_stats import (
     FeedbackStats,
     IssueCount,
@@ -96,7 +96,7 @@ async def create_feedback_token(
 async def stats(
     ctx: RequestContext, agent_key: str | None, since: datetime | None
 ) -> FeedbackStats:
-    return await feedback_stats.stats(ctx.uow, agent_key, since)
+    return stats_rules.feedback_stats(await feedback_stats.counts(ctx.uow, agent_key, since))
 
 
 async def common_issues(
@@ -116,7 +116,7 @@ async def trend(
         window = stats_rules.trend_window(bucket, since, datetime.now(UTC))
     except UserInputError as exc:
         raise bad_argument(exc) from None
-    return await feedback_stats.trend(ctx.uow, agent_key, window)
+    return stats_rules.trend_points(await feedback_stats.trend_counts(ctx.uow, agent_key, window))
 
 
 async def learning_stats(ctx: RequestContext) -> LearningStats:

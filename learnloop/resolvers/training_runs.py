@@ -15,11 +15,11 @@ from typing import Any
 from uuid import UUID
 
 from learnloop.domain import deployments as deployment_rules
-from learnloop.domain import training_runs as run_rules
 from learnloop.domain.deployments import DeploymentRecord
 from learnloop.domain.errors import Problem
 from learnloop.domain.pagination import Page, PageRequest
-from learnloop.domain.training_runs import (
+from learnloop.domain.training_runs import creation, reviews
+from learnloop.domain.training_runs.records import (
     NewTrainingRun,
     ReviewDecision,
     RunFilter,
@@ -76,7 +76,7 @@ async def create_training_run(
     sink = AuditLog(ctx.uow, ctx.request_id)
     new = NewTrainingRun(dataset_id, agent_key, training_type, config, max_attempts)
     return await run_mutation(
-        ctx, lambda p: run_rules.create_training_run(store, ctx.state.engines, sink, p, new)
+        ctx, lambda p: creation.create_training_run(store, ctx.state.engines, sink, p, new)
     )
 
 
@@ -85,7 +85,7 @@ async def cancel_training_run(
 ) -> tuple[TrainingRunRecord | None, list[Problem]]:
     store = TrainingRunRepository(ctx.uow)
     sink = AuditLog(ctx.uow, ctx.request_id)
-    return await run_mutation(ctx, lambda p: run_rules.cancel_training_run(store, sink, p, run_id))
+    return await run_mutation(ctx, lambda p: reviews.cancel_training_run(store, sink, p, run_id))
 
 
 async def review_training_run(
@@ -94,7 +94,7 @@ async def review_training_run(
     store = TrainingRunRepository(ctx.uow)
     sink = AuditLog(ctx.uow, ctx.request_id)
     return await run_mutation(
-        ctx, lambda p: run_rules.review_training_run(store, sink, p, run_id, decision, notes)
+        ctx, lambda p: reviews.review_training_run(store, sink, p, run_id, decision, notes)
     )
 
 

@@ -13,24 +13,19 @@ from learnloop.domain.pagination import Page, PageRequest
 from learnloop.domain.roles import Role
 from learnloop.storage.models import ApiKey
 from learnloop.storage.pagination import count, keyset_page
+from learnloop.storage.rows import to_record
+from learnloop.storage.tables import API_KEYS
 from learnloop.storage.unit_of_work import UnitOfWork
 
-_T = ApiKey.__table__
 # Never select key_hash into a record: nothing after creation can reveal anything about the secret.
-_COLUMNS = [c for c in _T.c if c.key != "key_hash"]
+_COLUMNS = [c for c in API_KEYS.c if c.key != "key_hash"]
 
 
 def _record(r: Any) -> ApiKeyRecord:
-    return ApiKeyRecord(
-        id=r.id,
-        name=r.name,
-        prefix=r.prefix,
+    return to_record(
+        ApiKeyRecord,
+        r,
         role=Role(r.role),
-        created_by_user_id=r.created_by_user_id,
-        created_at=r.created_at,
-        last_used_at=r.last_used_at,
-        revoked_at=r.revoked_at,
-        expires_at=r.expires_at,
     )
 
 
@@ -69,18 +64,22 @@ async def revoke(uow: UnitOfWork, key_id: UUID) -> ApiKeyRecord | None:
 
 
 async def by_ids(uow: UnitOfWork, ids: Sequence[UUID]) -> Mapping[UUID, ApiKeyRecord]:
-    rows = await uow.all(select(*_COLUMNS).where(_T.c.id.in_(ids)))
+    rows = await uow.all(select(*_COLUMNS).where(API_KEYS.c.id.in_(ids)))
     return {r.id: _record(r) for r in rows}
 
 
 def _listing(include_revoked: bool) -> Any:
     stmt = select(*_COLUMNS)
-    return stmt if include_revoked else stmt.where(_T.c.revoked_at.is_(None))
+    return stmt if include_revoked else stmt.where(API_KEYS.c.revoked_at.is_(None))
 
 
 async def page(uow: UnitOfWork, request: PageRequest, include_revoked: bool) -> Page:
     return await keyset_page(
-        uow, _listing(include_revoked), [_T.c.created_at, _T.c.id], request, convert=_record
+        uow,
+        _listing(include_revoked),
+        [API_KEYS.c.created_at, API_KEYS.c.id],
+        request,
+        convert=_record,
     )
 
 

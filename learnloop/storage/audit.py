@@ -11,22 +11,16 @@ from learnloop.domain.pagination import Page, PageRequest
 from learnloop.domain.principal import Principal
 from learnloop.storage.models import AuditEvent
 from learnloop.storage.pagination import keyset_page
+from learnloop.storage.rows import json_object, to_record
+from learnloop.storage.tables import AUDIT_LOG
 from learnloop.storage.unit_of_work import UnitOfWork
-
-_T = AuditEvent.__table__
 
 
 def _record(r: Any) -> AuditRecord:
-    return AuditRecord(
-        id=r.id,
-        actor_user_id=r.actor_user_id,
-        actor_key=r.actor_key,
-        action=r.action,
-        target_type=r.target_type,
-        target_id=r.target_id,
-        data=dict(r.data or {}),
-        request_id=r.request_id,
-        created_at=r.created_at,
+    return to_record(
+        AuditRecord,
+        r,
+        data=json_object(r.data),
     )
 
 
@@ -54,7 +48,9 @@ class AuditLog:
 
 
 async def page(uow: UnitOfWork, request: PageRequest, action_prefix: str | None = None) -> Page:
-    stmt = select(_T)
+    stmt = select(AUDIT_LOG)
     if action_prefix:
-        stmt = stmt.where(_T.c.action.startswith(action_prefix))
-    return await keyset_page(uow, stmt, [_T.c.created_at, _T.c.id], request, convert=_record)
+        stmt = stmt.where(AUDIT_LOG.c.action.startswith(action_prefix))
+    return await keyset_page(
+        uow, stmt, [AUDIT_LOG.c.created_at, AUDIT_LOG.c.id], request, convert=_record
+    )

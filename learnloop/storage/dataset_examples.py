@@ -33,14 +33,11 @@ from learnloop.domain.datasets import (
 from learnloop.domain.exports import ExportRecord
 from learnloop.domain.pagination import Page, PageRequest
 from learnloop.domain.splits import Split
-from learnloop.storage.models import Agent, DatasetExample, LearningExample, TrainingDataset
+from learnloop.storage.models import DatasetExample
 from learnloop.storage.pagination import ChildList, count, keyset_page
+from learnloop.storage.rows import json_object, to_record
+from learnloop.storage.tables import AGENTS, DATASET_EXAMPLES, DATASETS, EXAMPLES
 from learnloop.storage.unit_of_work import UnitOfWork
-
-_E = DatasetExample.__table__
-_L = LearningExample.__table__
-_A = Agent.__table__
-_D = TrainingDataset.__table__
 
 # The view of migration 0004: each row's content, from its snapshot once frozen (not a model:
 # it lives in its own MetaData so schema-drift checks leave it alone).
@@ -68,8 +65,14 @@ CONTENTS = Table(
     Column("source_feedback_id", Uuid),
     Column("metadata", JSONB),
 )
-_C = CONTENTS.c
-_FACTS = (_L.c.id, _L.c.example_type, _L.c.review_status, _A.c.key, _L.c.domain, _L.c.task_type)
+_FACTS = (
+    EXAMPLES.c.id,
+    EXAMPLES.c.example_type,
+    EXAMPLES.c.review_status,
+    AGENTS.c.key,
+    EXAMPLES.c.domain,
+    EXAMPLES.c.task_type,
+)
 
 
 def _facts(r: Any) -> ExampleFacts:
@@ -84,11 +87,13 @@ def _facts(r: Any) -> ExampleFacts:
 
 
 def _facts_query() -> Any:
-    return select(*_FACTS).select_from(_L.outerjoin(_A, _A.c.id == _L.c.agent_id))
+    return select(*_FACTS).select_from(
+        EXAMPLES.outerjoin(AGENTS, AGENTS.c.id == EXAMPLES.c.agent_id)
+    )
 
 
 async def facts(uow: UnitOfWork, ids: Sequence[UUID]) -> dict[UUID, ExampleFacts]:
-    rows = await uow.all(_facts_query().where(_L.c.id.in_(ids)))
+    rows = await uow.all(_facts_query().where(EXAMPLES.c.id.in_(ids)))
     return {r.id: _facts(r) for r in rows}
 
 
@@ -96,21 +101,23 @@ async def matching(
     uow: UnitOfWork, dataset_id: UUID, wanted: ExampleFilter, after: UUID | None, limit: int
 ) -> list[ExampleFacts]:
     """Learning examples that pass `wanted` and are not in the dataset yet, in id order."""
-    in_dataset = exists().where(_E.c.dataset_id == dataset_id, _E.c.example_id == _L.c.id)
-    stmt = _facts_query().where(~in_dataset, _L.c.review_status.in_(wanted.review_statuses))
+    in_dataset = exists().where(
+        DATASET_EXAMPLES.c.dataset_id == dataset_id, DATASET_EXAMPLES.c.example_id == EXAMPLES.c.id
+    )
+    stmt = _facts_query().where(~in_dataset, EXAMPLES.c.review_status.in_(wanted.review_statuses))
     for column, values in (
-        (_A.c.key, wanted.agent_ids),
-        (_L.c.domain, wanted.domains),
-        (_L.c.task_type, wanted.task_types),
-        (_L.c.example_type, wanted.example_types),
+        (AGENTS.c.key, wanted.agent_ids),
+        (EXAMPLES.c.domain, wanted.domains),
+        (EXAMPLES.c.task_type, wanted.task_types),
+        (EXAMPLES.c.example_type, wanted.example_types),
     ):
         if values:
             stmt = stmt.where(column.in_(values))
     if wanted.min_quality_score is not None:
-        stmt = stmt.where(_L.c.quality_score >= wanted.min_quality_score)
+        stmt = stmt.where(EXAMPLES.c.quality_score >= wanted.min_quality_score)
     if after is not None:
-        stmt = stmt.where(_L.c.id > after)
-    rows = await uow.all(stmt.order_by(_L.c.id).limit(limit))
+        stmt = stmt.where(EXAMPLES.c.id > after)
+    rows = await uow.all(stmt.order_by(EXAMPLES.c.id).limit(limit))
     return [_facts(r) for r in rows]
 
 
@@ -119,20 +126,20 @@ async def remembered_splits(
 ) -> dict[UUID, Split]:
     """The split each example had in the earliest version of the lineage that held it."""
     stmt = (
-        select(_E.c.example_id, _E.c.split)
-        .join(_D, _D.c.id == _E.c.dataset_id)
-        .where(_D.c.lineage_id == lineage_id, _E.c.example_id.in_(example_ids))
-        .order_by(_E.c.example_id, _D.c.version)
-        .ext(distinct_on(_E.c.example_id))
+        select(DATASET_EXAMPLES.c.example_id, DATASET_EXAMPLES.c.split)
+        .join(DATASETS, DATASETS.c.id == DATASET_EXAMPLES.c.dataset_id)
+        .where(DATASETS.c.lineage_id == lineage_id, DATASET_EXAMPLES.c.example_id.in_(example_ids))
+        .order_by(DATASET_EXAMPLES.c.example_id, DATASETS.c.version)
+        .ext(distinct_on(DATASET_EXAMPLES.c.example_id))
     )
     return {r.example_id: Split(r.split) for r in await uow.all(stmt)}
 
 
 async def split_counts(uow: UnitOfWork, dataset_id: UUID) -> dict[str, dict[Split, int]]:
     stmt = (
-        select(_C.example_type, _C.split, func.count())
-        .where(_C.dataset_id == dataset_id)
-        .group_by(_C.example_type, _C.split)
+        select(CONTENTS.c.example_type, CONTENTS.c.split, func.count())
+        .where(CONTENTS.c.dataset_id == dataset_id)
+        .group_by(CONTENTS.c.example_type, CONTENTS.c.split)
     )
     found: dict[str, dict[Split, int]] = {}
     for example_type, split, n in await uow.all(stmt):
@@ -165,7 +172,8 @@ async def add_rows(
 async def remove(uow: UnitOfWork, dataset_id: UUID, example_ids: Sequence[UUID]) -> int:
     result = await uow.execute(
         delete(DatasetExample).where(
-            _E.c.dataset_id == dataset_id, _E.c.example_id.in_(example_ids)
+            DATASET_EXAMPLES.c.dataset_id == dataset_id,
+            DATASET_EXAMPLES.c.example_id.in_(example_ids),
         )
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
@@ -175,28 +183,21 @@ async def inadmissible(
     uow: UnitOfWork, dataset_id: UUID, admissible: Sequence[str], limit: int
 ) -> tuple[int, list[UUID]]:
     """How many examples have a review status outside `admissible`, and a few of their ids."""
-    stmt = select(_C.example_id).where(
-        _C.dataset_id == dataset_id, _C.review_status.not_in(admissible)
+    stmt = select(CONTENTS.c.example_id).where(
+        CONTENTS.c.dataset_id == dataset_id, CONTENTS.c.review_status.not_in(admissible)
     )
     total = await count(uow, stmt)
-    sample = [r.example_id for r in await uow.all(stmt.order_by(_C.example_id).limit(limit))]
+    sample = [
+        r.example_id for r in await uow.all(stmt.order_by(CONTENTS.c.example_id).limit(limit))
+    ]
     return total, sample
 
 
 def _record(r: Any) -> DatasetExampleRecord:
-    return DatasetExampleRecord(
-        id=r.id,
-        dataset_id=r.dataset_id,
-        example_id=r.example_id,
+    return to_record(
+        DatasetExampleRecord,
+        r,
         split=Split(r.split),
-        weight=r.weight,
-        example_type=r.example_type,
-        input_text=r.input_text,
-        expected_output=r.expected_output,
-        original_output=r.original_output,
-        quality_score=r.quality_score,
-        review_status=r.review_status,
-        created_at=r.created_at,
     )
 
 
@@ -205,8 +206,8 @@ MEMBERSHIPS_BY_EXAMPLE = ChildList(CONTENTS, "example_id", _record)
 
 
 def _listing(dataset_id: UUID, split: Split | None) -> Any:
-    stmt = select(CONTENTS).where(_C.dataset_id == dataset_id)
-    return stmt if split is None else stmt.where(_C.split == split.value)
+    stmt = select(CONTENTS).where(CONTENTS.c.dataset_id == dataset_id)
+    return stmt if split is None else stmt.where(CONTENTS.c.split == split.value)
 
 
 async def page(
@@ -215,7 +216,7 @@ async def page(
     return await keyset_page(
         uow,
         _listing(dataset_id, split),
-        [_C.split, _C.id],
+        [CONTENTS.c.split, CONTENTS.c.id],
         request,
         descending=False,
         convert=_record,
@@ -227,29 +228,18 @@ async def total(uow: UnitOfWork, dataset_id: UUID, split: Split | None) -> int:
 
 
 async def by_ids(uow: UnitOfWork, ids: Sequence[UUID]) -> dict[UUID, DatasetExampleRecord]:
-    rows = await uow.all(select(CONTENTS).where(_C.id.in_(ids)))
+    rows = await uow.all(select(CONTENTS).where(CONTENTS.c.id.in_(ids)))
     return {r.id: _record(r) for r in rows}
 
 
 def _export_record(dataset: DatasetRecord, r: Any) -> ExportRecord:
-    return ExportRecord(
+    return to_record(
+        ExportRecord,
+        r,
         dataset_id=dataset.id,
         dataset_version=dataset.version,
-        example_id=r.example_id,
         split=Split(r.split),
-        weight=r.weight,
-        example_type=r.example_type,
-        input_text=r.input_text,
-        expected_output=r.expected_output,
-        original_output=r.original_output,
-        quality_score=r.quality_score,
-        review_status=r.review_status,
-        domain=r.domain,
-        task_type=r.task_type,
-        agent_key=r.agent_key,
-        execution_id=r.execution_id,
-        source_feedback_id=r.source_feedback_id,
-        metadata=dict(r.metadata or {}),
+        metadata=json_object(r.metadata),
     )
 
 
@@ -261,6 +251,6 @@ async def export_records(
     One statement through a server-side cursor: a consistent snapshot even of a DRAFT, and
     memory bounded by the batch however large the dataset.
     """
-    stmt = _listing(dataset.id, split).order_by(_C.split, _C.id)
+    stmt = _listing(dataset.id, split).order_by(CONTENTS.c.split, CONTENTS.c.id)
     async for rows in uow.stream(stmt, batch_size):
         yield [_export_record(dataset, r) for r in rows]

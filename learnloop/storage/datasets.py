@@ -25,36 +25,21 @@ from learnloop.storage import dataset_examples as examples
 from learnloop.storage.learning_examples import domains_in_use
 from learnloop.storage.models import DatasetExample, TrainingDataset
 from learnloop.storage.pagination import count, keyset_page
+from learnloop.storage.rows import to_record
+from learnloop.storage.tables import DATASET_EXAMPLES, DATASETS
 from learnloop.storage.unit_of_work import UnitOfWork
-
-_T = TrainingDataset.__table__
-_E = DatasetExample.__table__
 
 
 def _record(r: Any) -> DatasetRecord:
-    return DatasetRecord(
-        id=r.id,
-        org_id=r.org_id,
-        lineage_id=r.lineage_id,
-        version=r.version,
-        parent_id=r.parent_id,
-        name=r.name,
-        description=r.description,
+    return to_record(
+        DatasetRecord,
+        r,
         status=DatasetStatus(r.status),
         agent_ids=tuple(r.agent_ids or ()),
         domains=tuple(r.domains or ()),
         task_types=tuple(r.task_types or ()),
         ratios=SplitRatios(r.split_train, r.split_validation, r.split_test),
-        allow_pending=r.allow_pending,
-        stratify_by_type=r.stratify_by_type,
-        total_examples=r.total_examples,
-        avg_quality_score=r.avg_quality_score,
         stats=DatasetStats.from_json(r.stats),
-        frozen_at=r.frozen_at,
-        created_by_user_id=r.created_by_user_id,
-        created_at=r.created_at,
-        updated_at=r.updated_at,
-        pii_redacted=r.pii_redacted,
     )
 
 
@@ -79,32 +64,34 @@ async def create(
                 stratify_by_type=new.stratify_by_type,
                 created_by_user_id=created_by,
             )
-            .returning(_T)
+            .returning(DATASETS)
         )
     ).one()
     return _record(row)
 
 
 async def get(uow: UnitOfWork, dataset_id: UUID) -> DatasetRecord | None:
-    row = await uow.first(select(_T).where(_T.c.id == dataset_id))
+    row = await uow.first(select(DATASETS).where(DATASETS.c.id == dataset_id))
     return _record(row) if row else None
 
 
 async def lock(uow: UnitOfWork, dataset_id: UUID) -> DatasetRecord | None:
     """The dataset, row-locked until the transaction ends (serialises edits with a freeze)."""
-    row = await uow.first(select(_T).where(_T.c.id == dataset_id).with_for_update())
+    row = await uow.first(select(DATASETS).where(DATASETS.c.id == dataset_id).with_for_update())
     return _record(row) if row else None
 
 
 async def by_ids(uow: UnitOfWork, ids: Sequence[UUID]) -> dict[UUID, DatasetRecord]:
-    rows = await uow.all(select(_T).where(_T.c.id.in_(ids)))
+    rows = await uow.all(select(DATASETS).where(DATASETS.c.id.in_(ids)))
     return {r.id: _record(r) for r in rows}
 
 
 async def versions_by_lineages(
     uow: UnitOfWork, lineage_ids: Sequence[UUID]
 ) -> dict[UUID, list[DatasetRecord]]:
-    rows = await uow.all(select(_T).where(_T.c.lineage_id.in_(lineage_ids)).order_by(_T.c.version))
+    rows = await uow.all(
+        select(DATASETS).where(DATASETS.c.lineage_id.in_(lineage_ids)).order_by(DATASETS.c.version)
+    )
     found: dict[UUID, list[DatasetRecord]] = {}
     for r in rows:
         found.setdefault(r.lineage_id, []).append(_record(r))
@@ -112,13 +99,13 @@ async def versions_by_lineages(
 
 
 def _listing(status: DatasetStatus | None) -> Any:
-    stmt = select(_T)
-    return stmt if status is None else stmt.where(_T.c.status == status.value)
+    stmt = select(DATASETS)
+    return stmt if status is None else stmt.where(DATASETS.c.status == status.value)
 
 
 async def page(uow: UnitOfWork, request: PageRequest, status: DatasetStatus | None) -> Page:
     return await keyset_page(
-        uow, _listing(status), [_T.c.created_at, _T.c.id], request, convert=_record
+        uow, _listing(status), [DATASETS.c.created_at, DATASETS.c.id], request, convert=_record
     )
 
 
@@ -170,12 +157,12 @@ async def _scrub_snapshots(uow: UnitOfWork, dataset_id: UUID, scrub: Scrub) -> i
     """
     changed, after = 0, None
     while True:
-        stmt = select(_E.c.example_id, _E.c.snapshot).where(
-            _E.c.dataset_id == dataset_id, _MAY_HOLD_PII
+        stmt = select(DATASET_EXAMPLES.c.example_id, DATASET_EXAMPLES.c.snapshot).where(
+            DATASET_EXAMPLES.c.dataset_id == dataset_id, _MAY_HOLD_PII
         )
         if after is not None:
-            stmt = stmt.where(_E.c.example_id > after)
-        rows = await uow.all(stmt.order_by(_E.c.example_id).limit(SCRUB_BATCH))
+            stmt = stmt.where(DATASET_EXAMPLES.c.example_id > after)
+        rows = await uow.all(stmt.order_by(DATASET_EXAMPLES.c.example_id).limit(SCRUB_BATCH))
         if not rows:
             return changed
         after = rows[-1].example_id
@@ -198,14 +185,14 @@ async def freeze(uow: UnitOfWork, dataset_id: UUID, scrub: Scrub | None = None) 
     row = (
         await uow.execute(
             update(TrainingDataset)
-            .where(_T.c.id == dataset_id)
+            .where(DATASETS.c.id == dataset_id)
             .values(
                 status=DatasetStatus.FROZEN.value,
                 frozen_at=func.now(),
                 updated_at=func.now(),
                 pii_redacted=scrub is not None,
             )
-            .returning(_T)
+            .returning(DATASETS)
         )
     ).one()
     return _record(row)
@@ -227,28 +214,34 @@ _COPIED = (
 
 async def fork(uow: UnitOfWork, source: DatasetRecord, created_by: UUID | None) -> DatasetRecord:
     """Version n+1 of the lineage (n = its latest), a DRAFT copy of `source` and its examples."""
-    locked = select(_T.c.version).where(_T.c.lineage_id == source.lineage_id).with_for_update()
+    locked = (
+        select(DATASETS.c.version)
+        .where(DATASETS.c.lineage_id == source.lineage_id)
+        .with_for_update()
+    )
     latest = max(r.version for r in await uow.all(locked))
     copy = select(
-        _T.c.org_id,
-        _T.c.lineage_id,
+        DATASETS.c.org_id,
+        DATASETS.c.lineage_id,
         literal(latest + 1).label("version"),
-        _T.c.id.label("parent_id"),
-        *[_T.c[name] for name in _COPIED],
-        literal(created_by, _T.c.created_by_user_id.type).label("created_by_user_id"),
-    ).where(_T.c.id == source.id)
+        DATASETS.c.id.label("parent_id"),
+        *[DATASETS.c[name] for name in _COPIED],
+        literal(created_by, DATASETS.c.created_by_user_id.type).label("created_by_user_id"),
+    ).where(DATASETS.c.id == source.id)
     columns = ["org_id", "lineage_id", "version", "parent_id", *_COPIED, "created_by_user_id"]
-    new_id = await uow.scalar(insert(TrainingDataset).from_select(columns, copy).returning(_T.c.id))
+    new_id = await uow.scalar(
+        insert(TrainingDataset).from_select(columns, copy).returning(DATASETS.c.id)
+    )
     await uow.execute(
         insert(DatasetExample).from_select(
             ["org_id", "dataset_id", "example_id", "split", "weight"],
             select(
-                _E.c.org_id,
-                literal(new_id, _E.c.dataset_id.type),
-                _E.c.example_id,
-                _E.c.split,
-                _E.c.weight,
-            ).where(_E.c.dataset_id == source.id),
+                DATASET_EXAMPLES.c.org_id,
+                literal(new_id, DATASET_EXAMPLES.c.dataset_id.type),
+                DATASET_EXAMPLES.c.example_id,
+                DATASET_EXAMPLES.c.split,
+                DATASET_EXAMPLES.c.weight,
+            ).where(DATASET_EXAMPLES.c.dataset_id == source.id),
         )
     )
     record = await get(uow, new_id)

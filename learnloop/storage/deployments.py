@@ -12,36 +12,29 @@ from learnloop.domain.deployments import DeploymentRecord
 from learnloop.domain.pagination import Page, PageRequest
 from learnloop.storage.models import Agent, Deployment
 from learnloop.storage.pagination import count, keyset_page
+from learnloop.storage.rows import json_object, to_record
+from learnloop.storage.tables import AGENTS, DEPLOYMENTS
 from learnloop.storage.unit_of_work import UnitOfWork
-
-_T = Deployment.__table__
-_AGENTS = Agent.__table__
 
 
 def _record(r: Any) -> DeploymentRecord:
-    return DeploymentRecord(
-        id=r.id,
-        agent_id=r.agent_id,
-        agent_key=r.agent_key,
-        training_run_id=r.training_run_id,
-        version=r.version,
-        config=dict(r.config or {}),
-        deployed_by_user_id=r.deployed_by_user_id,
-        created_at=r.created_at,
-        active=r.active,
+    return to_record(
+        DeploymentRecord,
+        r,
+        config=json_object(r.config),
     )
 
 
 def _select() -> Select[Any]:
     return select(
-        *_T.c,
-        _AGENTS.c.key.label("agent_key"),
-        (_AGENTS.c.active_deployment_id == _T.c.id).label("active"),
-    ).select_from(_T.join(_AGENTS, _AGENTS.c.id == _T.c.agent_id))
+        *DEPLOYMENTS.c,
+        AGENTS.c.key.label("agent_key"),
+        (AGENTS.c.active_deployment_id == DEPLOYMENTS.c.id).label("active"),
+    ).select_from(DEPLOYMENTS.join(AGENTS, AGENTS.c.id == DEPLOYMENTS.c.agent_id))
 
 
 async def by_ids(uow: UnitOfWork, ids: Sequence[UUID]) -> dict[UUID, DeploymentRecord]:
-    rows = await uow.all(_select().where(_T.c.id.in_(ids)))
+    rows = await uow.all(_select().where(DEPLOYMENTS.c.id.in_(ids)))
     return {r.id: _record(r) for r in rows}
 
 
@@ -50,19 +43,25 @@ async def active_by_agent_ids(
 ) -> dict[UUID, DeploymentRecord]:
     """Each agent's active deployment (agents without one are absent)."""
     rows = await uow.all(
-        _select().where(_AGENTS.c.id.in_(agent_ids), _AGENTS.c.active_deployment_id == _T.c.id)
+        _select().where(
+            AGENTS.c.id.in_(agent_ids), AGENTS.c.active_deployment_id == DEPLOYMENTS.c.id
+        )
     )
     return {r.agent_id: _record(r) for r in rows}
 
 
 def _for_agent(agent_key: str) -> Select[Any]:
-    return _select().where(_AGENTS.c.key == agent_key)
+    return _select().where(AGENTS.c.key == agent_key)
 
 
 async def page_for_agent(uow: UnitOfWork, agent_key: str, request: PageRequest) -> Page:
     """An agent's deployments, newest first."""
     return await keyset_page(
-        uow, _for_agent(agent_key), [_T.c.created_at, _T.c.id], request, convert=_record
+        uow,
+        _for_agent(agent_key),
+        [DEPLOYMENTS.c.created_at, DEPLOYMENTS.c.id],
+        request,
+        convert=_record,
     )
 
 
@@ -105,7 +104,7 @@ async def create(
 
 
 async def for_run(uow: UnitOfWork, run_id: UUID) -> DeploymentRecord | None:
-    row = await uow.first(_select().where(_T.c.training_run_id == run_id).limit(1))
+    row = await uow.first(_select().where(DEPLOYMENTS.c.training_run_id == run_id).limit(1))
     return _record(row) if row else None
 
 

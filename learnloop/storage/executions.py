@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cache
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Table, Text, Uuid, bindparam, column, func, literal_column, select, true
+from sqlalchemy import Text, Uuid, bindparam, column, func, literal_column, select, true
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 
 from learnloop.domain.agents import AgentDefaults, AgentRecord
@@ -19,37 +19,26 @@ from learnloop.domain.executions import (
     Recorded,
 )
 from learnloop.storage import agents, learning_examples
-from learnloop.storage.models import Agent, Execution, LearningExperiment
+from learnloop.storage.models import LearningExperiment
 from learnloop.storage.pagination import ChildList
+from learnloop.storage.rows import json_object, to_record
+from learnloop.storage.tables import AGENTS, EXECUTIONS
 from learnloop.storage.unit_of_work import UnitOfWork
-
-_T = cast(Table, Execution.__table__)
-_A = cast(Table, Agent.__table__)
 
 
 def _record(r: Any) -> ExecutionRecord:
-    return ExecutionRecord(
-        id=r.id,
-        agent_id=r.agent_id,
-        key=r.key,
-        input=r.input,
-        output=r.output,
-        metadata=dict(r.metadata or {}),
-        experiment_id=r.experiment_id,
-        variant=r.variant,
-        is_stub=r.is_stub,
-        created_at=r.created_at,
-        updated_at=r.updated_at,
-        domain=r.domain,
-        task_type=r.task_type,
+    return to_record(
+        ExecutionRecord,
+        r,
+        metadata=json_object(r.metadata),
     )
 
 
-BY_AGENT = ChildList(_T, "agent_id", _record)
+BY_AGENT = ChildList(EXECUTIONS, "agent_id", _record)
 
 
 async def by_ids(uow: UnitOfWork, ids: Sequence[UUID]) -> Mapping[UUID, ExecutionRecord]:
-    rows = await uow.all(select(_T).where(_T.c.id.in_(ids)))
+    rows = await uow.all(select(EXECUTIONS).where(EXECUTIONS.c.id.in_(ids)))
     return {r.id: _record(r) for r in rows}
 
 
@@ -63,10 +52,13 @@ async def by_refs(
     ).table_valued(column("agent_key", Text()), column("execution_key", Text()))
     w = wanted.render_derived(name="w")
     stmt = (
-        select(w.c.agent_key, _T)
+        select(w.c.agent_key, EXECUTIONS)
         .select_from(w)
-        .join(_A, _A.c.key == w.c.agent_key)
-        .join(_T, (_T.c.agent_id == _A.c.id) & (_T.c.key == w.c.execution_key))
+        .join(AGENTS, AGENTS.c.key == w.c.agent_key)
+        .join(
+            EXECUTIONS,
+            (EXECUTIONS.c.agent_id == AGENTS.c.id) & (EXECUTIONS.c.key == w.c.execution_key),
+        )
     )
     rows = await uow.all(stmt)
     return {ExecutionRef(r.agent_key, r.key): _record(r) for r in rows}
@@ -115,7 +107,7 @@ def _insert_stubs() -> Any:
     ).table_valued(column("agent_id", Uuid()), column("key", Text()))
     p = pairs.render_derived(name="p")
     return (
-        insert(_T)
+        insert(EXECUTIONS)
         .from_select(
             ["org_id", "agent_id", "key", "is_stub", "domain", "task_type"],
             select(
@@ -123,14 +115,14 @@ def _insert_stubs() -> Any:
                 p.c.agent_id,
                 p.c.key,
                 true(),
-                _A.c.default_domain,
-                _A.c.default_task_type,
+                AGENTS.c.default_domain,
+                AGENTS.c.default_task_type,
             )
-            .select_from(p.join(_A, _A.c.id == p.c.agent_id))
+            .select_from(p.join(AGENTS, AGENTS.c.id == p.c.agent_id))
             .order_by(p.c.agent_id, p.c.key),
         )
         .on_conflict_do_nothing(index_elements=["org_id", "agent_id", "key"])
-        .returning(*_T.c)
+        .returning(*EXECUTIONS.c)
     )
 
 
@@ -144,7 +136,9 @@ async def _hold_stubs(
     stubs = {ref: r.id for ref, r in found.items() if r.is_stub and r.id not in mine}
     if stubs:
         rows = await uow.all(
-            select(_T).where(_T.c.id.in_(list(stubs.values()))).with_for_update(read=True)
+            select(EXECUTIONS)
+            .where(EXECUTIONS.c.id.in_(list(stubs.values())))
+            .with_for_update(read=True)
         )
         by_id = {r.id: _record(r) for r in rows}
         found.update({ref: by_id[row_id] for ref, row_id in stubs.items()})
@@ -167,19 +161,21 @@ async def record(
         "task_type": new.task_type,
         "is_stub": False,
     }
-    stmt = insert(_T).values(
+    stmt = insert(EXECUTIONS).values(
         org_id=uow.org_id, agent_id=agent_id, key=new.ref.execution_key, **values
     )
     upsert = stmt.on_conflict_do_update(
         index_elements=["org_id", "agent_id", "key"],
         set_={**{k: stmt.excluded[k] for k in values}, "updated_at": func.now()},
-        where=_T.c.is_stub,
-    ).returning(*_T.c, (literal_column("xmax") == literal_column("0")).label("inserted"))
+        where=EXECUTIONS.c.is_stub,
+    ).returning(*EXECUTIONS.c, (literal_column("xmax") == literal_column("0")).label("inserted"))
     row = await uow.first(upsert)
     if row is not None:
         return _record(row), Recorded.CREATED if row.inserted else Recorded.FILLED_STUB
     existing = await uow.first(
-        select(_T).where(_T.c.agent_id == agent_id, _T.c.key == new.ref.execution_key)
+        select(EXECUTIONS).where(
+            EXECUTIONS.c.agent_id == agent_id, EXECUTIONS.c.key == new.ref.execution_key
+        )
     )
     return _record(existing), Recorded.EXISTING
 
@@ -208,13 +204,13 @@ async def record_many(
         }
         for e in ordered
     ]
-    stmt = insert(_T).values(rows)
+    stmt = insert(EXECUTIONS).values(rows)
     changed = ["input", "output", "metadata", "experiment_id", "domain", "task_type", "is_stub"]
     upsert = stmt.on_conflict_do_update(
         index_elements=["org_id", "agent_id", "key"],
         set_={**{k: stmt.excluded[k] for k in changed}, "updated_at": func.now()},
-        where=_T.c.is_stub,
-    ).returning(*_T.c, (literal_column("xmax") == literal_column("0")).label("inserted"))
+        where=EXECUTIONS.c.is_stub,
+    ).returning(*EXECUTIONS.c, (literal_column("xmax") == literal_column("0")).label("inserted"))
     key_of = {agent_id: key for key, agent_id in agent_ids.items()}
     found: dict[ExecutionRef, tuple[ExecutionRecord, Recorded]] = {}
     for r in await uow.all(upsert):

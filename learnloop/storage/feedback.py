@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from functools import cache
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Integer, Table, Text, and_, bindparam, column, func, select, text, tuple_
+from sqlalchemy import Integer, Text, and_, bindparam, column, func, select, text, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 
-from learnloop.domain.feedback import (
+from learnloop.domain.feedback.records import (
     Dimensions,
     FeedbackRecord,
     FeedbackType,
@@ -19,15 +19,12 @@ from learnloop.domain.feedback import (
     IssueCategory,
     ScopedKey,
 )
-from learnloop.domain.learning_examples import RoutingFacts
+from learnloop.domain.learning_examples import ReviewStatus, RoutingFacts
 from learnloop.storage.learning_examples import EXAMPLE_COLUMNS, columns_of, routing_facts
-from learnloop.storage.models import AgentFeedback, FeedbackIdempotencyKey, LearningExample
 from learnloop.storage.pagination import ChildList
+from learnloop.storage.rows import to_record
+from learnloop.storage.tables import EXAMPLES, FEEDBACK, FEEDBACK_KEYS
 from learnloop.storage.unit_of_work import UnitOfWork
-
-_T = cast(Table, AgentFeedback.__table__)
-_K = cast(Table, FeedbackIdempotencyKey.__table__)
-_X = cast(Table, LearningExample.__table__)
 
 # Namespace of the two-int advisory locks taken per idempotency key (see find_by_idempotency_keys).
 KEY_LOCK_CLASS = 3003
@@ -57,16 +54,10 @@ _EXAMPLE_REFRESHED = ["input_text", "expected_output", "original_output", "prior
 
 
 def _record(r: Any) -> FeedbackRecord:
-    return FeedbackRecord(
-        id=r.id,
-        execution_id=r.execution_id,
-        agent_id=r.agent_id,
-        author_key=r.author_key,
-        author_user_id=r.author_user_id,
+    return to_record(
+        FeedbackRecord,
+        r,
         feedback_type=FeedbackType(r.feedback_type),
-        rating=r.rating,
-        feedback_text=r.feedback_text,
-        correction_text=r.correction_text,
         issue_categories=tuple(IssueCategory(c) for c in r.issue_categories or ()),
         dimensions=Dimensions(
             accuracy=r.accuracy_rating,
@@ -74,18 +65,15 @@ def _record(r: Any) -> FeedbackRecord:
             clarity=r.clarity_rating,
             completeness=r.completeness_rating,
         ),
-        idempotency_key=r.idempotency_key,
-        created_at=r.created_at,
-        updated_at=r.updated_at,
     )
 
 
-BY_AGENT = ChildList(_T, "agent_id", _record)
-BY_EXECUTION = ChildList(_T, "execution_id", _record)
+BY_AGENT = ChildList(FEEDBACK, "agent_id", _record)
+BY_EXECUTION = ChildList(FEEDBACK, "execution_id", _record)
 
 
 async def by_ids(uow: UnitOfWork, ids: Sequence[UUID]) -> Mapping[UUID, FeedbackRecord]:
-    rows = await uow.all(select(_T).where(_T.c.id.in_(ids)))
+    rows = await uow.all(select(FEEDBACK).where(FEEDBACK.c.id.in_(ids)))
     return {r.id: _record(r) for r in rows}
 
 
@@ -104,9 +92,13 @@ async def find_by_idempotency_keys(
         {"cls": KEY_LOCK_CLASS, "org": str(uow.org_id), "scopes": scopes, "keys": plain},
     )
     rows = await uow.all(
-        select(_K.c.scope.label("key_scope_used"), _K.c.key.label("idempotency_key_used"), _T)
-        .join(_T, _T.c.id == _K.c.feedback_id)
-        .where(tuple_(_K.c.scope, _K.c.key).in_(list(keys)))
+        select(
+            FEEDBACK_KEYS.c.scope.label("key_scope_used"),
+            FEEDBACK_KEYS.c.key.label("idempotency_key_used"),
+            FEEDBACK,
+        )
+        .join(FEEDBACK, FEEDBACK.c.id == FEEDBACK_KEYS.c.feedback_id)
+        .where(tuple_(FEEDBACK_KEYS.c.scope, FEEDBACK_KEYS.c.key).in_(list(keys)))
     )
     return {(r.key_scope_used, r.idempotency_key_used): _record(r) for r in rows}
 
@@ -151,25 +143,25 @@ def _upsert_statement() -> Any:
         column("idempotency_keys", ARRAY(Text())),
         column("key_scope", Text()),
     ]
-    typed += [column(n, _T.c[n].type) for n in [*_IDENTITY, *_OPINION]]
-    typed += [column(f"ex_{n}", _X.c[n].type) for n in EXAMPLE_COLUMNS]
+    typed += [column(n, FEEDBACK.c[n].type) for n in [*_IDENTITY, *_OPINION]]
+    typed += [column(f"ex_{n}", EXAMPLES.c[n].type) for n in EXAMPLE_COLUMNS]
     records = func.jsonb_to_recordset(bindparam("rows", type_=Text()).cast(JSONB())).table_valued(
         *typed
     )
     inp = select(records.render_derived(name="r", with_types=True)).cte("input")
     written = [*_IDENTITY, *_OPINION]
-    f_insert = insert(_T).from_select(
+    f_insert = insert(FEEDBACK).from_select(
         ["org_id", *written],
-        select(bindparam("org_id", type_=_T.c.org_id.type), *[inp.c[n] for n in written]).order_by(
-            inp.c.ord
-        ),
+        select(
+            bindparam("org_id", type_=FEEDBACK.c.org_id.type), *[inp.c[n] for n in written]
+        ).order_by(inp.c.ord),
     )
     f = (
         f_insert.on_conflict_do_update(
             index_elements=["org_id", "execution_id", "author_key", "type_group"],
             set_={**{n: f_insert.excluded[n] for n in _OPINION}, "updated_at": func.now()},
         )
-        .returning(*_T.c)
+        .returning(*FEEDBACK.c)
         .cte("f")
     )
     same = and_(
@@ -177,7 +169,7 @@ def _upsert_statement() -> Any:
         f.c.author_key == inp.c.author_key,
         f.c.type_group == inp.c.type_group,
     )
-    x_insert = insert(_X).from_select(
+    x_insert = insert(EXAMPLES).from_select(
         ["org_id", "source_feedback_id", *EXAMPLE_COLUMNS],
         select(f.c.org_id, f.c.id, *[inp.c[f"ex_{n}"] for n in EXAMPLE_COLUMNS])
         .select_from(f.join(inp, same))
@@ -185,13 +177,16 @@ def _upsert_statement() -> Any:
     )
     x = x_insert.on_conflict_do_update(
         index_elements=["org_id", "source_feedback_id"],
-        index_where=_X.c.source_feedback_id.is_not(None),
+        index_where=EXAMPLES.c.source_feedback_id.is_not(None),
         set_={**{n: x_insert.excluded[n] for n in _EXAMPLE_REFRESHED}, "updated_at": func.now()},
         # Not once an expert annotated it (several annotators): they judged that output.
-        where=and_(_X.c.review_status == "PENDING", _X.c.annotations_count == 0),
+        where=and_(
+            EXAMPLES.c.review_status == ReviewStatus.PENDING.value,
+            EXAMPLES.c.annotations_count == 0,
+        ),
     ).cte("x")
     k = (
-        insert(_K)
+        insert(FEEDBACK_KEYS)
         .from_select(
             ["org_id", "scope", "key", "feedback_id"],
             select(

@@ -1,61 +1,67 @@
-"""Feedback statistics in SQL: one aggregate over the covering feedback indexes per question."""
+"""Feedback sums in SQL: one aggregate over the covering feedback indexes per question.
+
+Storage counts; the domain (domain/feedback_stats.py) turns the counts into rates and means.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Select, Table, and_, func, not_, or_, select, true
+from sqlalchemy import Select, and_, func, not_, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from learnloop.domain.feedback import FeedbackType, IssueCategory
+from learnloop.domain.experiments.records import ExperimentStatus
+from learnloop.domain.feedback.records import FeedbackType, IssueCategory
 from learnloop.domain.feedback_stats import (
     SATISFIED_MIN_RATING,
     FeedbackCounts,
-    FeedbackStats,
     IssueCount,
     LearningStats,
-    TrendPoint,
+    TrendCounts,
     TrendWindow,
-    feedback_stats,
 )
+from learnloop.domain.training_runs.records import RunStatus
 from learnloop.storage.annotations import awaiting_annotation
 from learnloop.storage.models import (
-    Agent,
-    AgentFeedback,
     ExpertAnnotation,
     LearningExample,
     LearningExperiment,
     TrainingRun,
 )
+from learnloop.storage.tables import AGENTS, FEEDBACK
 from learnloop.storage.unit_of_work import UnitOfWork
 
-_T = cast(Table, AgentFeedback.__table__)
-_A = cast(Table, Agent.__table__)
 DIMENSION_COLUMNS = {
-    "accuracy": _T.c.accuracy_rating,
-    "helpfulness": _T.c.helpfulness_rating,
-    "clarity": _T.c.clarity_rating,
-    "completeness": _T.c.completeness_rating,
+    "accuracy": FEEDBACK.c.accuracy_rating,
+    "helpfulness": FEEDBACK.c.helpfulness_rating,
+    "clarity": FEEDBACK.c.clarity_rating,
+    "completeness": FEEDBACK.c.completeness_rating,
 }
 
 
 def _sums() -> list[ColumnElement[Any]]:
     """The sums of FeedbackCounts (null-safe under an outer join: counts only matched rows)."""
-    kind = _T.c.feedback_type
+    kind = FEEDBACK.c.feedback_type
     thumbs = kind.in_([FeedbackType.THUMBS_UP.value, FeedbackType.THUMBS_DOWN.value])
     up = kind == FeedbackType.THUMBS_UP.value
     columns: list[ColumnElement[Any]] = [
-        func.count(_T.c.id).label("total"),
-        func.count(_T.c.rating).label("rated"),
-        func.coalesce(func.sum(_T.c.rating), 0).label("rating_sum"),
-        func.count(_T.c.id).filter(up).label("thumbs_up"),
-        func.count(_T.c.id).filter(kind == FeedbackType.THUMBS_DOWN.value).label("thumbs_down"),
-        func.count(_T.c.id).filter(kind == FeedbackType.CORRECTION.value).label("corrections"),
-        func.count(_T.c.id)
-        .filter(or_(up, and_(not_(thumbs), _T.c.rating >= SATISFIED_MIN_RATING)))
+        func.count(FEEDBACK.c.id).label("total"),
+        func.count(FEEDBACK.c.rating).label("rated"),
+        func.coalesce(func.sum(FEEDBACK.c.rating), 0).label("rating_sum"),
+        func.count(FEEDBACK.c.id).filter(up).label("thumbs_up"),
+        func.count(FEEDBACK.c.id)
+        .filter(kind == FeedbackType.THUMBS_DOWN.value)
+        .label("thumbs_down"),
+        func.count(FEEDBACK.c.id)
+        .filter(kind == FeedbackType.CORRECTION.value)
+        .label("corrections"),
+        func.count(FEEDBACK.c.id)
+        .filter(or_(up, and_(not_(thumbs), FEEDBACK.c.rating >= SATISFIED_MIN_RATING)))
         .label("satisfied"),
-        func.count(_T.c.id).filter(or_(thumbs, _T.c.rating.is_not(None))).label("scored"),
+        func.count(FEEDBACK.c.id)
+        .filter(or_(thumbs, FEEDBACK.c.rating.is_not(None)))
+        .label("scored"),
     ]
     for name, col in DIMENSION_COLUMNS.items():
         columns.append(func.coalesce(func.sum(col), 0).label(f"{name}_sum"))
@@ -84,10 +90,11 @@ def _scope(agent_key: str | None, since: datetime | None) -> list[ColumnElement[
     conditions: list[ColumnElement[bool]] = []
     if agent_key is not None:
         conditions.append(
-            _T.c.agent_id == select(_A.c.id).where(_A.c.key == agent_key).scalar_subquery()
+            FEEDBACK.c.agent_id
+            == select(AGENTS.c.id).where(AGENTS.c.key == agent_key).scalar_subquery()
         )
     if since is not None:
-        conditions.append(_T.c.created_at >= since)
+        conditions.append(FEEDBACK.c.created_at >= since)
     return conditions
 
 
@@ -95,16 +102,16 @@ def stats_query(agent_key: str | None, since: datetime | None) -> Select[Any]:
     return select(*_sums()).where(*_scope(agent_key, since))
 
 
-async def stats(uow: UnitOfWork, agent_key: str | None, since: datetime | None) -> FeedbackStats:
-    return feedback_stats(_counts(await uow.first(stats_query(agent_key, since))))
+async def counts(uow: UnitOfWork, agent_key: str | None, since: datetime | None) -> FeedbackCounts:
+    return _counts(await uow.first(stats_query(agent_key, since)))
 
 
 def issues_query(agent_key: str | None, since: datetime | None, limit: int) -> Select[Any]:
-    category = func.unnest(_T.c.issue_categories).table_valued("category").render_derived("c")
+    category = func.unnest(FEEDBACK.c.issue_categories).table_valued("category").render_derived("c")
     n = func.count()
     return (
-        select(category.c.category, n.label("n"), func.avg(_T.c.rating).label("avg_rating"))
-        .select_from(_T)
+        select(category.c.category, n.label("n"), func.avg(FEEDBACK.c.rating).label("avg_rating"))
+        .select_from(FEEDBACK)
         .join(category, true())
         .where(*_scope(agent_key, since))
         .group_by(category.c.category)
@@ -141,12 +148,14 @@ def trend_query(agent_key: str | None, window: TrendWindow) -> Select[Any]:
     def bucket_number(at: Any) -> Any:
         return func.floor(func.extract("epoch", at - window.start) / seconds)
 
-    number = bucket_number(_T.c.created_at)
+    number = bucket_number(FEEDBACK.c.created_at)
     sums = _sums()
     agg = (
         select(number.label("i"), *sums)
         .where(
-            *_scope(agent_key, None), _T.c.created_at >= window.start, _T.c.created_at < window.end
+            *_scope(agent_key, None),
+            FEEDBACK.c.created_at >= window.start,
+            FEEDBACK.c.created_at < window.end,
         )
         .group_by(number)
         .subquery("agg")
@@ -165,9 +174,11 @@ def trend_query(agent_key: str | None, window: TrendWindow) -> Select[Any]:
     )
 
 
-async def trend(uow: UnitOfWork, agent_key: str | None, window: TrendWindow) -> list[TrendPoint]:
+async def trend_counts(
+    uow: UnitOfWork, agent_key: str | None, window: TrendWindow
+) -> list[TrendCounts]:
     rows = await uow.all(trend_query(agent_key, window))
-    return [TrendPoint(bucket_start=r.bucket_start, stats=feedback_stats(_counts(r))) for r in rows]
+    return [TrendCounts(bucket_start=r.bucket_start, counts=_counts(r)) for r in rows]
 
 
 async def learning_stats(uow: UnitOfWork) -> LearningStats:
@@ -183,8 +194,11 @@ async def learning_stats(uow: UnitOfWork) -> LearningStats:
             n(ex, awaiting_annotation(ex)).label("pending"),
             n(ExpertAnnotation.__table__, ExpertAnnotation.created_at >= today).label("today"),
             n(ex).label("examples"),
-            n(LearningExperiment.__table__, LearningExperiment.status == "RUNNING").label("exps"),
-            n(TrainingRun.__table__, TrainingRun.status == "RUNNING").label("runs"),
+            n(
+                LearningExperiment.__table__,
+                LearningExperiment.status == ExperimentStatus.RUNNING.value,
+            ).label("exps"),
+            n(TrainingRun.__table__, TrainingRun.status == RunStatus.RUNNING.value).label("runs"),
         )
     )
     return LearningStats(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, Table, distinct, func, insert, select, true, update
+from sqlalchemy import Select, distinct, func, insert, select, true, update
 
 from learnloop.domain.executions import ExampleContext
 from learnloop.domain.learning_examples import (
@@ -21,48 +21,23 @@ from learnloop.domain.learning_examples import (
 )
 from learnloop.domain.pagination import Page, PageRequest
 from learnloop.storage import agents
-from learnloop.storage.models import Agent, AgentFeedback, LearningExample, Organization
 from learnloop.storage.pagination import ChildList, count, keyset_page
+from learnloop.storage.rows import json_object, to_record
+from learnloop.storage.tables import AGENTS, EXAMPLES, FEEDBACK, ORGANIZATIONS
 from learnloop.storage.unit_of_work import UnitOfWork
-
-_T = cast(Table, LearningExample.__table__)
-_A = cast(Table, Agent.__table__)
-_F = cast(Table, AgentFeedback.__table__)
-_O = cast(Table, Organization.__table__)
 
 
 def _record(r: Any) -> LearningExampleRecord:
-    return LearningExampleRecord(
-        id=r.id,
-        agent_id=r.agent_id,
-        execution_id=r.execution_id,
-        source_feedback_id=r.source_feedback_id,
-        author_user_id=r.author_user_id,
-        author_key=r.author_key,
+    return to_record(
+        LearningExampleRecord,
+        r,
         example_type=ExampleType(r.example_type),
-        domain=r.domain,
-        task_type=r.task_type,
-        input_text=r.input_text,
-        expected_output=r.expected_output,
-        original_output=r.original_output,
-        metadata=dict(r.metadata or {}),
-        quality_score=r.quality_score,
+        metadata=json_object(r.metadata),
         review_status=ReviewStatus(r.review_status),
-        priority=r.priority,
-        created_at=r.created_at,
-        updated_at=r.updated_at,
-        is_gold=r.is_gold,
-        gold_verdict=r.gold_verdict,
-        lease_holder_user_id=r.lease_holder_user_id,
-        lease_expires_at=r.lease_expires_at,
-        assigned_to_user_id=r.assigned_to_user_id,
-        annotations_count=r.annotations_count,
-        decided_at=r.decided_at,
-        needs_adjudication=r.needs_adjudication,
     )
 
 
-BY_AGENT = ChildList(_T, "agent_id", _record)
+BY_AGENT = ChildList(EXAMPLES, "agent_id", _record)
 record = _record  # for the annotation workflow's storage
 
 
@@ -104,20 +79,20 @@ def columns_of(example: NewLearningExample) -> dict[str, Any]:
 
 async def create(uow: UnitOfWork, example: NewLearningExample) -> LearningExampleRecord:
     row = await uow.first(
-        insert(_T).values(org_id=uow.org_id, **columns_of(example)).returning(*_T.c)
+        insert(EXAMPLES).values(org_id=uow.org_id, **columns_of(example)).returning(*EXAMPLES.c)
     )
     return _record(row)
 
 
 async def by_ids(uow: UnitOfWork, ids: Sequence[UUID]) -> Mapping[UUID, LearningExampleRecord]:
-    rows = await uow.all(select(_T).where(_T.c.id.in_(ids)))
+    rows = await uow.all(select(EXAMPLES).where(EXAMPLES.c.id.in_(ids)))
     return {r.id: _record(r) for r in rows}
 
 
 async def by_source_feedback_ids(
     uow: UnitOfWork, feedback_ids: Sequence[UUID]
 ) -> Mapping[UUID, LearningExampleRecord]:
-    rows = await uow.all(select(_T).where(_T.c.source_feedback_id.in_(feedback_ids)))
+    rows = await uow.all(select(EXAMPLES).where(EXAMPLES.c.source_feedback_id.in_(feedback_ids)))
     return {r.source_feedback_id: _record(r) for r in rows}
 
 
@@ -129,17 +104,17 @@ async def complete_from_execution(
     A label the reported execution carries replaces the stub's (its agent's defaults).
     """
     result = await uow.execute(
-        update(_T)
+        update(EXAMPLES)
         .where(
-            _T.c.execution_id == execution_id,
-            _T.c.source_feedback_id.is_not(None),
-            _T.c.input_text == "",
+            EXAMPLES.c.execution_id == execution_id,
+            EXAMPLES.c.source_feedback_id.is_not(None),
+            EXAMPLES.c.input_text == "",
         )
         .values(
             input_text=context.input_text,
             original_output=context.original_output,
-            domain=func.coalesce(context.domain, _T.c.domain),
-            task_type=func.coalesce(context.task_type, _T.c.task_type),
+            domain=func.coalesce(context.domain, EXAMPLES.c.domain),
+            task_type=func.coalesce(context.task_type, EXAMPLES.c.task_type),
             updated_at=func.now(),
         )
     )
@@ -149,23 +124,23 @@ async def complete_from_execution(
 async def routing_facts(uow: UnitOfWork, execution_ids: Sequence[UUID]) -> RoutingFacts:
     """The org's settings and each execution's feedback signals (types, categories), one statement."""
     signal = (
-        func.unnest(func.array_append(_F.c.issue_categories, _F.c.feedback_type))
+        func.unnest(func.array_append(FEEDBACK.c.issue_categories, FEEDBACK.c.feedback_type))
         .table_valued("signal")
         .render_derived("s")
     )
     signals = (
-        select(_F.c.execution_id, func.array_agg(distinct(signal.c.signal)).label("signals"))
-        .select_from(_F)
+        select(FEEDBACK.c.execution_id, func.array_agg(distinct(signal.c.signal)).label("signals"))
+        .select_from(FEEDBACK)
         .join(signal, true())
-        .where(_F.c.execution_id.in_(execution_ids))
-        .group_by(_F.c.execution_id)
+        .where(FEEDBACK.c.execution_id.in_(execution_ids))
+        .group_by(FEEDBACK.c.execution_id)
         .subquery("f")
     )
     rows = await uow.all(
-        select(_O.c.settings, signals.c.execution_id, signals.c.signals)
-        .select_from(_O)
+        select(ORGANIZATIONS.c.settings, signals.c.execution_id, signals.c.signals)
+        .select_from(ORGANIZATIONS)
         .outerjoin(signals, true())
-        .where(_O.c.id == uow.org_id)
+        .where(ORGANIZATIONS.c.id == uow.org_id)
     )
     settings = dict(rows[0].settings or {}) if rows else {}
     found = {r.execution_id: frozenset(r.signals) for r in rows if r.execution_id is not None}
@@ -180,12 +155,14 @@ async def domains_in_use(uow: UnitOfWork, named: Sequence[str]) -> DomainsInUse:
 
     Both read ix_learning_examples_org_id_domain; only asked when a filter found nothing.
     """
-    present = await uow.all(select(_T.c.domain).where(_T.c.domain.in_(list(named))).distinct())
+    present = await uow.all(
+        select(EXAMPLES.c.domain).where(EXAMPLES.c.domain.in_(list(named))).distinct()
+    )
     sample = await uow.all(
-        select(_T.c.domain)
-        .where(_T.c.domain.is_not(None))
-        .group_by(_T.c.domain)
-        .order_by(_T.c.domain)
+        select(EXAMPLES.c.domain)
+        .where(EXAMPLES.c.domain.is_not(None))
+        .group_by(EXAMPLES.c.domain)
+        .order_by(EXAMPLES.c.domain)
         .limit(DOMAIN_SAMPLE)
     )
     return DomainsInUse(
@@ -194,20 +171,20 @@ async def domains_in_use(uow: UnitOfWork, named: Sequence[str]) -> DomainsInUse:
 
 
 def _listing(f: ExampleFilter) -> Select[Any]:
-    stmt = select(_T)
+    stmt = select(EXAMPLES)
     if f.agent_key is not None:
-        agent_id = select(_A.c.id).where(_A.c.key == f.agent_key).scalar_subquery()
-        stmt = stmt.where(_T.c.agent_id == agent_id)
+        agent_id = select(AGENTS.c.id).where(AGENTS.c.key == f.agent_key).scalar_subquery()
+        stmt = stmt.where(EXAMPLES.c.agent_id == agent_id)
     if f.example_types:
-        stmt = stmt.where(_T.c.example_type.in_([t.value for t in f.example_types]))
+        stmt = stmt.where(EXAMPLES.c.example_type.in_([t.value for t in f.example_types]))
     if f.review_statuses:
-        stmt = stmt.where(_T.c.review_status.in_([s.value for s in f.review_statuses]))
+        stmt = stmt.where(EXAMPLES.c.review_status.in_([s.value for s in f.review_statuses]))
     if f.domain is not None:
-        stmt = stmt.where(_T.c.domain == f.domain)
+        stmt = stmt.where(EXAMPLES.c.domain == f.domain)
     if f.task_type is not None:
-        stmt = stmt.where(_T.c.task_type == f.task_type)
+        stmt = stmt.where(EXAMPLES.c.task_type == f.task_type)
     if f.from_feedback is not None:
-        source = _T.c.source_feedback_id
+        source = EXAMPLES.c.source_feedback_id
         stmt = stmt.where(source.is_not(None) if f.from_feedback else source.is_(None))
     return stmt
 
@@ -218,7 +195,7 @@ async def page(
     return await keyset_page(
         uow,
         _listing(f),
-        [_T.c.created_at, _T.c.id],
+        [EXAMPLES.c.created_at, EXAMPLES.c.id],
         request,
         descending=order is ExampleOrder.CREATED_AT_DESC,
         convert=_record,

@@ -11,80 +11,58 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from learnloop.domain.datasets import DatasetStatus
+from learnloop.domain.learning_examples import ReviewStatus
 from learnloop.domain.learning_policies import LearningPolicyRecord, PolicySettings
-from learnloop.domain.training_runs import TrainingRunRecord, TrainingType
+from learnloop.domain.training_runs.records import TrainingRunRecord, TrainingType
 from learnloop.storage import agents, training_runs
 from learnloop.storage.models import (
-    Agent,
-    DatasetExample,
-    LearningExample,
     LearningPolicy,
-    TrainingDataset,
 )
+from learnloop.storage.rows import json_object, to_record
+from learnloop.storage.tables import AGENTS, DATASET_EXAMPLES, DATASETS, EXAMPLES, POLICIES
 from learnloop.storage.unit_of_work import UnitOfWork, unit_of_work
 
-_T = LearningPolicy.__table__
-_AGENTS = Agent.__table__
-_L = LearningExample.__table__
-_E = DatasetExample.__table__
-_D = TrainingDataset.__table__
 _DUE = text("SELECT policy_id, org_id FROM learnloop_due_learning_policies(:limit)")
 
 
 def _record(r: Any) -> LearningPolicyRecord:
-    return LearningPolicyRecord(
-        id=r.id,
-        org_id=r.org_id,
-        agent_id=r.agent_id,
-        agent_key=r.agent_key,
+    return to_record(
+        LearningPolicyRecord,
+        r,
         training_type=TrainingType(r.training_type),
-        min_new_approved_examples=r.min_new_approved_examples,
-        config=dict(r.config or {}),
-        auto_experiment=r.auto_experiment,
-        treatment_percentage=r.treatment_percentage,
-        enabled=r.enabled,
-        period_seconds=r.period_seconds,
-        last_run_id=r.last_run_id,
-        last_dataset_id=r.last_dataset_id,
-        last_triggered_at=r.last_triggered_at,
-        created_at=r.created_at,
-        updated_at=r.updated_at,
+        config=json_object(r.config),
     )
 
 
 def _select() -> Select[Any]:
-    return select(*_T.c, _AGENTS.c.key.label("agent_key")).select_from(
-        _T.join(_AGENTS, _AGENTS.c.id == _T.c.agent_id)
+    return select(*POLICIES.c, AGENTS.c.key.label("agent_key")).select_from(
+        POLICIES.join(AGENTS, AGENTS.c.id == POLICIES.c.agent_id)
     )
 
 
 async def list_all(uow: UnitOfWork, agent_key: str | None = None) -> list[LearningPolicyRecord]:
     """The organisation's policies (one per agent), by agent id."""
-    query = _select().order_by(_AGENTS.c.key)
+    query = _select().order_by(AGENTS.c.key)
     if agent_key is not None:
-        query = query.where(_AGENTS.c.key == agent_key)
+        query = query.where(AGENTS.c.key == agent_key)
     return [_record(r) for r in await uow.all(query)]
 
 
 async def get(
     uow: UnitOfWork, policy_id: UUID, *, for_update: bool = False
 ) -> LearningPolicyRecord | None:
-    query = _select().where(_T.c.id == policy_id)
+    query = _select().where(POLICIES.c.id == policy_id)
     if for_update:
         # Serialises triggers of one policy across API processes and workers.
-        query = query.with_for_update(of=_T)
+        query = query.with_for_update(of=POLICIES)
     row = await uow.first(query)
     return _record(row) if row else None
 
 
 async def for_agent(uow: UnitOfWork, agent_id: UUID) -> LearningPolicyRecord | None:
-    row = await uow.first(_select().where(_T.c.agent_id == agent_id))
+    row = await uow.first(_select().where(POLICIES.c.agent_id == agent_id))
     return _record(row) if row else None
-
-
-async def enabled_ids(uow: UnitOfWork) -> list[UUID]:
-    """Ids of enabled policies visible to this session (uses the partial index)."""
-    return list((await uow.execute(select(_T.c.id).where(_T.c.enabled))).scalars())
 
 
 class LearningPolicyRepository:
@@ -115,7 +93,7 @@ class LearningPolicyRepository:
                 index_elements=["org_id", "agent_id"],
                 set_={**values, "updated_at": func.now()},
             )
-            .returning(_T.c.id)
+            .returning(POLICIES.c.id)
         )
         policy_id = await self.uow.scalar(statement)
         found = await get(self.uow, policy_id)
@@ -146,13 +124,16 @@ async def count_new_approved(
         )
     ).subquery("wanted")
     new = and_(
-        _L.c.agent_id == wanted.c.agent_id,
-        _L.c.review_status == "APPROVED",
-        ~exists().where(_E.c.dataset_id == wanted.c.dataset_id, _E.c.example_id == _L.c.id),
+        EXAMPLES.c.agent_id == wanted.c.agent_id,
+        EXAMPLES.c.review_status == ReviewStatus.APPROVED.value,
+        ~exists().where(
+            DATASET_EXAMPLES.c.dataset_id == wanted.c.dataset_id,
+            DATASET_EXAMPLES.c.example_id == EXAMPLES.c.id,
+        ),
     )
     query = (
-        select(wanted.c.agent_id, wanted.c.dataset_id, func.count(_L.c.id).label("n"))
-        .select_from(wanted.outerjoin(_L, new))
+        select(wanted.c.agent_id, wanted.c.dataset_id, func.count(EXAMPLES.c.id).label("n"))
+        .select_from(wanted.outerjoin(EXAMPLES, new))
         .group_by(wanted.c.agent_id, wanted.c.dataset_id)
     )
     rows = await uow.all(query, {"agents": [a for a, _ in keys], "datasets": [d for _, d in keys]})
@@ -174,7 +155,9 @@ class PolicyTriggerRepository:
 
     async def frozen_dataset(self, dataset_id: UUID) -> UUID | None:
         found: UUID | None = await self.uow.scalar(
-            select(_D.c.id).where(_D.c.id == dataset_id, _D.c.status == "FROZEN")
+            select(DATASETS.c.id).where(
+                DATASETS.c.id == dataset_id, DATASETS.c.status == DatasetStatus.FROZEN.value
+            )
         )
         return found
 
@@ -185,7 +168,7 @@ class PolicyTriggerRepository:
     async def mark_triggered(self, policy_id: UUID, run_id: UUID, dataset_id: UUID) -> None:
         await self.uow.execute(
             update(LearningPolicy)
-            .where(_T.c.id == policy_id)
+            .where(POLICIES.c.id == policy_id)
             .values(
                 last_run_id=run_id,
                 last_dataset_id=dataset_id,

@@ -12,9 +12,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from learnloop.storage.models import LlmCacheEntry
+from learnloop.storage.tables import LLM_CACHE
 from learnloop.storage.unit_of_work import unit_of_work
-
-_T = LlmCacheEntry.__table__
 
 
 async def lookup(
@@ -22,7 +21,9 @@ async def lookup(
 ) -> dict[str, dict[str, Any]]:
     """Recorded responses by key (absent keys were never recorded)."""
     async with unit_of_work(engine, org_id) as uow:
-        rows = await uow.all(select(_T.c.key, _T.c.response).where(_T.c.key.in_(list(keys))))
+        rows = await uow.all(
+            select(LLM_CACHE.c.key, LLM_CACHE.c.response).where(LLM_CACHE.c.key.in_(list(keys)))
+        )
     return {r.key: dict(r.response) for r in rows}
 
 

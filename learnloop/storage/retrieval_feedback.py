@@ -12,10 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from learnloop.domain.engines.retrieval_log import RetrievalLog
 from learnloop.domain.retrieval_feedback import RetrievalFeedback
-from learnloop.storage.models import RetrievalFeedbackRow
+from learnloop.storage.tables import RETRIEVAL_FEEDBACK
 from learnloop.storage.unit_of_work import UnitOfWork, unit_of_work
-
-_T = RetrievalFeedbackRow.__table__
 
 # One statement for the whole batch: arrays unnest into rows. An execution already reported is
 # skipped as a whole (NOT EXISTS), and a concurrent duplicate is absorbed by the primary key.
@@ -92,16 +90,20 @@ class RetrievalLogSource:
 
     async def load(self, org_id: UUID, agent_key: str, since: datetime | None) -> RetrievalLog:
         query = select(
-            _T.c.execution_key,
-            _T.c.query,
-            _T.c.chunk_id,
-            _T.c.rank,
-            _T.c.helpful,
-            _T.c.token_count,
-        ).where(_T.c.agent_key == agent_key)
+            RETRIEVAL_FEEDBACK.c.execution_key,
+            RETRIEVAL_FEEDBACK.c.query,
+            RETRIEVAL_FEEDBACK.c.chunk_id,
+            RETRIEVAL_FEEDBACK.c.rank,
+            RETRIEVAL_FEEDBACK.c.helpful,
+            RETRIEVAL_FEEDBACK.c.token_count,
+        ).where(RETRIEVAL_FEEDBACK.c.agent_key == agent_key)
         if since is not None:
-            query = query.where(_T.c.created_at >= since)
-        query = query.order_by(_T.c.created_at, _T.c.execution_key, _T.c.rank)
+            query = query.where(RETRIEVAL_FEEDBACK.c.created_at >= since)
+        query = query.order_by(
+            RETRIEVAL_FEEDBACK.c.created_at,
+            RETRIEVAL_FEEDBACK.c.execution_key,
+            RETRIEVAL_FEEDBACK.c.rank,
+        )
         async with unit_of_work(self.engine, org_id) as uow:
             rows = await uow.all(query)
         # Columns from 600,000 rows take a second or two of CPU: not on the event loop, where
@@ -110,5 +112,9 @@ class RetrievalLogSource:
 
 
 async def has_feedback(uow: UnitOfWork, agent_key: str) -> bool:
-    found = await uow.first(select(_T.c.agent_key).where(_T.c.agent_key == agent_key).limit(1))
+    found = await uow.first(
+        select(RETRIEVAL_FEEDBACK.c.agent_key)
+        .where(RETRIEVAL_FEEDBACK.c.agent_key == agent_key)
+        .limit(1)
+    )
     return found is not None

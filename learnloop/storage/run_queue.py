@@ -23,45 +23,38 @@ from learnloop.domain import webhooks as webhook_rules
 from learnloop.domain.audit import AuditEntry
 from learnloop.domain.engines.base import Artifact, TrainingData
 from learnloop.domain.principal import system
-from learnloop.domain.run_queue import ClaimedRun, Transition, after_lease_expiry
-from learnloop.domain.training_runs import (
-    RunStatus,
-    TrainingRunRecord,
-    TrainingType,
-    can_transition,
+from learnloop.domain.run_queue import (
+    ClaimedRun,
+    Transition,
+    after_lease_expiry,
+    check_finish,
+    started,
 )
+from learnloop.domain.training_runs.records import RunStatus, TrainingRunRecord, TrainingType
 from learnloop.storage import training_data, training_runs, webhooks
 from learnloop.storage.audit import AuditLog
 from learnloop.storage.models import TrainingRun, TrainingRunArtifact
+from learnloop.storage.tables import RUNS
 from learnloop.storage.unit_of_work import UnitOfWork, unit_of_work
 
 log = structlog.get_logger("learnloop.worker")
-_T = TrainingRun.__table__
 _CLAIM = text(
     "SELECT run_id, org_id, attempt FROM learnloop_claim_training_run(:worker, :lease, :types)"
 )
 _EXPIRED = text("SELECT run_id, org_id FROM learnloop_expired_training_runs(:limit)")
 
-AUDIT_ACTIONS: Mapping[RunStatus, str] = {
-    RunStatus.RUNNING: "training_run.start",
-    RunStatus.COMPLETED: "training_run.complete",
-    RunStatus.FAILED: "training_run.fail",
-    RunStatus.CANCELLED: "training_run.cancel",
-    RunStatus.PENDING: "training_run.requeue",
-}
-
 
 def _held(claimed: ClaimedRun) -> ColumnElement[bool]:
     return and_(
-        _T.c.id == claimed.run_id,
-        _T.c.status == RunStatus.RUNNING.value,
-        _T.c.lease_owner == claimed.worker_id,
-        _T.c.attempts == claimed.attempt,
+        RUNS.c.id == claimed.run_id,
+        RUNS.c.status == RunStatus.RUNNING.value,
+        RUNS.c.lease_owner == claimed.worker_id,
+        RUNS.c.attempts == claimed.attempt,
     )
 
 
 def _merged_metrics(metrics: Mapping[str, Any]) -> Any:
-    return func.coalesce(_T.c.metrics, literal({}, JSONB)).op("||")(literal(dict(metrics), JSONB))
+    return func.coalesce(RUNS.c.metrics, literal({}, JSONB)).op("||")(literal(dict(metrics), JSONB))
 
 
 async def _record_transition(
@@ -76,11 +69,12 @@ async def _record_transition(
         # In the transaction of the transition: a fenced-out (rolled back) finish sends nothing.
         await webhooks.enqueue(uow, [finished])
     await AuditLog(uow, None)(
-        system(org_id), AuditEntry(AUDIT_ACTIONS[t.status], "TrainingRun", run_id, details)
+        system(org_id), AuditEntry(t.audit_action, "TrainingRun", run_id, details)
     )
 
 
 def _transition_values(t: Transition) -> dict[str, Any]:
+    """The run row's columns after `t` (the domain decides them; this only spells them in SQL)."""
     values: dict[str, Any] = {
         "status": t.status.value,
         "error": t.error,
@@ -90,12 +84,10 @@ def _transition_values(t: Transition) -> dict[str, Any]:
     }
     if t.status.terminal:
         values["finished_at"] = func.now()
-    if t.status is RunStatus.PENDING:
-        values["progress"] = 0.0
-    if t.status is RunStatus.COMPLETED:
-        values["progress"] = 1.0
+    if t.progress is not None:
+        values["progress"] = t.progress
     if t.refund_attempt:
-        values["attempts"] = _T.c.attempts - 1
+        values["attempts"] = RUNS.c.attempts - 1
     return values
 
 
@@ -122,9 +114,9 @@ class JobQueue:
                 return None
             await uow.set_org(row.org_id)
             run = await training_runs.get(uow, row.run_id)
-            assert run is not None
-            message = f"attempt {row.attempt} of {run.max_attempts} started"
-            start = Transition(RunStatus.RUNNING, message)
+            if run is None:  # the claim function just returned it under this organisation
+                raise LookupError(f"claimed run {row.run_id} is not visible to its organisation")
+            start = started(row.attempt, run.max_attempts)
             await _record_transition(
                 uow,
                 row.org_id,
@@ -215,8 +207,7 @@ class JobQueue:
         artifacts: Sequence[Artifact] = (),
     ) -> bool:
         """End this attempt (result, artifacts, event and audit together); False if not ours."""
-        assert can_transition(RunStatus.RUNNING, t.status), t
-        values = _transition_values(t)
+        values = _transition_values(check_finish(t))
         if result is not None:
             values["result"] = result
         if metrics:
@@ -243,11 +234,11 @@ class JobQueue:
         """Re-queue (or fail, or cancel) a run whose lease expired; None if someone got there first."""
         async with unit_of_work(self.engine, org_id) as uow:
             row = await uow.first(
-                select(_T.c.attempts, _T.c.max_attempts, _T.c.cancel_requested)
+                select(RUNS.c.attempts, RUNS.c.max_attempts, RUNS.c.cancel_requested)
                 .where(
-                    _T.c.id == run_id,
-                    _T.c.status == RunStatus.RUNNING.value,
-                    _T.c.lease_expires_at < func.clock_timestamp(),
+                    RUNS.c.id == run_id,
+                    RUNS.c.status == RunStatus.RUNNING.value,
+                    RUNS.c.lease_expires_at < func.clock_timestamp(),
                 )
                 .with_for_update(skip_locked=True)
             )

@@ -13,7 +13,8 @@ from typing import Any
 import asyncpg
 
 from learnloop.domain.executions import ExecutionRecord
-from learnloop.domain.feedback import TYPE_GROUP, FeedbackType
+from learnloop.domain.feedback.records import FeedbackType, type_group
+from learnloop.domain.feedback.submission import creates_example, signals
 from learnloop.domain.roles import Role
 from learnloop.storage import seed_reviews
 from learnloop.storage.seed_reviews import Correction
@@ -227,7 +228,7 @@ async def seed_org(
                         ex[2],
                         f"enduser:{i}",
                         ftype.value,
-                        TYPE_GROUP[ftype].value,
+                        type_group(ftype).value,
                         rating,
                         text,
                         correction,
@@ -240,8 +241,8 @@ async def seed_org(
                         created,
                     )
                 )
-                if ftype is FeedbackType.CORRECTION:
-                    corrections.append(_correction(fid, ex, correction, cats, created, i))
+                if creates_example(ftype, correction):
+                    corrections.append(_correction(fid, ex, ftype, correction, cats, created, i))
             await conn.copy_records_to_table(
                 "agent_feedback",
                 records=feedback,
@@ -304,7 +305,13 @@ async def seed_org(
 
 
 def _correction(
-    fid: uuid.UUID, ex: tuple[Any, ...], text: str, cats: list[str], at: dt.datetime, i: int
+    fid: uuid.UUID,
+    ex: tuple[Any, ...],
+    ftype: FeedbackType,
+    text: str,
+    cats: list[str],
+    at: dt.datetime,
+    i: int,
 ) -> Correction:
     execution = ExecutionRecord(
         id=ex[0],
@@ -321,19 +328,18 @@ def _correction(
         domain=ex[7],
         task_type=ex[8],
     )
-    signals = frozenset({FeedbackType.CORRECTION.value, *cats})
-    return Correction(fid, execution, text, f"enduser:{i}", signals, at)
+    return Correction(fid, execution, ftype, text, tuple(cats), f"enduser:{i}", at)
 
 
 def _signals_of(
     feedback: list[tuple[Any, ...]], execution_ids: set[uuid.UUID]
 ) -> dict[uuid.UUID, frozenset[str]]:
     """The feedback types and issue categories on each execution that got a correction."""
-    found: dict[uuid.UUID, set[str]] = {}
+    found: dict[uuid.UUID, frozenset[str]] = {}
     for row in feedback:
         if row[2] in execution_ids:
-            found.setdefault(row[2], set()).update([row[5], *row[10]])
-    return {e: frozenset(s) for e, s in found.items()}
+            found[row[2]] = found.get(row[2], frozenset()) | signals(FeedbackType(row[5]), row[10])
+    return found
 
 
 async def _datasets(

@@ -1,6 +1,6 @@
 """Demo reviews: correction examples, annotations by several experts and gold items for the seeder.
 
-Every outcome comes from the domain's own rules (correction_example, prioritise, decide,
+Every outcome comes from the domain's own rules (feedback_example, prioritise, decide,
 combined_quality), so the demo organisation looks like one the API built: examples carry their
 execution's domain and task type, two experts must agree before an example is decided, some
 disagree and wait for adjudication, and a few gold items measure the experts.
@@ -17,10 +17,12 @@ from dataclasses import dataclass
 
 from learnloop.domain.annotations.rules import Decision, combined_quality, decide
 from learnloop.domain.executions import ExecutionRecord
+from learnloop.domain.feedback.records import FeedbackType
+from learnloop.domain.feedback.submission import feedback_example
 from learnloop.domain.learning_examples import (
     NewLearningExample,
+    ReviewStatus,
     RoutingFacts,
-    correction_example,
     prioritise,
 )
 from learnloop.storage import learning_examples
@@ -64,13 +66,14 @@ ANNOTATION_COLUMNS = [
 
 @dataclass(frozen=True)
 class Correction:
-    """A CORRECTION feedback row the seeder wrote, and the execution it is about."""
+    """A feedback row the seeder wrote that creates an example, and the execution it is about."""
 
     feedback_id: uuid.UUID
     execution: ExecutionRecord
+    feedback_type: FeedbackType
     text: str
+    categories: tuple[str, ...]
     author_key: str
-    signals: frozenset[str]
     created_at: dt.datetime
 
 
@@ -124,15 +127,24 @@ async def reviews(
 ) -> Reviews:
     """Examples made from the corrections, annotated the way the annotation workflow would."""
     made = [
-        correction_example(c.text, c.execution, c.author_key, None, c.signals) for c in corrections
+        (c, example)
+        for c in corrections
+        if (
+            example := feedback_example(
+                c.execution, c.author_key, None, c.feedback_type, c.text, c.categories
+            )
+        )
+        is not None
     ]
-    routed: list[NewLearningExample] = await prioritise(_KnownSignals(execution_signals), made)
+    routed: list[NewLearningExample] = await prioritise(
+        _KnownSignals(execution_signals), [example for _, example in made]
+    )
     required = int(SETTINGS["annotationsRequired"])
     gold_left = GOLD_ITEMS
     examples: list[tuple[object, ...]] = []
     annotations: list[tuple[object, ...]] = []
     approved_ids: list[uuid.UUID] = []
-    for index, (c, ex) in enumerate(zip(corrections, routed, strict=True)):
+    for index, ((c, _), ex) in enumerate(zip(made, routed, strict=True)):
         eid = uuid.uuid4()
         verdict = rng.random() < 0.8  # is the correction right? what a careful expert says
         quality = rng.uniform(0.5, 1.0)
@@ -145,22 +157,22 @@ async def reviews(
             _annotate(rng, expert, verdict, truth)
             for expert in rng.sample(list(experts), min(count, len(experts)))
         ]
-        status, decided_at, adjudicate = "PENDING", None, False
+        status, decided_at, adjudicate = ReviewStatus.PENDING, None, False
         if not gold and given:
             decision = decide([a.approved for a in given], required)
             if decision in (Decision.APPROVED, Decision.REJECTED):
-                status, decided_at = decision.value, reviewed_at
+                status, decided_at = ReviewStatus(decision.value), reviewed_at
             elif decision is Decision.DISAGREEMENT:
-                status, adjudicate = "IN_REVIEW", True
+                status, adjudicate = ReviewStatus.IN_REVIEW, True
         quality_score = None if gold else combined_quality([a.scores for a in given])
         gold_left -= int(gold)
-        if status == "APPROVED":
+        if status is ReviewStatus.APPROVED:
             approved_ids.append(eid)
         annotations.extend(a.row(org_id, eid, reviewed_at) for a in given)
         # COPY sends jsonb as text.
         columns = {**learning_examples.columns_of(ex), "metadata": json.dumps(ex.metadata)}
         examples.append(
-            (eid, org_id, c.feedback_id, *columns.values(), quality_score, status, len(given),
+            (eid, org_id, c.feedback_id, *columns.values(), quality_score, status.value, len(given),
              decided_at, adjudicate, gold, verdict if gold else None, c.created_at, c.created_at)
         )  # fmt: skip
     return Reviews(examples, annotations, approved_ids, GOLD_ITEMS - gold_left)

@@ -11,7 +11,7 @@ from sqlalchemy import Select, func, insert, select, update
 
 from learnloop.domain.datasets import DatasetRecord
 from learnloop.domain.pagination import Page, PageRequest
-from learnloop.domain.training_runs import (
+from learnloop.domain.training_runs.records import (
     ArtifactRecord,
     NewTrainingRun,
     RunEventRecord,
@@ -22,66 +22,48 @@ from learnloop.domain.training_runs import (
     TrainingType,
 )
 from learnloop.storage import agents, datasets, deployments, retrieval_feedback
-from learnloop.storage.models import Agent, TrainingRun, TrainingRunArtifact, TrainingRunEvent
+from learnloop.storage.models import TrainingRun, TrainingRunEvent
 from learnloop.storage.pagination import count, keyset_page
+from learnloop.storage.rows import json_object, to_record
+from learnloop.storage.tables import AGENTS, RUN_ARTIFACTS, RUN_EVENTS, RUNS
 from learnloop.storage.unit_of_work import UnitOfWork
 
-_T = TrainingRun.__table__
-_E = TrainingRunEvent.__table__
-_A = TrainingRunArtifact.__table__
-_AGENTS = Agent.__table__
 # Internal lease bookkeeping (lease_owner) stays out of records.
-_COLUMNS = [c for c in _T.c if c.key != "lease_owner"]
+_COLUMNS = [c for c in RUNS.c if c.key != "lease_owner"]
 
 
 def record(r: Any) -> TrainingRunRecord:
-    return TrainingRunRecord(
-        id=r.id,
-        org_id=r.org_id,
-        dataset_id=r.dataset_id,
-        agent_id=r.agent_id,
-        agent_key=r.agent_key,
+    return to_record(
+        TrainingRunRecord,
+        r,
         training_type=TrainingType(r.training_type),
-        config=dict(r.config or {}),
+        config=json_object(r.config),
         status=RunStatus(r.status),
         progress=float(r.progress),
-        metrics=dict(r.metrics or {}),
+        metrics=json_object(r.metrics),
         result=dict(r.result) if r.result is not None else None,
-        error=r.error,
-        attempts=r.attempts,
-        max_attempts=r.max_attempts,
-        cancel_requested=r.cancel_requested,
         review_status=RunReviewStatus(r.review_status),
-        review_notes=r.review_notes,
-        reviewed_by_user_id=r.reviewed_by_user_id,
-        reviewed_at=r.reviewed_at,
-        created_by_user_id=r.created_by_user_id,
-        created_at=r.created_at,
-        updated_at=r.updated_at,
-        provider_job_id=r.provider_job_id,
-        started_at=r.started_at,
-        finished_at=r.finished_at,
     )
 
 
 def runs_select() -> Select[Any]:
     """Runs with their agent's key (the caller's own name for the agent)."""
-    return select(*_COLUMNS, _AGENTS.c.key.label("agent_key")).select_from(
-        _T.outerjoin(_AGENTS, _AGENTS.c.id == _T.c.agent_id)
+    return select(*_COLUMNS, AGENTS.c.key.label("agent_key")).select_from(
+        RUNS.outerjoin(AGENTS, AGENTS.c.id == RUNS.c.agent_id)
     )
 
 
 async def by_ids(uow: UnitOfWork, ids: Sequence[UUID]) -> dict[UUID, TrainingRunRecord]:
-    rows = await uow.all(runs_select().where(_T.c.id.in_(ids)))
+    rows = await uow.all(runs_select().where(RUNS.c.id.in_(ids)))
     return {r.id: record(r) for r in rows}
 
 
 async def get(
     uow: UnitOfWork, run_id: UUID, *, for_update: bool = False
 ) -> TrainingRunRecord | None:
-    stmt = runs_select().where(_T.c.id == run_id)
+    stmt = runs_select().where(RUNS.c.id == run_id)
     if for_update:
-        stmt = stmt.with_for_update(of=_T)
+        stmt = stmt.with_for_update(of=RUNS)
     row = await uow.first(stmt)
     return record(row) if row else None
 
@@ -89,18 +71,20 @@ async def get(
 def _filtered(f: RunFilter) -> Select[Any]:
     stmt = runs_select()
     if f.status is not None:
-        stmt = stmt.where(_T.c.status == f.status.value)
+        stmt = stmt.where(RUNS.c.status == f.status.value)
     if f.training_type is not None:
-        stmt = stmt.where(_T.c.training_type == f.training_type.value)
+        stmt = stmt.where(RUNS.c.training_type == f.training_type.value)
     if f.agent_key is not None:
-        stmt = stmt.where(_AGENTS.c.key == f.agent_key)
+        stmt = stmt.where(AGENTS.c.key == f.agent_key)
     if f.dataset_id is not None:
-        stmt = stmt.where(_T.c.dataset_id == f.dataset_id)
+        stmt = stmt.where(RUNS.c.dataset_id == f.dataset_id)
     return stmt
 
 
 async def page(uow: UnitOfWork, request: PageRequest, f: RunFilter) -> Page:
-    return await keyset_page(uow, _filtered(f), [_T.c.created_at, _T.c.id], request, convert=record)
+    return await keyset_page(
+        uow, _filtered(f), [RUNS.c.created_at, RUNS.c.id], request, convert=record
+    )
 
 
 async def total(uow: UnitOfWork, f: RunFilter) -> int:
@@ -146,13 +130,10 @@ async def add_event(
 
 
 def _event(r: Any) -> RunEventRecord:
-    return RunEventRecord(
-        id=r.id,
-        run_id=r.run_id,
-        kind=r.kind,
-        message=r.message,
-        data=dict(r.data or {}),
-        created_at=r.created_at,
+    return to_record(
+        RunEventRecord,
+        r,
+        data=json_object(r.data),
     )
 
 
@@ -160,35 +141,28 @@ async def events_page(uow: UnitOfWork, run_id: UUID, request: PageRequest) -> Pa
     """A run's log, oldest first."""
     return await keyset_page(
         uow,
-        select(_E).where(_E.c.run_id == run_id),
-        [_E.c.created_at, _E.c.id],
+        select(RUN_EVENTS).where(RUN_EVENTS.c.run_id == run_id),
+        [RUN_EVENTS.c.created_at, RUN_EVENTS.c.id],
         request,
         descending=False,
         convert=_event,
     )
 
 
-_ARTIFACT_COLUMNS = [c for c in _A.c if c.key != "content"]
+_ARTIFACT_COLUMNS = [c for c in RUN_ARTIFACTS.c if c.key != "content"]
 
 
 def _artifact(r: Any) -> ArtifactRecord:
-    return ArtifactRecord(
-        id=r.id,
-        run_id=r.run_id,
-        name=r.name,
-        media_type=r.media_type,
-        size_bytes=r.size_bytes,
-        line_count=r.line_count,
-        sha256=r.sha256,
-        created_at=r.created_at,
-    )
+    return to_record(ArtifactRecord, r)
 
 
 async def artifacts_by_run_ids(
     uow: UnitOfWork, run_ids: Sequence[UUID]
 ) -> dict[UUID, list[ArtifactRecord]]:
     rows = await uow.all(
-        select(*_ARTIFACT_COLUMNS).where(_A.c.run_id.in_(run_ids)).order_by(_A.c.name)
+        select(*_ARTIFACT_COLUMNS)
+        .where(RUN_ARTIFACTS.c.run_id.in_(run_ids))
+        .order_by(RUN_ARTIFACTS.c.name)
     )
     found: dict[UUID, list[ArtifactRecord]] = defaultdict(list)
     for r in rows:
@@ -199,7 +173,9 @@ async def artifacts_by_run_ids(
 async def artifact_content(
     uow: UnitOfWork, run_id: UUID, name: str
 ) -> tuple[ArtifactRecord, str] | None:
-    row = await uow.first(select(_A).where(_A.c.run_id == run_id, _A.c.name == name))
+    row = await uow.first(
+        select(RUN_ARTIFACTS).where(RUN_ARTIFACTS.c.run_id == run_id, RUN_ARTIFACTS.c.name == name)
+    )
     return (_artifact(row), row.content) if row else None
 
 
@@ -214,7 +190,7 @@ class TrainingRunRepository:
 
     async def active_deployment_config(self, agent_key: str) -> dict[str, Any] | None:
         agent = await self.uow.first(
-            select(_AGENTS.c.active_deployment_id).where(_AGENTS.c.key == agent_key)
+            select(AGENTS.c.active_deployment_id).where(AGENTS.c.key == agent_key)
         )
         if agent is None or agent.active_deployment_id is None:
             return None

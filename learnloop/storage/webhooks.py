@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
     DateTime,
-    Table,
     Text,
     bindparam,
     column,
@@ -26,15 +25,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from learnloop.domain.webhooks import (
     Attempt,
     DeliveryRecord,
+    DeliveryStatus,
     EndpointInput,
     EndpointRecord,
     Event,
 )
-from learnloop.storage.models import WebhookDelivery, WebhookEndpoint
+from learnloop.storage.rows import to_record
+from learnloop.storage.tables import WEBHOOK_DELIVERIES, WEBHOOK_ENDPOINTS
 from learnloop.storage.unit_of_work import UnitOfWork
 
-_E = cast(Table, WebhookEndpoint.__table__)
-_D = cast(Table, WebhookDelivery.__table__)
 _CLAIM = text(
     "SELECT delivery_id, org_id, attempt FROM learnloop_claim_webhook_deliveries(:limit, :lease)"
 )
@@ -46,24 +45,12 @@ def _endpoint(r: Any) -> EndpointRecord:
 
 
 def _delivery(r: Any) -> DeliveryRecord:
-    return DeliveryRecord(
-        id=r.id,
-        endpoint_id=r.endpoint_id,
-        message_id=r.message_id,
-        event_type=r.event_type,
-        status=r.status,
-        attempts=r.attempts,
-        next_attempt_at=r.next_attempt_at,
-        last_status_code=r.last_status_code,
-        last_error=r.last_error,
-        created_at=r.created_at,
-        delivered_at=r.delivered_at,
-    )
+    return to_record(DeliveryRecord, r)
 
 
 async def create_endpoint(uow: UnitOfWork, endpoint: EndpointInput, secret: str) -> EndpointRecord:
     row = await uow.first(
-        _E.insert()
+        WEBHOOK_ENDPOINTS.insert()
         .values(
             org_id=uow.org_id,
             url=endpoint.url,
@@ -71,28 +58,34 @@ async def create_endpoint(uow: UnitOfWork, endpoint: EndpointInput, secret: str)
             description=endpoint.description,
             secrets=[secret],
         )
-        .returning(*_E.c)
+        .returning(*WEBHOOK_ENDPOINTS.c)
     )
     return _endpoint(row)
 
 
 async def endpoints(uow: UnitOfWork) -> list[EndpointRecord]:
-    rows = await uow.all(select(_E).order_by(_E.c.created_at, _E.c.id))
+    rows = await uow.all(
+        select(WEBHOOK_ENDPOINTS).order_by(WEBHOOK_ENDPOINTS.c.created_at, WEBHOOK_ENDPOINTS.c.id)
+    )
     return [_endpoint(r) for r in rows]
 
 
 async def delete_endpoint(uow: UnitOfWork, endpoint_id: UUID) -> bool:
-    row = await uow.first(delete(_E).where(_E.c.id == endpoint_id).returning(_E.c.id))
+    row = await uow.first(
+        delete(WEBHOOK_ENDPOINTS)
+        .where(WEBHOOK_ENDPOINTS.c.id == endpoint_id)
+        .returning(WEBHOOK_ENDPOINTS.c.id)
+    )
     return row is not None
 
 
 async def rotate_secret(uow: UnitOfWork, endpoint_id: UUID, secret: str) -> EndpointRecord | None:
     """The new secret signs first; the current one keeps signing until the next rotation."""
     row = await uow.first(
-        update(_E)
-        .where(_E.c.id == endpoint_id)
-        .values(secrets=array([literal(secret), _E.c.secrets[1]]))
-        .returning(*_E.c)
+        update(WEBHOOK_ENDPOINTS)
+        .where(WEBHOOK_ENDPOINTS.c.id == endpoint_id)
+        .values(secrets=array([literal(secret), WEBHOOK_ENDPOINTS.c.secrets[1]]))
+        .returning(*WEBHOOK_ENDPOINTS.c)
     )
     return _endpoint(row) if row else None
 
@@ -126,29 +119,46 @@ async def enqueue(
     e = ev.render_derived(name="ev")
     fresh = e.c.created_at.is_(None) | (e.c.created_at == func.now())
     await uow.execute(
-        _D.insert().from_select(
+        WEBHOOK_DELIVERIES.insert().from_select(
             ["org_id", "endpoint_id", "message_id", "event_type", "body"],
-            select(_E.c.org_id, _E.c.id, e.c.message_id, e.c.event_type, e.c.body)
-            .select_from(e.join(_E, e.c.event_type == func.any(_E.c.events)))
+            select(
+                WEBHOOK_ENDPOINTS.c.org_id,
+                WEBHOOK_ENDPOINTS.c.id,
+                e.c.message_id,
+                e.c.event_type,
+                e.c.body,
+            )
+            .select_from(
+                e.join(WEBHOOK_ENDPOINTS, e.c.event_type == func.any(WEBHOOK_ENDPOINTS.c.events))
+            )
             .where(fresh),
         )
     )
 
 
 async def deliveries(uow: UnitOfWork, endpoint_id: UUID | None, limit: int) -> list[DeliveryRecord]:
-    stmt = select(_D).order_by(_D.c.created_at.desc(), _D.c.id).limit(min(limit, MAX_DELIVERIES))
+    stmt = (
+        select(WEBHOOK_DELIVERIES)
+        .order_by(WEBHOOK_DELIVERIES.c.created_at.desc(), WEBHOOK_DELIVERIES.c.id)
+        .limit(min(limit, MAX_DELIVERIES))
+    )
     if endpoint_id is not None:
-        stmt = stmt.where(_D.c.endpoint_id == endpoint_id)
+        stmt = stmt.where(WEBHOOK_DELIVERIES.c.endpoint_id == endpoint_id)
     return [_delivery(r) for r in await uow.all(stmt)]
 
 
 async def redeliver(uow: UnitOfWork, delivery_id: UUID) -> DeliveryRecord | None:
     """Send again now with a fresh retry schedule (same webhook-id: receivers may deduplicate)."""
     row = await uow.first(
-        update(_D)
-        .where(_D.c.id == delivery_id)
-        .values(status="PENDING", attempts=0, next_attempt_at=func.now(), lease_until=None)
-        .returning(*_D.c)
+        update(WEBHOOK_DELIVERIES)
+        .where(WEBHOOK_DELIVERIES.c.id == delivery_id)
+        .values(
+            status=DeliveryStatus.PENDING.value,
+            attempts=0,
+            next_attempt_at=func.now(),
+            lease_until=None,
+        )
+        .returning(*WEBHOOK_DELIVERIES.c)
     )
     return _delivery(row) if row else None
 
@@ -165,9 +175,18 @@ async def claim(
 async def to_send(uow: UnitOfWork, delivery_id: UUID) -> tuple[str, list[str], str, str] | None:
     """(url, secrets, message id, body) of a claimed delivery."""
     row = await uow.first(
-        select(_E.c.url, _E.c.secrets, _D.c.message_id, _D.c.body)
-        .select_from(_D.join(_E, _E.c.id == _D.c.endpoint_id))
-        .where(_D.c.id == delivery_id)
+        select(
+            WEBHOOK_ENDPOINTS.c.url,
+            WEBHOOK_ENDPOINTS.c.secrets,
+            WEBHOOK_DELIVERIES.c.message_id,
+            WEBHOOK_DELIVERIES.c.body,
+        )
+        .select_from(
+            WEBHOOK_DELIVERIES.join(
+                WEBHOOK_ENDPOINTS, WEBHOOK_ENDPOINTS.c.id == WEBHOOK_DELIVERIES.c.endpoint_id
+            )
+        )
+        .where(WEBHOOK_DELIVERIES.c.id == delivery_id)
     )
     return (row.url, list(row.secrets), row.message_id, row.body) if row else None
 
@@ -175,15 +194,17 @@ async def to_send(uow: UnitOfWork, delivery_id: UUID) -> tuple[str, list[str], s
 async def finish(uow: UnitOfWork, delivery_id: UUID, attempt: int, result: Attempt) -> None:
     """Record the attempt; fenced on the attempt number so a stale worker changes nothing."""
     values: dict[str, Any] = {
-        "status": result.status,
+        "status": result.status.value,
         "lease_until": None,
         "last_status_code": result.status_code,
         "last_error": result.error,
     }
-    if result.status == "DELIVERED":
+    if result.status is DeliveryStatus.DELIVERED:
         values["delivered_at"] = func.now()
     if result.retry_in is not None:
         values["next_attempt_at"] = func.now() + timedelta(seconds=result.retry_in)
     await uow.execute(
-        update(_D).where(_D.c.id == delivery_id, _D.c.attempts == attempt).values(**values)
+        update(WEBHOOK_DELIVERIES)
+        .where(WEBHOOK_DELIVERIES.c.id == delivery_id, WEBHOOK_DELIVERIES.c.attempts == attempt)
+        .values(**values)
     )

@@ -26,7 +26,7 @@ from learnloop.domain.run_queue import (
     after_stop,
     clamp_progress,
 )
-from learnloop.domain.training_runs import RunStatus, TrainingRunRecord
+from learnloop.domain.training_runs.records import RunStatus, TrainingRunRecord
 from learnloop.storage.run_queue import JobQueue
 
 log = structlog.get_logger("learnloop.worker")

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from learnloop.domain.errors import UserInputError
 from learnloop.domain.learning_policies import PolicyServices, Triggered, check_policy
-from learnloop.domain.training_runs import EngineCatalog
+from learnloop.domain.training_runs.records import EngineCatalog
 from learnloop.storage import learning_policies
 from learnloop.storage.audit import AuditLog
 from learnloop.storage.datasets import DatasetRepository

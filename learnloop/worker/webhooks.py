@@ -63,7 +63,7 @@ class WebhookSender:
         url, secrets, message_id, body = found
         status_code, error = await self._post(http, url, secrets, message_id, body.encode())
         result = rules.outcome(self.schedule, attempt, status_code, error)
-        if result.status == "DELIVERED":
+        if result.status is rules.DeliveryStatus.DELIVERED:
             self.counters["webhook_deliveries"] += 1
         else:
             self.counters["webhook_failures"] += 1

@@ -3,7 +3,7 @@
 Written by hand and frozen: it imports nothing from learnloop, so later changes to the models
 never change what this revision does. Constraint names follow the models' naming convention
 (pk_<table>, fk_<table>_<column>_<referred table>, uq_<table>_<columns>, ck_<table>_<name>);
-indexes are named explicitly. `learnloop.storage.models.drift.schema_drift` checks that the
+indexes are named explicitly. `tests.storage.drift.schema_drift` checks that the
 models and the migrated database agree.
 
 Revision ID: 0001_initial_schema

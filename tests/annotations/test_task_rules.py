@@ -11,7 +11,13 @@ from learnloop.domain.annotations.expert_annotations import ExpertAnnotationReco
 from learnloop.domain.annotations.queue import QueuePolicy
 from learnloop.domain.annotations.records import Outcome
 from learnloop.domain.annotations.visibility import (
+    NOBODY,
+    Gold,
+    Lease,
+    annotations_shown_to,
     sees_all_annotations,
+    shown_gold,
+    shown_lease,
     shown_quality,
     shown_status,
 )
@@ -82,6 +88,26 @@ def test_blind_mode_until_decided() -> None:
     assert sees_all_annotations(EXPERT, blind, decided)
     assert shown_quality(EXPERT, blind, EXAMPLE) is None
     assert shown_quality(EXPERT, blind, decided) == 0.5
+
+
+def test_a_lease_shows_only_while_it_lasts_and_gold_only_to_managers() -> None:
+    assert shown_lease(EXAMPLE, NOW) is None
+    earlier = NOW - timedelta(minutes=1)
+    assert shown_lease(EXAMPLE, earlier) == Lease(EXPERT.user_id, EXAMPLE.lease_expires_at)
+    assert shown_lease(replace(EXAMPLE, lease_holder_user_id=None), earlier) is None
+    gold = replace(EXAMPLE, is_gold=True, gold_verdict=False)
+    assert shown_gold(EXPERT, gold) is None
+    assert shown_gold(MANAGER, gold) == Gold(True, False)
+    assert shown_gold(MANAGER, EXAMPLE) == Gold(False, None)
+
+
+def test_whose_annotations_a_viewer_sees() -> None:
+    blind = QueuePolicy(blind=True)
+    assert annotations_shown_to(MANAGER, blind, EXAMPLE) is None
+    assert annotations_shown_to(EXPERT, blind, EXAMPLE) == EXPERT.user_id
+    api_key = Principal(PrincipalKind.API_KEY, EXPERT.org_id, Role.EXPERT, None)
+    assert annotations_shown_to(api_key, blind, EXAMPLE) == NOBODY
+    assert annotations_shown_to(EXPERT, QueuePolicy(blind=False), EXAMPLE) is None
 
 
 def test_outcomes_and_the_adopted_correction() -> None:

@@ -7,7 +7,7 @@ from uuid import UUID, uuid4
 
 from learnloop.domain.agents import AgentRecord
 from learnloop.domain.executions import ExecutionRecord, ExecutionRef
-from learnloop.domain.feedback import Dimensions, FeedbackRecord, FeedbackType
+from learnloop.domain.feedback.records import Dimensions, FeedbackRecord, FeedbackType
 from learnloop.domain.principal import ExecutionScope, Principal, PrincipalKind
 from learnloop.domain.roles import Role
 from learnloop.domain.scopes import read_policy

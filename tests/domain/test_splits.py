@@ -14,11 +14,16 @@ from learnloop.domain.splits import (
     SplitAssigner,
     SplitRatios,
     assign_split,
-    split_shares,
     validate_ratios,
 )
 
 N = 10_000
+
+
+def split_shares(splits: list[Split]) -> dict[Split, float]:
+    """Fraction of `splits` in each split."""
+    total = len(splits) or 1
+    return {s: sum(1 for x in splits if x is s) / total for s in Split}
 
 
 def _ids(n: int, seed: int) -> list[uuid.UUID]:

@@ -7,7 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from learnloop.storage import migrations
-from learnloop.storage.scratch import PgServer
+from tests.scratch import PgServer
 
 ARRANGE = [
     "INSERT INTO organizations (id, slug, name) VALUES "

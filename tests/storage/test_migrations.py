@@ -7,8 +7,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from learnloop.storage import migrations
 from learnloop.storage.database import DatabaseTarget
-from learnloop.storage.models.drift import schema_drift
-from learnloop.storage.scratch import PgServer
+from tests.scratch import PgServer
+from tests.storage.drift import schema_drift
 
 
 async def _tables(url) -> set[str]:  # type: ignore[no-untyped-def]

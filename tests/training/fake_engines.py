@@ -29,7 +29,7 @@ from learnloop.domain.engines.base import (
     TrainingFailed,
 )
 from learnloop.domain.engines.registry import EngineRegistry
-from learnloop.domain.training_runs import TrainingType
+from learnloop.domain.training_runs.records import TrainingType
 
 OPTIONS = {
     "steps",

@@ -5,12 +5,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from learnloop.domain.engines.prompts import render_openai_messages
+from learnloop.domain.engines.prompts import Prompt, render_messages
 from learnloop.storage.database import DatabaseTarget
 from tests.training.conftest import running_worker
 from tests.training.ops import CANCEL, CREATE, DEPLOY, REVIEW, create_run, eventually, wait_for
 from tests.training.optimizer_env import OptimizerEnv, optimise, optimizer_env
 from tests.training.seed import dataset_gid
+
+
+def render_openai_messages(prompt: dict[str, Any], user_input: str) -> list[dict[str, str]]:
+    """What an agent sends for a deployed `bestPrompt` JSON (as it reads it from its config)."""
+    return [m.as_dict() for m in render_messages(Prompt.from_result(prompt), user_input)]
+
 
 CONFIG = {
     "metric": "EXACT_MATCH",

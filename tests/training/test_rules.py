@@ -7,8 +7,17 @@ import pytest
 from learnloop.domain.engines import config as checks
 from learnloop.domain.engines.base import TrainingFailed
 from learnloop.domain.errors import UserInputError
-from learnloop.domain.run_queue import StopReason, after_failure, after_lease_expiry, after_stop
-from learnloop.domain.training_runs import RunStatus, can_transition
+from learnloop.domain.run_queue import (
+    IllegalTransition,
+    StopReason,
+    Transition,
+    after_failure,
+    after_lease_expiry,
+    after_stop,
+    check_finish,
+    started,
+)
+from learnloop.domain.training_runs.records import RunStatus, can_transition
 
 
 def test_lost_lease_requeues_until_the_last_attempt_then_fails() -> None:
@@ -53,6 +62,19 @@ def test_state_machine() -> None:
     assert can_transition(RunStatus.RUNNING, RunStatus.PENDING)  # lease lost
     assert not can_transition(RunStatus.COMPLETED, RunStatus.RUNNING)
     assert not can_transition(RunStatus.PENDING, RunStatus.COMPLETED)
+
+
+def test_a_worker_ends_an_attempt_only_by_a_legal_transition_even_under_python_O() -> None:
+    # A real exception, not an assert: `python -O` strips asserts and would let it through.
+    with pytest.raises(IllegalTransition, match="RUNNING"):
+        check_finish(Transition(RunStatus.RUNNING, "again"))
+    done = check_finish(Transition(RunStatus.COMPLETED, "done"))
+    assert done.progress == 1.0 and done.audit_action == "training_run.complete"
+    requeued = after_lease_expiry(attempts=1, max_attempts=3, cancel_requested=False)
+    assert requeued.progress == 0.0 and requeued.audit_action == "training_run.requeue"
+    assert Transition(RunStatus.FAILED, "x").progress is None
+    claim = started(2, 3)
+    assert claim.status is RunStatus.RUNNING and claim.message == "attempt 2 of 3 started"
 
 
 def test_config_checks_report_every_problem_with_its_path() -> None:

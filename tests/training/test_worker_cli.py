@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from learnloop.storage.scratch import PgServer
+from tests.scratch import PgServer
 from tests.training.conftest import ROOT
 
 ENV = {k: v for k, v in os.environ.items() if not k.startswith(("LEARNLOOP_", "DATABASE_URL"))}

@@ -16,7 +16,7 @@ from learnloop.domain.annotations.queue import (
 from learnloop.domain.annotations.rules import (
     AnnotationInput,
 )
-from learnloop.domain.feedback import FeedbackType, IssueCategory
+from learnloop.domain.feedback.records import FeedbackType, IssueCategory
 from learnloop.domain.learning_examples import DomainSource, LearningExampleRecord, ReviewStatus
 from learnloop.domain.roles import Role
 

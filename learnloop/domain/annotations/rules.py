@@ -95,11 +95,3 @@ def decide(verdicts: Sequence[bool], required: int) -> Decision:
     if not any(verdicts):
         return Decision.REJECTED
     return Decision.DISAGREEMENT
-
-
-def check_annotations_required(value: int) -> int:
-    if not 1 <= value <= 10:
-        raise UserInputError.single(
-            ("annotationsRequired",), "between 1 and 10", ErrorCode.OUT_OF_RANGE
-        )
-    return value

@@ -132,16 +132,21 @@ def _quality(sums: Sequence[float], n: int) -> float | None:
     return _ratio(sum(sums) / len(sums), n) if n else None
 
 
-def annotation_stats(
-    depth: Sequence[QueueDepth],
-    counts: Sequence[AnnotatorCounts],
-    gold: Sequence[tuple[UUID, bool, bool]],
-    ratings: Mapping[UUID, Mapping[UUID, Sequence[float]]],
-) -> AnnotationStats:
-    """The report from SQL's sums: rates and means here, agreement via Krippendorff's alpha.
+@dataclass(frozen=True)
+class AnnotationFacts:
+    """What SQL reads for the report: counts and sums, the gold verdicts, the shared ratings."""
 
-    `gold` is (annotator, verdict given, known verdict) per annotation of a gold item.
-    """
+    depth: Sequence[QueueDepth]
+    counts: Sequence[AnnotatorCounts]
+    # (annotator, verdict given, known verdict) per annotation of a gold item.
+    gold: Sequence[tuple[UUID, bool, bool]]
+    # ratings[example][annotator]: the four scores, for examples rated by 2+ annotators.
+    ratings: Mapping[UUID, Mapping[UUID, Sequence[float]]]
+
+
+def annotation_stats(facts: AnnotationFacts) -> AnnotationStats:
+    """The report from SQL's sums: rates and means here, agreement via Krippendorff's alpha."""
+    depth, counts, gold, ratings = facts.depth, facts.counts, facts.gold, facts.ratings
     gold_by: dict[UUID, list[tuple[bool, bool]]] = {}
     for annotator, given, truth in gold:
         gold_by.setdefault(annotator, []).append((given, truth))

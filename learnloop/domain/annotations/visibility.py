@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from uuid import UUID
 
 from learnloop.domain.annotations.queue import (
     QueuePolicy,
@@ -10,6 +12,9 @@ from learnloop.domain.annotations.queue import (
 from learnloop.domain.learning_examples import LearningExampleRecord, ReviewStatus
 from learnloop.domain.principal import Principal
 from learnloop.domain.roles import Role
+
+# Matches no user: "my annotations" or "assigned to me" for a caller who is not a user (an API key).
+NOBODY = UUID(int=0)
 
 # --- who may see what ------------------------------------------------------------------------
 
@@ -19,11 +24,7 @@ def is_manager(principal: Principal) -> bool:
 
 
 def leased(example: LearningExampleRecord, now: datetime) -> bool:
-    return (
-        example.lease_holder_user_id is not None
-        and example.lease_expires_at is not None
-        and example.lease_expires_at > now
-    )
+    return shown_lease(example, now) is not None
 
 
 def undecided_to(principal: Principal, example: LearningExampleRecord) -> bool:
@@ -64,3 +65,46 @@ def shown_quality(
     if example.is_gold or policy.blind:
         return None
     return example.quality_score
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A lease as shown: its holder and end, only while it lasts."""
+
+    holder_user_id: UUID
+    expires_at: datetime
+
+
+def shown_lease(example: LearningExampleRecord, now: datetime) -> Lease | None:
+    """An expired lease is no lease: its holder and end are not shown."""
+    holder, ends = example.lease_holder_user_id, example.lease_expires_at
+    if holder is None or ends is None or ends <= now:
+        return None
+    return Lease(holder, ends)
+
+
+@dataclass(frozen=True)
+class Gold:
+    """Whether an example is a gold item, and its known verdict."""
+
+    is_gold: bool
+    verdict: bool | None
+
+
+def shown_gold(principal: Principal, example: LearningExampleRecord) -> Gold | None:
+    """Gold items measure the annotators, so only MANAGER and up may tell them apart."""
+    if not is_manager(principal):
+        return None
+    return Gold(example.is_gold, example.gold_verdict)
+
+
+def annotations_shown_to(
+    principal: Principal, policy: QueuePolicy, example: LearningExampleRecord
+) -> UUID | None:
+    """Whose annotations of the example a viewer sees: everyone's (None), or only their own.
+
+    A viewer who is not a user (an API key) has no annotations of their own: `NOBODY` matches none.
+    """
+    if sees_all_annotations(principal, policy, example):
+        return None
+    return principal.user_id or NOBODY

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
+from learnloop.domain.engines.llm import (
+    BudgetedModel,
+    BudgetExhausted,
+    CallBudget,
+    ChatModelFactory,
+    LlmUnavailable,
+)
 from learnloop.domain.exports import ExportRecord
 from learnloop.domain.splits import Split
-from learnloop.domain.training_runs import TrainingType
+from learnloop.domain.training_runs.records import TrainingType
 
 
 @dataclass(frozen=True)
@@ -144,3 +152,26 @@ class Engine(Protocol):
         progress: ProgressReporter,
         cancel: CancelToken,
     ) -> EngineResult: ...
+
+
+@asynccontextmanager
+async def budgeted_session(
+    llm: ChatModelFactory | None, org_id: UUID | None, max_calls: int, when_spent: str
+) -> AsyncIterator[BudgetedModel]:
+    """The one model an engine run talks through, capped at `max_calls`.
+
+    LLM failures end the run as TrainingFailed (retryable when the endpoint said so); a spent
+    budget too, with `when_spent` telling the person what to change.
+    """
+    if llm is None:
+        raise TrainingFailed(
+            "no LLM endpoint is configured for this worker (LEARNLOOP_LLM_BASE_URL)"
+        )
+    budget = CallBudget(max_calls)
+    async with llm.session(org_id, budget) as chat:
+        try:
+            yield BudgetedModel(chat, budget)
+        except LlmUnavailable as exc:
+            raise TrainingFailed(exc.message, retryable=exc.retryable) from exc
+        except BudgetExhausted as exc:
+            raise TrainingFailed(f"maxLlmCalls={budget.limit} ran out{when_spent}") from exc

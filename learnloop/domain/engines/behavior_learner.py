@@ -16,22 +16,20 @@ from learnloop.domain.engines.base import (
     ProgressReporter,
     TrainingData,
     TrainingFailed,
+    budgeted_session,
 )
 from learnloop.domain.engines.evaluation import Evaluator, Generation
 from learnloop.domain.engines.llm import (
     BudgetedModel,
-    BudgetExhausted,
-    CallBudget,
     ChatModelFactory,
     Embedder,
-    LlmUnavailable,
 )
 from learnloop.domain.engines.metrics import MetricName, Scorer
 from learnloop.domain.engines.prompt_optimizer import eval_examples
 from learnloop.domain.engines.prompts import Prompt
 from learnloop.domain.errors import ErrorCode, Problem
 from learnloop.domain.splits import Split
-from learnloop.domain.training_runs import TrainingType
+from learnloop.domain.training_runs.records import TrainingType
 
 DEFAULTS: dict[str, Any] = {
     "basePrompt": "",
@@ -108,21 +106,11 @@ class BehaviorLearner:
         progress: ProgressReporter,
         cancel: CancelToken,
     ) -> EngineResult:
-        if self.llm is None:
-            raise TrainingFailed(
-                "no LLM endpoint is configured for this worker (LEARNLOOP_LLM_BASE_URL)"
-            )
-        budget = CallBudget(int(config["maxLlmCalls"]))
-        async with self.llm.session(dataset.org_id, budget) as chat:
-            model = BudgetedModel(chat, budget)
-            try:
-                return await self._learn(dataset, config, model, progress, cancel)
-            except LlmUnavailable as exc:
-                raise TrainingFailed(exc.message, retryable=exc.retryable) from exc
-            except BudgetExhausted as exc:
-                raise TrainingFailed(
-                    f"maxLlmCalls={budget.limit} ran out; raise it or lower maxRules"
-                ) from exc
+        spent = "; raise it or lower maxRules"
+        async with budgeted_session(
+            self.llm, dataset.org_id, int(config["maxLlmCalls"]), spent
+        ) as model:
+            return await self._learn(dataset, config, model, progress, cancel)
 
     async def _learn(
         self,

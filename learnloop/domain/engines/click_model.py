@@ -110,10 +110,3 @@ def posterior(imp: Impressions, model: ClickModel) -> Posterior:
     examined = weighted_count(imp.chunk, model.theta[imp.rank], imp.n_chunks)
     mean, low, high = beta_interval(clicks, examined)
     return Posterior(mean, low, high, np.bincount(imp.chunk, minlength=imp.n_chunks))
-
-
-def helpful_rate(imp: Impressions) -> FloatArray:
-    """The naive baseline: helpful / shown, blind to where the chunk was shown."""
-    clicks = weighted_count(imp.chunk, imp.helpful, imp.n_chunks)
-    shown = np.bincount(imp.chunk, minlength=imp.n_chunks).astype(np.float64)
-    return clicks / np.maximum(shown, 1.0)

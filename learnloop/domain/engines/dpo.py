@@ -9,7 +9,7 @@ from learnloop.domain.engines import config as checks
 from learnloop.domain.engines.token_stats import count_tokens
 from learnloop.domain.engines.training_files import FileTrainingEngine
 from learnloop.domain.exports import ExportFormat
-from learnloop.domain.training_runs import TrainingType
+from learnloop.domain.training_runs.records import TrainingType
 
 
 class DpoEngine(FileTrainingEngine):

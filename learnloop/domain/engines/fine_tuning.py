@@ -8,7 +8,7 @@ from typing import Any
 from learnloop.domain.engines.token_stats import count_tokens
 from learnloop.domain.engines.training_files import FileTrainingEngine
 from learnloop.domain.exports import ExportFormat
-from learnloop.domain.training_runs import TrainingType
+from learnloop.domain.training_runs.records import TrainingType
 
 
 class FineTuningEngine(FileTrainingEngine):

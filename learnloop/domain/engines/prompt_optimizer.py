@@ -22,15 +22,13 @@ from learnloop.domain.engines.base import (
     ProgressReporter,
     TrainingData,
     TrainingFailed,
+    budgeted_session,
 )
 from learnloop.domain.engines.evaluation import EvalExample, Evaluation, Evaluator, Generation
 from learnloop.domain.engines.llm import (
     BudgetedModel,
-    BudgetExhausted,
-    CallBudget,
     ChatModelFactory,
     Embedder,
-    LlmUnavailable,
 )
 from learnloop.domain.engines.metrics import MetricName, Scorer
 from learnloop.domain.engines.paired_stats import compare
@@ -39,7 +37,7 @@ from learnloop.domain.engines.prompts import Demo, Prompt
 from learnloop.domain.errors import Problem
 from learnloop.domain.exports import ExportRecord, desirable_completion
 from learnloop.domain.splits import Split
-from learnloop.domain.training_runs import TrainingType
+from learnloop.domain.training_runs.records import TrainingType
 
 BOOTSTRAP_EXAMPLES = 8
 
@@ -78,24 +76,15 @@ class PromptOptimizer:
         progress: ProgressReporter,
         cancel: CancelToken,
     ) -> EngineResult:
-        if self.llm is None:
-            raise TrainingFailed(
-                "no LLM endpoint is configured for this worker (LEARNLOOP_LLM_BASE_URL)"
-            )
-        budget = CallBudget(int(config["maxLlmCalls"]))
-        async with self.llm.session(dataset.org_id, budget) as chat:
-            model = BudgetedModel(chat, budget)
-            run = _Run(self, dataset, config, model, progress, cancel)
-            try:
-                return await run.execute()
-            except LlmUnavailable as exc:
-                raise TrainingFailed(exc.message, retryable=exc.retryable) from exc
-            except BudgetExhausted as exc:
-                # Only retries of failed calls can eat into the TEST reserve.
-                raise TrainingFailed(
-                    f"maxLlmCalls={budget.limit} ran out before the TEST comparison (retries of "
-                    "failed calls spend it too); raise maxLlmCalls or try when the LLM is healthier"
-                ) from exc
+        # Only retries of failed calls can eat into the TEST reserve.
+        spent = (
+            " before the TEST comparison (retries of failed calls spend it too); raise "
+            "maxLlmCalls or try when the LLM is healthier"
+        )
+        async with budgeted_session(
+            self.llm, dataset.org_id, int(config["maxLlmCalls"]), spent
+        ) as model:
+            return await _Run(self, dataset, config, model, progress, cancel).execute()
 
 
 class _Run:

@@ -65,8 +65,3 @@ def deployed_prompt(config: Mapping[str, Any] | None) -> dict[str, Any] | str | 
     if isinstance(prompt, Mapping):
         return Prompt.from_result(prompt).as_result()
     return prompt if isinstance(prompt, str) else None
-
-
-def render_openai_messages(prompt: Mapping[str, Any], user_input: str) -> list[dict[str, str]]:
-    """`render_messages` for a deployed `bestPrompt` JSON (what an agent reads from its config)."""
-    return [m.as_dict() for m in render_messages(Prompt.from_result(prompt), user_input)]

@@ -24,7 +24,7 @@ from learnloop.domain.engines.base import (
 from learnloop.domain.engines.rag_expansion import learn_expansions
 from learnloop.domain.engines.retrieval_log import RetrievalLog, split_by_execution
 from learnloop.domain.errors import Problem
-from learnloop.domain.training_runs import TrainingType
+from learnloop.domain.training_runs.records import TrainingType
 
 DEFAULTS: dict[str, Any] = {"seed": 0, "holdout": 0.2, "topK": 5, "since": None}
 RERANK_TABLE_LIMIT = 5000  # chunks carried into the deployment config, most shown first

@@ -9,7 +9,7 @@ from typing import Any
 from learnloop.domain.datasets import DatasetRecord
 from learnloop.domain.engines.base import Engine
 from learnloop.domain.errors import Problem
-from learnloop.domain.training_runs import TrainingType
+from learnloop.domain.training_runs.records import TrainingType
 
 
 class EngineRegistry:

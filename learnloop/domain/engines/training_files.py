@@ -31,7 +31,7 @@ from learnloop.domain.engines.token_stats import TOKENIZER, summarize
 from learnloop.domain.errors import ErrorCode, Problem
 from learnloop.domain.exports import ExportFormat, iter_lines
 from learnloop.domain.splits import Split
-from learnloop.domain.training_runs import TrainingType
+from learnloop.domain.training_runs.records import TrainingType
 
 JSONL = "application/jsonl"
 COMMON_OPTIONS = {

@@ -28,7 +28,7 @@ from learnloop.domain.experiments.records import (
 from learnloop.domain.permissions import OPERATION_ROLES
 from learnloop.domain.principal import Principal
 from learnloop.domain.roles import Role
-from learnloop.domain.training_runs import TrainingRunRecord, TrainingRunStore
+from learnloop.domain.training_runs.records import TrainingRunRecord, TrainingRunStore
 
 # Who may decide a pending promotion: whoever may call the confirming mutation.
 PROMOTION_ROLE = OPERATION_ROLES["promoteExperimentWinner"] or Role.MANAGER

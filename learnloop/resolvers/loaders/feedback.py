@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from uuid import UUID
 
-from learnloop.domain.feedback import FeedbackRecord
+from learnloop.domain.feedback.records import FeedbackRecord
 from learnloop.resolvers.loaders.base import ByKeyLoader
 from learnloop.resolvers.loaders.children import ChildCountLoader, ChildPageLoader
 from learnloop.storage import feedback

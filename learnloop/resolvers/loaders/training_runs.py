@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from uuid import UUID
 
-from learnloop.domain.training_runs import ArtifactRecord, TrainingRunRecord
+from learnloop.domain.training_runs.records import ArtifactRecord, TrainingRunRecord
 from learnloop.resolvers.loaders.base import ByKeyLoader
 from learnloop.storage import training_runs
 

@@ -10,9 +10,9 @@ from uuid import UUID
 import strawberry
 from strawberry import relay
 
-from learnloop.domain.feedback import Dimensions, FeedbackRecord, FeedbackSubmission
-from learnloop.domain.feedback import FeedbackType as DomainFeedbackType
-from learnloop.domain.feedback import IssueCategory as DomainIssueCategory
+from learnloop.domain.feedback.records import Dimensions, FeedbackRecord, FeedbackSubmission
+from learnloop.domain.feedback.records import FeedbackType as DomainFeedbackType
+from learnloop.domain.feedback.records import IssueCategory as DomainIssueCategory
 from learnloop.resolvers.context import Info
 from learnloop.resolvers.loaders.agents import AgentByIdLoader
 from learnloop.resolvers.loaders.executions import ExecutionByIdLoader

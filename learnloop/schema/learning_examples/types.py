@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Self
 from uuid import UUID
 
@@ -10,7 +10,6 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
-from learnloop.domain.annotations import visibility
 from learnloop.domain.learning_examples import (
     ExampleDraft,
     ExampleFilter,
@@ -56,8 +55,6 @@ LearningExampleOrder = strawberry.enum(
     name="LearningExampleOrder",
     description="Order of learningExamples: by creation time, newest or oldest first.",
 )
-# Blind mode for a caller who is not a user (an API key): no annotation is theirs.
-NOBODY = annotation_resolvers.NOBODY
 
 
 @strawberry.type(
@@ -165,27 +162,24 @@ class LearningExample(LoadableNode, relay.Node):
         "shows its queue state."
     )
     async def review_status(self, info: Info) -> ReviewStatus:  # type: ignore[valid-type]
-        principal = await info.context.principal()
-        return visibility.shown_status(principal, self.record, datetime.now(UTC))
+        return await annotation_resolvers.shown_status(info.context, self.record)
 
     @strawberry.field(
         description="Mean of its annotations' quality scores (each the plain mean of the four "
         "0..1 dimensions). Hidden (null) below MANAGER until decided when annotations are blind."
     )
     async def quality_score(self, info: Info) -> float | None:
-        principal, policy = await annotation_resolvers.viewer(info.context)
-        return visibility.shown_quality(principal, policy, self.record)
+        return await annotation_resolvers.shown_quality(info.context, self.record)
 
     @strawberry.field(description="When the current lease ends (null: not leased).")
     def lease_expires_at(self) -> datetime | None:
-        leased = visibility.leased(self.record, datetime.now(UTC))
-        return self.record.lease_expires_at if leased else None
+        lease = annotation_resolvers.shown_lease(self.record)
+        return lease.expires_at if lease else None
 
     @strawberry.field(description="The expert holding the current lease.")
     async def lease_holder(self, info: Info) -> User | None:
-        if not visibility.leased(self.record, datetime.now(UTC)):
-            return None
-        return await self._user(info, self.record.lease_holder_user_id)
+        lease = annotation_resolvers.shown_lease(self.record)
+        return await self._user(info, lease.holder_user_id if lease else None)
 
     @strawberry.field(
         description="The expert it is offered to exclusively (assignAnnotationTasks)."
@@ -197,13 +191,13 @@ class LearningExample(LoadableNode, relay.Node):
         description="A gold item (known verdict, measures annotators). MANAGER+ only."
     )
     async def is_gold(self, info: Info) -> bool | None:
-        principal = await info.context.principal()
-        return self.record.is_gold if visibility.is_manager(principal) else None
+        gold = await annotation_resolvers.shown_gold(info.context, self.record)
+        return gold.is_gold if gold else None
 
     @strawberry.field(description="A gold item's known verdict (true: approve). MANAGER+ only.")
     async def gold_verdict(self, info: Info) -> bool | None:
-        principal = await info.context.principal()
-        return self.record.gold_verdict if visibility.is_manager(principal) else None
+        gold = await annotation_resolvers.shown_gold(info.context, self.record)
+        return gold.verdict if gold else None
 
     async def _user(self, info: Info, user_id: UUID | None) -> User | None:
         return await load_one(info, UserByIdLoader, user_id, User.from_record)
@@ -265,8 +259,8 @@ class LearningExample(LoadableNode, relay.Node):
     async def annotations(
         self, info: Info, first: First = 20, after: After = None
     ) -> Connection[ExpertAnnotation]:
-        principal, policy = await annotation_resolvers.viewer(info.context)
-        if visibility.sees_all_annotations(principal, policy, self.record):
+        annotator = await annotation_resolvers.annotations_shown_to(info.context, self.record)
+        if annotator is None:
             return await child_connection(
                 info,
                 AnnotationPageByExampleLoader,
@@ -284,7 +278,7 @@ class LearningExample(LoadableNode, relay.Node):
             first,
             after,
             ExpertAnnotation.from_record,
-            scope=principal.user_id or NOBODY,
+            scope=annotator,
         )
 
     @strawberry.field(description="The dataset versions holding this example, newest first.")

@@ -11,7 +11,11 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
-from learnloop.domain.training_runs import DEFAULT_MAX_ATTEMPTS, RunFilter, TrainingRunRecord
+from learnloop.domain.training_runs.records import (
+    DEFAULT_MAX_ATTEMPTS,
+    RunFilter,
+    TrainingRunRecord,
+)
 from learnloop.resolvers import experiments as resolve_experiments
 from learnloop.resolvers import learning_policies as resolve_policies
 from learnloop.resolvers import training_runs as resolve

@@ -11,8 +11,8 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
-from learnloop.domain import training_runs as domain
-from learnloop.domain.training_runs import ArtifactRecord, RunEventRecord, TrainingRunRecord
+from learnloop.domain.training_runs import records as domain
+from learnloop.domain.training_runs.records import ArtifactRecord, RunEventRecord, TrainingRunRecord
 from learnloop.resolvers import training_runs as resolve
 from learnloop.resolvers.context import Info
 from learnloop.resolvers.loaders.agents import AgentByIdLoader

@@ -24,7 +24,8 @@ from learnloop.domain.learning_examples import (
 from learnloop.domain.roles import Role
 from learnloop.storage import learning_examples
 from learnloop.storage.annotations import expert_annotations
-from learnloop.storage.annotations.tables import _E, _H, _M, _T, PENDING
+from learnloop.storage.annotations.tables import PENDING
+from learnloop.storage.tables import ANNOTATIONS, EXAMPLE_HISTORY, EXAMPLES, MEMBERSHIPS
 from learnloop.storage.unit_of_work import UnitOfWork
 
 # --- locked changes --------------------------------------------------------------------------
@@ -32,14 +33,18 @@ from learnloop.storage.unit_of_work import UnitOfWork
 
 async def lock_example(uow: UnitOfWork, example_id: UUID) -> Locked | None:
     row = await uow.first(
-        select(_T, func.now().label("db_now")).where(_T.c.id == example_id).with_for_update(of=_T)
+        select(EXAMPLES, func.now().label("db_now"))
+        .where(EXAMPLES.c.id == example_id)
+        .with_for_update(of=EXAMPLES)
     )
     return Locked(learning_examples.record(row), row.db_now) if row is not None else None
 
 
 async def lock_examples(uow: UnitOfWork, ids: Sequence[UUID]) -> dict[UUID, LearningExampleRecord]:
     """In id order, so two managers assigning overlapping sets never deadlock."""
-    rows = await uow.all(select(_T).where(_T.c.id.in_(ids)).order_by(_T.c.id).with_for_update())
+    rows = await uow.all(
+        select(EXAMPLES).where(EXAMPLES.c.id.in_(ids)).order_by(EXAMPLES.c.id).with_for_update()
+    )
     return {r.id: learning_examples.record(r) for r in rows}
 
 
@@ -47,7 +52,7 @@ async def add_annotation(
     uow: UnitOfWork, example_id: UUID, user_id: UUID, data: AnnotationInput
 ) -> ExpertAnnotationRecord | None:
     row = await uow.first(
-        insert(_E)
+        insert(ANNOTATIONS)
         .values(
             org_id=uow.org_id,
             example_id=example_id,
@@ -62,14 +67,16 @@ async def add_annotation(
             improvement_suggestions=data.improvement_suggestions,
         )
         .on_conflict_do_nothing(index_elements=["example_id", "annotator_user_id"])
-        .returning(*_E.c)
+        .returning(*ANNOTATIONS.c)
     )
     return expert_annotations.record(row) if row is not None else None
 
 
 async def annotations_of(uow: UnitOfWork, example_id: UUID) -> list[ExpertAnnotationRecord]:
     rows = await uow.all(
-        select(_E).where(_E.c.example_id == example_id).order_by(_E.c.created_at, _E.c.id)
+        select(ANNOTATIONS)
+        .where(ANNOTATIONS.c.example_id == example_id)
+        .order_by(ANNOTATIONS.c.created_at, ANNOTATIONS.c.id)
     )
     return [expert_annotations.record(r) for r in rows]
 
@@ -95,7 +102,7 @@ async def change(
         values["assigned_to_user_id"] = None
     if c.expected_output is not None and c.expected_output != example.expected_output:
         await uow.execute(
-            insert(_H).values(
+            insert(EXAMPLE_HISTORY).values(
                 org_id=uow.org_id,
                 example_id=example.id,
                 field="expected_output",
@@ -104,21 +111,23 @@ async def change(
             )
         )
         values["expected_output"] = c.expected_output
-    row = await uow.first(update(_T).where(_T.c.id == example.id).values(**values).returning(*_T.c))
+    row = await uow.first(
+        update(EXAMPLES).where(EXAMPLES.c.id == example.id).values(**values).returning(*EXAMPLES.c)
+    )
     return learning_examples.record(row)
 
 
 async def release(uow: UnitOfWork, example: LearningExampleRecord) -> LearningExampleRecord:
     row = await uow.first(
-        update(_T)
-        .where(_T.c.id == example.id)
+        update(EXAMPLES)
+        .where(EXAMPLES.c.id == example.id)
         .values(
-            review_status=case((_T.c.is_gold, _T.c.review_status), else_=PENDING),
+            review_status=case((EXAMPLES.c.is_gold, EXAMPLES.c.review_status), else_=PENDING),
             lease_holder_user_id=None,
             lease_expires_at=None,
             updated_at=func.now(),
         )
-        .returning(*_T.c)
+        .returning(*EXAMPLES.c)
     )
     return learning_examples.record(row)
 
@@ -127,10 +136,10 @@ async def assign(
     uow: UnitOfWork, ids: Sequence[UUID], user_id: UUID | None
 ) -> list[LearningExampleRecord]:
     rows = await uow.all(
-        update(_T)
-        .where(_T.c.id.in_(ids))
+        update(EXAMPLES)
+        .where(EXAMPLES.c.id.in_(ids))
         .values(assigned_to_user_id=user_id, updated_at=func.now())
-        .returning(*_T.c)
+        .returning(*EXAMPLES.c)
     )
     by_id = {r.id: learning_examples.record(r) for r in rows}
     return [by_id[i] for i in ids if i in by_id]
@@ -151,10 +160,12 @@ async def set_gold(
     }
     if clear_lease:
         values.update(lease_holder_user_id=None, lease_expires_at=None)
-    row = await uow.first(update(_T).where(_T.c.id == example.id).values(**values).returning(*_T.c))
+    row = await uow.first(
+        update(EXAMPLES).where(EXAMPLES.c.id == example.id).values(**values).returning(*EXAMPLES.c)
+    )
     return learning_examples.record(row)
 
 
 async def member_role(uow: UnitOfWork, user_id: UUID) -> Role | None:
-    found = await uow.scalar(select(_M.c.role).where(_M.c.user_id == user_id))
+    found = await uow.scalar(select(MEMBERSHIPS.c.role).where(MEMBERSHIPS.c.user_id == user_id))
     return Role(found) if found else None

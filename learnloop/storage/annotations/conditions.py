@@ -18,7 +18,8 @@ from learnloop.domain.annotations.records import QueueFilter
 from learnloop.domain.learning_examples import (
     ReviewStatus,
 )
-from learnloop.storage.annotations.tables import _A, IN_REVIEW, PENDING
+from learnloop.storage.annotations.tables import IN_REVIEW, PENDING
+from learnloop.storage.tables import AGENTS
 
 # --- queue conditions ------------------------------------------------------------------------
 
@@ -77,7 +78,7 @@ def _status_condition(t: Any, status: ReviewStatus | None) -> ColumnElement[bool
 
 
 def _agent(key: str) -> Any:
-    return select(_A.c.id).where(_A.c.key == key).scalar_subquery()
+    return select(AGENTS.c.id).where(AGENTS.c.key == key).scalar_subquery()
 
 
 def _scope(t: Any, domain: str | None, agent_key: str | None) -> list[ColumnElement[bool]]:

@@ -30,30 +30,33 @@ from learnloop.storage import learning_examples
 from learnloop.storage.annotations.conditions import _leased, _scope, claimable, open_rows
 from learnloop.storage.annotations.queue import sort_keys
 from learnloop.storage.annotations.tables import (
-    _E,
     _LOCK_ANNOTATOR,
-    _O,
-    _T,
     CLAIM_LOCK_CLASS,
     IN_REVIEW,
     PENDING,
 )
+from learnloop.storage.tables import ANNOTATIONS, EXAMPLES, ORGANIZATIONS
 from learnloop.storage.unit_of_work import UnitOfWork
 
 # --- leases ----------------------------------------------------------------------------------
 
 
 async def settings(uow: UnitOfWork) -> dict[str, Any]:
-    found = await uow.scalar(select(_O.c.settings).where(_O.c.id == uow.org_id))
+    found = await uow.scalar(
+        select(ORGANIZATIONS.c.settings).where(ORGANIZATIONS.c.id == uow.org_id)
+    )
     return dict(found or {})
 
 
 async def update_settings(uow: UnitOfWork, patch: Mapping[str, Any]) -> dict[str, Any]:
     found = await uow.scalar(
-        update(_O)
-        .where(_O.c.id == uow.org_id)
-        .values(settings=_O.c.settings.op("||")(literal(dict(patch), JSONB)), updated_at=func.now())
-        .returning(_O.c.settings)
+        update(ORGANIZATIONS)
+        .where(ORGANIZATIONS.c.id == uow.org_id)
+        .values(
+            settings=ORGANIZATIONS.c.settings.op("||")(literal(dict(patch), JSONB)),
+            updated_at=func.now(),
+        )
+        .returning(ORGANIZATIONS.c.settings)
     )
     return dict(found or {})
 
@@ -65,14 +68,14 @@ async def lock_annotator(uow: UnitOfWork, user_id: UUID) -> None:
 async def return_expired_leases(uow: UnitOfWork) -> int:
     """Expired leases back to PENDING; rows another sweep is handling are skipped, not waited on."""
     expired = (
-        select(_T.c.id)
-        .where(_T.c.review_status == IN_REVIEW, _T.c.lease_expires_at <= func.now())
+        select(EXAMPLES.c.id)
+        .where(EXAMPLES.c.review_status == IN_REVIEW, EXAMPLES.c.lease_expires_at <= func.now())
         .with_for_update(skip_locked=True)
         .scalar_subquery()
     )
     result = await uow.execute(
-        update(_T)
-        .where(_T.c.id.in_(expired))
+        update(EXAMPLES)
+        .where(EXAMPLES.c.id.in_(expired))
         .values(
             review_status=PENDING,
             lease_holder_user_id=None,
@@ -86,15 +89,17 @@ async def return_expired_leases(uow: UnitOfWork) -> int:
 async def live_leases(uow: UnitOfWork, user_id: UUID) -> int:
     found = await uow.scalar(
         select(func.count()).where(
-            _T.c.lease_holder_user_id == user_id, _T.c.lease_expires_at > func.now()
+            EXAMPLES.c.lease_holder_user_id == user_id, EXAMPLES.c.lease_expires_at > func.now()
         )
     )
     return int(found or 0)
 
 
 def _next_for(user_id: UUID, f: ClaimFilter, policy: QueuePolicy, assigned_only: bool) -> Any:
-    q = _T.alias("q")
-    annotated = exists().where(_E.c.example_id == q.c.id, _E.c.annotator_user_id == user_id)
+    q = EXAMPLES.alias("q")
+    annotated = exists().where(
+        ANNOTATIONS.c.example_id == q.c.id, ANNOTATIONS.c.annotator_user_id == user_id
+    )
     assignee = q.c.assigned_to_user_id
     stmt = (
         select(q.c.id)
@@ -126,15 +131,15 @@ def claim_statement(user_id: UUID, f: ClaimFilter, policy: QueuePolicy) -> Any:
         )
     ).scalar_subquery()
     return (
-        update(_T)
-        .where(_T.c.id == pick)
+        update(EXAMPLES)
+        .where(EXAMPLES.c.id == pick)
         .values(
-            review_status=case((_T.c.is_gold, _T.c.review_status), else_=IN_REVIEW),
+            review_status=case((EXAMPLES.c.is_gold, EXAMPLES.c.review_status), else_=IN_REVIEW),
             lease_holder_user_id=user_id,
             lease_expires_at=func.now() + timedelta(seconds=policy.lease_seconds),
             updated_at=func.now(),
         )
-        .returning(*_T.c)
+        .returning(*EXAMPLES.c)
     )
 
 

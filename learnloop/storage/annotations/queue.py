@@ -28,8 +28,8 @@ from learnloop.domain.annotations.records import QueueFilter
 from learnloop.domain.pagination import InvalidPageRequest, Page, PageRequest, encode_cursor
 from learnloop.storage import learning_examples
 from learnloop.storage.annotations.conditions import queue_conditions
-from learnloop.storage.annotations.tables import _F, _T
 from learnloop.storage.pagination import count
+from learnloop.storage.tables import EXAMPLES, FEEDBACK
 from learnloop.storage.unit_of_work import UnitOfWork
 
 # --- queue order and keyset pages ------------------------------------------------------------
@@ -53,12 +53,14 @@ def negativity(t: Any) -> ColumnElement[int]:
     """Negative feedback on the example's execution (MOST_NEGATIVE_FIRST)."""
     return (
         select(func.count())
-        .select_from(_F)
+        .select_from(FEEDBACK)
         .where(
-            _F.c.execution_id == t.c.execution_id,
+            FEEDBACK.c.execution_id == t.c.execution_id,
             or_(
-                _F.c.feedback_type.in_([literal_column(f"'{v}'") for v in NEGATIVE_FEEDBACK_TYPES]),
-                _F.c.rating <= NEGATIVE_MAX_RATING,
+                FEEDBACK.c.feedback_type.in_(
+                    [literal_column(f"'{v}'") for v in NEGATIVE_FEEDBACK_TYPES]
+                ),
+                FEEDBACK.c.rating <= NEGATIVE_MAX_RATING,
             ),
         )
         .scalar_subquery()
@@ -119,15 +121,15 @@ def _decode(order: QueueOrder, keys: Sequence[SortKey], raw: Sequence[str]) -> l
 
 
 def _listing(f: QueueFilter) -> Select[Any]:
-    return select(_T).where(*queue_conditions(_T, f))
+    return select(EXAMPLES).where(*queue_conditions(EXAMPLES, f))
 
 
 async def queue_page(
     uow: UnitOfWork, f: QueueFilter, order: QueueOrder, request: PageRequest
 ) -> Page:
-    keys = sort_keys(_T, order)
-    stmt = select(_T, *[k.expr.label(f"sort_{i}") for i, k in enumerate(keys)]).where(
-        *queue_conditions(_T, f)
+    keys = sort_keys(EXAMPLES, order)
+    stmt = select(EXAMPLES, *[k.expr.label(f"sort_{i}") for i, k in enumerate(keys)]).where(
+        *queue_conditions(EXAMPLES, f)
     )
     if request.after is not None:
         stmt = stmt.where(after_cursor(keys, _decode(order, keys, request.after)))
@@ -149,4 +151,4 @@ async def queue_page(
 
 
 async def queue_total(uow: UnitOfWork, f: QueueFilter) -> int:
-    return await count(uow, select(_T.c.id).where(*queue_conditions(_T, f)))
+    return await count(uow, select(EXAMPLES.c.id).where(*queue_conditions(EXAMPLES, f)))

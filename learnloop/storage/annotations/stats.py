@@ -1,28 +1,30 @@
-"""annotationStats in SQL: queue depth, per-annotator sums, gold verdicts, agreement ratings."""
+"""annotationStats facts in SQL: queue depth, per-annotator sums, gold verdicts, shared ratings."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Table, and_, func, not_, or_, select, true
+from sqlalchemy import and_, func, not_, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from learnloop.domain.annotations.stats import (
     AGREEMENT_SAMPLE,
-    AnnotationStats,
+    AnnotationFacts,
     AnnotatorCounts,
     QueueDepth,
-    annotation_stats,
 )
 from learnloop.storage.annotations import IN_REVIEW, PENDING, awaiting_annotation, in_review
-from learnloop.storage.models import ExpertAnnotation, LearningExample
+from learnloop.storage.tables import ANNOTATIONS, EXAMPLES
 from learnloop.storage.unit_of_work import UnitOfWork
 
-_T = cast(Table, LearningExample.__table__)
-_E = cast(Table, ExpertAnnotation.__table__)
-SCORES = [_E.c.technical_accuracy, _E.c.professional_quality, _E.c.completeness, _E.c.clarity]
+SCORES = [
+    ANNOTATIONS.c.technical_accuracy,
+    ANNOTATIONS.c.professional_quality,
+    ANNOTATIONS.c.completeness,
+    ANNOTATIONS.c.clarity,
+]
 
 
 def _today() -> Any:
@@ -33,15 +35,17 @@ async def _depth(uow: UnitOfWork) -> list[QueueDepth]:
     n = func.count()
     rows = await uow.all(
         select(
-            _T.c.domain,
-            n.filter(awaiting_annotation(_T)).label("pending"),
-            n.filter(in_review(_T)).label("in_review"),
-            n.filter(and_(_T.c.needs_adjudication, not_(_T.c.is_gold))).label("adjudication"),
-            n.filter(_T.c.is_gold).label("gold"),
+            EXAMPLES.c.domain,
+            n.filter(awaiting_annotation(EXAMPLES)).label("pending"),
+            n.filter(in_review(EXAMPLES)).label("in_review"),
+            n.filter(and_(EXAMPLES.c.needs_adjudication, not_(EXAMPLES.c.is_gold))).label(
+                "adjudication"
+            ),
+            n.filter(EXAMPLES.c.is_gold).label("gold"),
         )
-        .where(or_(_T.c.review_status.in_([PENDING, IN_REVIEW]), _T.c.is_gold))
-        .group_by(_T.c.domain)
-        .order_by(_T.c.domain.asc().nulls_first())
+        .where(or_(EXAMPLES.c.review_status.in_([PENDING, IN_REVIEW]), EXAMPLES.c.is_gold))
+        .group_by(EXAMPLES.c.domain)
+        .order_by(EXAMPLES.c.domain.asc().nulls_first())
     )
     return [
         QueueDepth(
@@ -56,7 +60,7 @@ async def _depth(uow: UnitOfWork) -> list[QueueDepth]:
 
 
 def _window(since: datetime | None) -> ColumnElement[bool]:
-    return _E.c.created_at >= since if since is not None else true()
+    return ANNOTATIONS.c.created_at >= since if since is not None else true()
 
 
 async def _counts(uow: UnitOfWork, since: datetime | None) -> list[AnnotatorCounts]:
@@ -64,22 +68,22 @@ async def _counts(uow: UnitOfWork, since: datetime | None) -> list[AnnotatorCoun
     inside = _window(since)
     rows = await uow.all(
         select(
-            _E.c.annotator_user_id,
-            n.filter(_E.c.created_at >= _today()).label("today"),
-            n.filter(_E.c.created_at >= func.now() - timedelta(days=7)).label("week"),
+            ANNOTATIONS.c.annotator_user_id,
+            n.filter(ANNOTATIONS.c.created_at >= _today()).label("today"),
+            n.filter(ANNOTATIONS.c.created_at >= func.now() - timedelta(days=7)).label("week"),
             n.filter(inside).label("total"),
-            n.filter(and_(inside, _E.c.approved)).label("approved"),
+            n.filter(and_(inside, ANNOTATIONS.c.approved)).label("approved"),
             *[
                 func.coalesce(func.sum(c).filter(inside), 0).label(f"s{i}")
                 for i, c in enumerate(SCORES)
             ],
         )
         .where(
-            or_(inside, _E.c.created_at >= func.now() - timedelta(days=7))
+            or_(inside, ANNOTATIONS.c.created_at >= func.now() - timedelta(days=7))
             if since is not None
             else true()
         )
-        .group_by(_E.c.annotator_user_id)
+        .group_by(ANNOTATIONS.c.annotator_user_id)
     )
     return [
         AnnotatorCounts(
@@ -96,9 +100,9 @@ async def _counts(uow: UnitOfWork, since: datetime | None) -> list[AnnotatorCoun
 
 async def _gold(uow: UnitOfWork, since: datetime | None) -> list[tuple[UUID, bool, bool]]:
     rows = await uow.all(
-        select(_E.c.annotator_user_id, _E.c.approved, _T.c.gold_verdict)
-        .join(_T, _T.c.id == _E.c.example_id)
-        .where(_T.c.is_gold, _T.c.gold_verdict.is_not(None), _window(since))
+        select(ANNOTATIONS.c.annotator_user_id, ANNOTATIONS.c.approved, EXAMPLES.c.gold_verdict)
+        .join(EXAMPLES, EXAMPLES.c.id == ANNOTATIONS.c.example_id)
+        .where(EXAMPLES.c.is_gold, EXAMPLES.c.gold_verdict.is_not(None), _window(since))
     )
     return [(r.annotator_user_id, r.approved, r.gold_verdict) for r in rows]
 
@@ -107,17 +111,17 @@ async def _ratings(
     uow: UnitOfWork, since: datetime | None
 ) -> dict[UUID, dict[UUID, tuple[float, ...]]]:
     shared = (
-        select(_E.c.example_id)
+        select(ANNOTATIONS.c.example_id)
         .where(_window(since))
-        .group_by(_E.c.example_id)
+        .group_by(ANNOTATIONS.c.example_id)
         .having(func.count() >= 2)
-        .order_by(func.max(_E.c.created_at).desc())
+        .order_by(func.max(ANNOTATIONS.c.created_at).desc())
         .limit(AGREEMENT_SAMPLE)
         .subquery("shared")
     )
     rows = await uow.all(
-        select(_E.c.example_id, _E.c.annotator_user_id, *SCORES)
-        .join(shared, shared.c.example_id == _E.c.example_id)
+        select(ANNOTATIONS.c.example_id, ANNOTATIONS.c.annotator_user_id, *SCORES)
+        .join(shared, shared.c.example_id == ANNOTATIONS.c.example_id)
         .where(_window(since))
     )
     ratings: dict[UUID, dict[UUID, tuple[float, ...]]] = {}
@@ -128,8 +132,9 @@ async def _ratings(
     return ratings
 
 
-async def stats(uow: UnitOfWork, since: datetime | None) -> AnnotationStats:
-    return annotation_stats(
+async def facts(uow: UnitOfWork, since: datetime | None) -> AnnotationFacts:
+    """Everything annotationStats is computed from (by domain/annotations/stats.py)."""
+    return AnnotationFacts(
         await _depth(uow),
         await _counts(uow, since),
         await _gold(uow, since),

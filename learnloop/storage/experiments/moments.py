@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Table, Uuid, bindparam, func, select, text
+from sqlalchemy import Uuid, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from learnloop.domain.experiments.analysis import ExperimentData
 from learnloop.domain.experiments.records import Variant
 from learnloop.domain.experiments.statistics import ArmMoments
-from learnloop.storage.models import ExperimentAssignment
+from learnloop.storage.tables import ASSIGNMENTS
 from learnloop.storage.unit_of_work import UnitOfWork
-
-_AS = cast(Table, ExperimentAssignment.__table__)
 
 # One value per feedback row and metric (NULL: the row says nothing about that metric).
 _FEEDBACK_VALUES = """
@@ -66,9 +64,9 @@ def _moments_sql() -> Any:
 async def data_by_ids(uow: UnitOfWork, ids: Sequence[UUID]) -> dict[UUID, ExperimentData]:
     """Exposures and metric moments of several experiments in two statements."""
     exposures = await uow.all(
-        select(_AS.c.experiment_id, _AS.c.variant, func.count().label("n"))
-        .where(_AS.c.experiment_id.in_(ids))
-        .group_by(_AS.c.experiment_id, _AS.c.variant)
+        select(ASSIGNMENTS.c.experiment_id, ASSIGNMENTS.c.variant, func.count().label("n"))
+        .where(ASSIGNMENTS.c.experiment_id.in_(ids))
+        .group_by(ASSIGNMENTS.c.experiment_id, ASSIGNMENTS.c.variant)
     )
     rows = await uow.all(_moments_sql(), {"ids": list(ids)})
     units: dict[UUID, dict[Variant, int]] = {i: {} for i in ids}

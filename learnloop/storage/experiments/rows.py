@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from functools import cache
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, Table, Text, Uuid, bindparam, func, insert, select, update
+from sqlalchemy import Select, Text, Uuid, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from learnloop.domain.experiments.analysis import ExperimentData
@@ -26,89 +26,69 @@ from learnloop.domain.pagination import Page, PageRequest
 from learnloop.storage import agents
 from learnloop.storage.experiments import moments
 from learnloop.storage.models import (
-    Agent,
-    Deployment,
     ExperimentAssignment,
     ExperimentOutcome,
     LearningExperiment,
 )
 from learnloop.storage.pagination import count, keyset_page
+from learnloop.storage.rows import json_object, to_record
+from learnloop.storage.tables import AGENTS, ASSIGNMENTS, DEPLOYMENTS, EXPERIMENTS
 from learnloop.storage.unit_of_work import UnitOfWork
 
-_T = cast(Table, LearningExperiment.__table__)
-_AS = cast(Table, ExperimentAssignment.__table__)
-_O = cast(Table, ExperimentOutcome.__table__)
-_AGENTS = cast(Table, Agent.__table__)
-_D = cast(Table, Deployment.__table__)
-_COLUMNS = [c for c in _T.c if c.key != "statistical_significance"]
+_COLUMNS = [c for c in EXPERIMENTS.c if c.key != "statistical_significance"]
 
 
 def record(r: Any) -> ExperimentRecord:
-    return ExperimentRecord(
-        id=r.id,
-        org_id=r.org_id,
-        agent_id=r.agent_id,
-        agent_key=r.agent_key,
-        name=r.name,
-        hypothesis=r.hypothesis,
+    return to_record(
+        ExperimentRecord,
+        r,
         status=ExperimentStatus(r.status),
         hash_seed=r.hash_seed or str(r.id),
         coverage=float(r.coverage),
         control_percentage=float(r.control_percentage),
         treatment_percentage=float(r.treatment_percentage),
-        control_config=dict(r.control_config or {}),
-        treatment_config=dict(r.treatment_config or {}),
-        primary_metric=r.primary_metric,
-        minimum_sample_size=r.minimum_sample_size,
-        guardrails=r.guardrails,
-        results=dict(r.results or {}),
+        control_config=json_object(r.control_config),
+        treatment_config=json_object(r.treatment_config),
+        results=json_object(r.results),
         winner=Winner(r.winner) if r.winner else None,
-        training_run_id=r.training_run_id,
-        promoted_deployment_id=r.promoted_deployment_id,
         promotion_status=PromotionStatus(r.promotion_status) if r.promotion_status else None,
-        promotion_decided_at=r.promotion_decided_at,
-        promotion_decided_by_user_id=r.promotion_decided_by_user_id,
-        promotion_notes=r.promotion_notes,
-        created_by_user_id=r.created_by_user_id,
-        created_at=r.created_at,
-        updated_at=r.updated_at,
-        started_at=r.started_at,
-        ended_at=r.ended_at,
     )
 
 
 def _select() -> Select[Any]:
-    return select(*_COLUMNS, _AGENTS.c.key.label("agent_key")).select_from(
-        _T.join(_AGENTS, _AGENTS.c.id == _T.c.agent_id)
+    return select(*_COLUMNS, AGENTS.c.key.label("agent_key")).select_from(
+        EXPERIMENTS.join(AGENTS, AGENTS.c.id == EXPERIMENTS.c.agent_id)
     )
 
 
 async def get(
     uow: UnitOfWork, experiment_id: UUID, *, for_update: bool = False
 ) -> ExperimentRecord | None:
-    stmt = _select().where(_T.c.id == experiment_id)
+    stmt = _select().where(EXPERIMENTS.c.id == experiment_id)
     if for_update:
-        stmt = stmt.with_for_update(of=_T)
+        stmt = stmt.with_for_update(of=EXPERIMENTS)
     row = await uow.first(stmt)
     return record(row) if row else None
 
 
 async def by_ids(uow: UnitOfWork, ids: Sequence[UUID]) -> dict[UUID, ExperimentRecord]:
-    rows = await uow.all(_select().where(_T.c.id.in_(ids)))
+    rows = await uow.all(_select().where(EXPERIMENTS.c.id.in_(ids)))
     return {r.id: record(r) for r in rows}
 
 
 def _filtered(f: ExperimentFilter) -> Select[Any]:
     stmt = _select()
     if f.agent_key is not None:
-        stmt = stmt.where(_AGENTS.c.key == f.agent_key)
+        stmt = stmt.where(AGENTS.c.key == f.agent_key)
     if f.status is not None:
-        stmt = stmt.where(_T.c.status == f.status.value)
+        stmt = stmt.where(EXPERIMENTS.c.status == f.status.value)
     return stmt
 
 
 async def page(uow: UnitOfWork, request: PageRequest, f: ExperimentFilter) -> Page:
-    return await keyset_page(uow, _filtered(f), [_T.c.created_at, _T.c.id], request, convert=record)
+    return await keyset_page(
+        uow, _filtered(f), [EXPERIMENTS.c.created_at, EXPERIMENTS.c.id], request, convert=record
+    )
 
 
 async def total(uow: UnitOfWork, f: ExperimentFilter) -> int:
@@ -162,22 +142,27 @@ async def open_canaries(uow: UnitOfWork, agent_ids: Sequence[UUID]) -> list[Expe
     rows = await uow.all(
         _select()
         .where(
-            _T.c.agent_id.in_(agent_ids),
-            _T.c.training_run_id.is_not(None),
-            (_T.c.status.in_(("RUNNING", "PAUSED")))
-            | (_T.c.promotion_status == PromotionStatus.PENDING.value),
+            EXPERIMENTS.c.agent_id.in_(agent_ids),
+            EXPERIMENTS.c.training_run_id.is_not(None),
+            (
+                EXPERIMENTS.c.status.in_(
+                    (ExperimentStatus.RUNNING.value, ExperimentStatus.PAUSED.value)
+                )
+            )
+            | (EXPERIMENTS.c.promotion_status == PromotionStatus.PENDING.value),
         )
-        .order_by(_T.c.created_at.desc(), _T.c.id.desc())
+        .order_by(EXPERIMENTS.c.created_at.desc(), EXPERIMENTS.c.id.desc())
     )
     return [record(r) for r in rows]
 
 
 async def running_for_agent(uow: UnitOfWork, agent_id: UUID) -> list[UUID]:
     """The agent's RUNNING experiments; the agent row lock serialises concurrent starts."""
-    await uow.execute(select(_AGENTS.c.id).where(_AGENTS.c.id == agent_id).with_for_update())
+    await uow.execute(select(AGENTS.c.id).where(AGENTS.c.id == agent_id).with_for_update())
     rows = await uow.all(
-        select(_T.c.id).where(
-            _T.c.agent_id == agent_id, _T.c.status == ExperimentStatus.RUNNING.value
+        select(EXPERIMENTS.c.id).where(
+            EXPERIMENTS.c.agent_id == agent_id,
+            EXPERIMENTS.c.status == ExperimentStatus.RUNNING.value,
         )
     )
     return [r.id for r in rows]
@@ -216,7 +201,9 @@ async def expose(
 
 async def exposure(uow: UnitOfWork, experiment_id: UUID, unit_id: str) -> Variant | None:
     found = await uow.scalar(
-        select(_AS.c.variant).where(_AS.c.experiment_id == experiment_id, _AS.c.unit_id == unit_id)
+        select(ASSIGNMENTS.c.variant).where(
+            ASSIGNMENTS.c.experiment_id == experiment_id, ASSIGNMENTS.c.unit_id == unit_id
+        )
     )
     return Variant(found) if found else None
 
@@ -245,21 +232,23 @@ async def add_outcome(
 @cache
 def _snapshot_statement() -> Any:
     """Built once: an aliased table and its labelled columns cost more to build than to run."""
-    x = _T.alias("x")
+    x = EXPERIMENTS.alias("x")
     return (
         select(
-            _AGENTS.c.key.label("agent_key"),
-            _D.c.version.label("deployment_version"),
-            _D.c.config.label("deployment_config"),
+            AGENTS.c.key.label("agent_key"),
+            DEPLOYMENTS.c.version.label("deployment_version"),
+            DEPLOYMENTS.c.config.label("deployment_config"),
             *[c.label(f"x_{c.key}") for c in x.c if c.key != "statistical_significance"],
         )
         .select_from(
-            _AGENTS.outerjoin(_D, _D.c.id == _AGENTS.c.active_deployment_id).outerjoin(
+            AGENTS.outerjoin(
+                DEPLOYMENTS, DEPLOYMENTS.c.id == AGENTS.c.active_deployment_id
+            ).outerjoin(
                 x,
-                (x.c.agent_id == _AGENTS.c.id) & (x.c.status == ExperimentStatus.RUNNING.value),
+                (x.c.agent_id == AGENTS.c.id) & (x.c.status == ExperimentStatus.RUNNING.value),
             )
         )
-        .where(_AGENTS.c.key == bindparam("agent_key", type_=Text()))
+        .where(AGENTS.c.key == bindparam("agent_key", type_=Text()))
         .order_by(x.c.started_at, x.c.id)
     )
 
@@ -293,12 +282,19 @@ class _Prefixed:
             return self._extra[name]
         return getattr(self._row, self._prefix + name)
 
+    @property
+    def _mapping(self) -> dict[str, Any]:
+        """The prefixed columns by their own names (what rows.to_record reads)."""
+        cut = len(self._prefix)
+        own = {k[cut:]: v for k, v in self._row._mapping.items() if k.startswith(self._prefix)}
+        return {**own, **self._extra}
+
 
 async def active_config(uow: UnitOfWork, agent_id: UUID) -> dict[str, Any]:
     found = await uow.scalar(
-        select(_D.c.config)
-        .select_from(_AGENTS.join(_D, _D.c.id == _AGENTS.c.active_deployment_id))
-        .where(_AGENTS.c.id == agent_id)
+        select(DEPLOYMENTS.c.config)
+        .select_from(AGENTS.join(DEPLOYMENTS, DEPLOYMENTS.c.id == AGENTS.c.active_deployment_id))
+        .where(AGENTS.c.id == agent_id)
     )
     return dict(found or {})
 

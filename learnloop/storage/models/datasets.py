@@ -8,6 +8,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from learnloop.domain.datasets import DatasetStatus
+from learnloop.domain.splits import Split
 from learnloop.storage.models.base import (
     Base,
     IdMixin,
@@ -17,8 +19,8 @@ from learnloop.storage.models.base import (
     enum_check,
 )
 
-DATASET_STATUSES = ("DRAFT", "FROZEN")
-SPLITS = ("TRAIN", "VALIDATION", "TEST")
+DATASET_STATUSES = tuple(s.value for s in DatasetStatus)
+SPLITS = tuple(s.value for s in Split)
 SPLIT_COLUMNS = ("split_train", "split_validation", "split_test")
 
 

@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import CheckConstraint, ForeignKey, Index, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from learnloop.domain.experiments.records import Variant
 from learnloop.storage.models.base import (
     Base,
     IdMixin,
@@ -16,7 +17,7 @@ from learnloop.storage.models.base import (
     enum_check,
 )
 
-VARIANTS = ("CONTROL", "TREATMENT")
+VARIANTS = tuple(v.value for v in Variant)
 
 
 class Execution(IdMixin, OrgMixin, UpdatedAtMixin, Base):

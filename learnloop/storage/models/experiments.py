@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from learnloop.domain.experiments.records import ExperimentStatus, PromotionStatus, Winner
 from learnloop.storage.models.base import (
     Base,
     IdMixin,
@@ -18,9 +19,9 @@ from learnloop.storage.models.base import (
 )
 from learnloop.storage.models.executions import VARIANTS
 
-EXPERIMENT_STATUSES = ("DRAFT", "RUNNING", "PAUSED", "COMPLETED", "CANCELLED")
-WINNERS = ("CONTROL", "TREATMENT", "INCONCLUSIVE")
-PROMOTION_STATUSES = ("PENDING", "PROMOTED", "REJECTED")
+EXPERIMENT_STATUSES = tuple(s.value for s in ExperimentStatus)
+WINNERS = tuple(w.value for w in Winner)
+PROMOTION_STATUSES = tuple(s.value for s in PromotionStatus)
 
 
 class LearningExperiment(IdMixin, OrgMixin, UpdatedAtMixin, Base):

@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from learnloop.domain.feedback import TYPE_GROUP, FeedbackType, IssueCategory, TypeGroup
+from learnloop.domain.feedback.records import TYPE_GROUP, FeedbackType, IssueCategory, TypeGroup
 from learnloop.storage.models.base import Base, IdMixin, OrgMixin, UpdatedAtMixin, enum_check
 
 FEEDBACK_TYPES = tuple(t.value for t in FeedbackType)

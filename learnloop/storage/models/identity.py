@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import CheckConstraint, ForeignKey, Index, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from learnloop.domain.roles import Role
 from learnloop.storage.models.base import (
     Base,
     IdMixin,
@@ -16,7 +17,7 @@ from learnloop.storage.models.base import (
     enum_check,
 )
 
-ROLES = ("VIEWER", "MEMBER", "EXPERT", "MANAGER", "ADMIN")
+ROLES = tuple(r.value for r in Role)
 
 
 class Organization(IdMixin, UpdatedAtMixin, Base):

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from learnloop.domain.learning_examples import ExampleType, ReviewStatus
 from learnloop.storage.models.base import (
     Base,
     IdMixin,
@@ -17,16 +18,8 @@ from learnloop.storage.models.base import (
     enum_check,
 )
 
-EXAMPLE_TYPES = (
-    "POSITIVE",
-    "NEGATIVE",
-    "CORRECTION",
-    "DEMONSTRATION",
-    "EDGE_CASE",
-    "FAILURE",
-    "PREFERENCE",
-)
-REVIEW_STATUSES = ("PENDING", "IN_REVIEW", "APPROVED", "REJECTED")
+EXAMPLE_TYPES = tuple(t.value for t in ExampleType)
+REVIEW_STATUSES = tuple(s.value for s in ReviewStatus)
 # The annotation queue's rows: undecided work, and gold items (which keep their own status).
 # Written as PostgreSQL stores it; storage.annotations.open_rows() is the same predicate.
 OPEN = "review_status = ANY (ARRAY['PENDING'::text, 'IN_REVIEW'::text]) OR is_gold"

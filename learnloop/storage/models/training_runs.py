@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from learnloop.domain.training_runs.records import RunReviewStatus, RunStatus, TrainingType
 from learnloop.storage.models.base import (
     Base,
     IdMixin,
@@ -17,16 +18,9 @@ from learnloop.storage.models.base import (
     enum_check,
 )
 
-TRAINING_TYPES = (
-    "PROMPT_OPTIMIZATION",
-    "RAG_TUNING",
-    "BEHAVIOR_CLONING",
-    "FINE_TUNING",
-    "DPO",
-    "RLHF",
-)
-RUN_STATUSES = ("PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED")
-RUN_REVIEW_STATUSES = ("UNREVIEWED", "APPROVED", "REJECTED")
+TRAINING_TYPES = tuple(t.value for t in TrainingType)
+RUN_STATUSES = tuple(s.value for s in RunStatus)
+RUN_REVIEW_STATUSES = tuple(s.value for s in RunReviewStatus)
 
 
 class TrainingRun(IdMixin, OrgMixin, UpdatedAtMixin, Base):

@@ -8,9 +8,10 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from learnloop.domain.webhooks import DeliveryStatus
 from learnloop.storage.models.base import Base, IdMixin, OrgMixin, enum_check
 
-DELIVERY_STATUSES = ("PENDING", "DELIVERED", "FAILED")
+DELIVERY_STATUSES = tuple(s.value for s in DeliveryStatus)
 
 
 class WebhookEndpoint(IdMixin, OrgMixin, Base):

@@ -17,7 +17,7 @@ from learnloop.storage.database import DatabaseTarget
 from learnloop.storage.embedded import EmbeddedPostgres
 
 LOCAL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _local_answers() -> bool:
