@@ -12,7 +12,7 @@ from uuid import UUID
 from learnloop.domain.engines.rag_trainer import RagTrainer, RetrievalSource
 from learnloop.domain.engines.retrieval_log import RetrievalLog
 from learnloop.domain.roles import Role
-from learnloop.domain.training_runs import TrainingType
+from learnloop.domain.training_runs.records import TrainingType
 from learnloop.storage.database import DatabaseTarget
 from tests.conftest import Api, make_api
 from tests.training.conftest import _close, running_worker
