@@ -179,8 +179,23 @@ def in_process_worker(state: AppState) -> Worker | None:
     if not state.settings.worker_in_process or not state.engines.available():
         return None
     cfg = WorkerSettings.from_settings(state.settings)
-    webhooks = WebhookSender(state.engine, state.settings, counters=state.counters)
-    return Worker(state.engine, state.engines, state.bus, cfg, webhooks=webhooks)
+    metrics = state.worker_metrics
+    webhooks = WebhookSender(
+        state.engine,
+        state.settings,
+        metrics=metrics,
+        resolver=state.resolve_host,
+        tracing=state.tracing,
+    )
+    return Worker(
+        state.engine,
+        state.engines,
+        state.bus,
+        cfg,
+        webhooks=webhooks,
+        metrics=metrics,
+        tracing=state.tracing,
+    )
 
 
 def create_app_from_env() -> Starlette:

@@ -142,6 +142,39 @@ def refused_address(addresses: Iterable[str], allow_private: bool) -> str | None
     return None
 
 
+def target_problem(addresses: Iterable[str], allow_private: bool) -> Problem | None:
+    """Why an endpoint's URL is refused at creation: its host resolves to a non-public address."""
+    refused = refused_address(addresses, allow_private)
+    if refused is None:
+        return None
+    return Problem(
+        ("url",),
+        f"the host resolves to the non-public address {refused}; webhooks are delivered to "
+        "public addresses only (LEARNLOOP_WEBHOOK_ALLOW_PRIVATE=true allows private ones)",
+        ErrorCode.NOT_ALLOWED,
+    )
+
+
+@dataclass(frozen=True)
+class PinnedTarget:
+    """A delivery URL rewritten to the one address that was checked, so no second lookup
+    (DNS rebinding) can send it elsewhere; the name still goes in Host and TLS SNI."""
+
+    url: str
+    host_header: str
+    server_name: str
+
+
+def pinned_target(url: str, address: str) -> PinnedTarget:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    literal = f"[{address}]" if ":" in address else address
+    port = f":{parts.port}" if parts.port is not None else ""
+    userinfo, _, host_header = parts.netloc.rpartition("@")
+    netloc = f"{userinfo}@{literal}{port}" if userinfo else f"{literal}{port}"
+    return PinnedTarget(parts._replace(netloc=netloc).geturl(), host_header, host)
+
+
 @dataclass(frozen=True)
 class Event:
     """What happened, as delivered: `message_id` is the webhook-id of every attempt."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -11,11 +12,14 @@ from learnloop.config import Settings
 from learnloop.domain.engines.registry import EngineRegistry
 from learnloop.domain.rate_limits import RateLimit
 from learnloop.domain.tokens import TokenSettings
+from learnloop.metrics import WorkerMetrics
 from learnloop.resolvers.operation_metrics import OperationStats
 from learnloop.resolvers.shared_reads import SharedReads
 from learnloop.storage.event_bus import EventBus
 from learnloop.storage.rate_limits import RateLimitStore
+from learnloop.tracing import Tracing, tracing_from_env
 from learnloop.worker.registry import build_registry
+from learnloop.worker.webhooks import HostResolver, resolve_host
 
 
 @dataclass
@@ -29,10 +33,18 @@ class AppState:
     shared_reads: SharedReads = field(default_factory=SharedReads)
     counters: Counter[str] = field(default_factory=Counter)
     operations: OperationStats = field(default_factory=OperationStats)
+    # The in-process worker's runs and webhook attempts (shown on this process's /metrics).
+    worker_metrics: WorkerMetrics = field(default_factory=WorkerMetrics)
+    tracing: Tracing = field(default_factory=Tracing)
+    # Webhook URLs are checked at creation with it (tests swap in a fake DNS).
+    resolve_host: HostResolver = resolve_host
 
     @classmethod
     def build(cls, settings: Settings, engine: AsyncEngine) -> AppState:
+        tracing = tracing_from_env(settings)
+        tracing.instrument(engine)
         return cls(
+            tracing=tracing,
             settings=settings,
             engine=engine,
             tokens=TokenSettings(
@@ -50,6 +62,8 @@ class AppState:
         """Release what the state opened besides the request engine."""
         if self.rate_limits is not None:
             await self.rate_limits.close()
+        # Flushing exports over the network: off the event loop.
+        await asyncio.to_thread(self.tracing.shutdown)
 
 
 def rate_limit_store(settings: Settings, engine: AsyncEngine) -> RateLimitStore | None:

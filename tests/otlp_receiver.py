@@ -1,0 +1,91 @@
+"""A tiny OTLP/HTTP trace receiver for tests: decodes what exporters POST to /v1/traces."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from tests.training.ops import eventually
+
+
+@dataclass
+class ReceivedSpan:
+    name: str
+    service: str
+    trace_id: str
+    span_id: str
+    parent_id: str
+    attributes: dict[str, Any]
+    status_code: int
+
+
+def _value(v: Any) -> Any:
+    kind = v.WhichOneof("value")
+    if kind == "array_value":
+        return [_value(item) for item in v.array_value.values]
+    return getattr(v, kind) if kind else None
+
+
+@dataclass
+class Collector:
+    endpoint: str
+    spans: list[ReceivedSpan] = field(default_factory=list)
+
+    def named(self, name: str) -> list[ReceivedSpan]:
+        return [s for s in self.spans if s.name == name]
+
+    def children(self, parent: ReceivedSpan) -> list[ReceivedSpan]:
+        return [s for s in self.spans if s.parent_id == parent.span_id]
+
+
+@asynccontextmanager
+async def otlp_receiver() -> AsyncIterator[Collector]:
+    """An OTLP/HTTP (protobuf) endpoint on a free port, in this event loop."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    collector = Collector(f"http://127.0.0.1:{port}")
+
+    async def traces(request: Request) -> Response:
+        export = ExportTraceServiceRequest.FromString(await request.body())
+        for resource_spans in export.resource_spans:
+            resource = {a.key: _value(a.value) for a in resource_spans.resource.attributes}
+            for scope_spans in resource_spans.scope_spans:
+                for span in scope_spans.spans:
+                    collector.spans.append(
+                        ReceivedSpan(
+                            name=span.name,
+                            service=str(resource.get("service.name")),
+                            trace_id=span.trace_id.hex(),
+                            span_id=span.span_id.hex(),
+                            parent_id=span.parent_span_id.hex(),
+                            attributes={a.key: _value(a.value) for a in span.attributes},
+                            status_code=span.status.code,
+                        )
+                    )
+        body = ExportTraceServiceResponse().SerializeToString()
+        return Response(body, media_type="application/x-protobuf")
+
+    app = Starlette(routes=[Route("/v1/traces", traces, methods=["POST"])])
+    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning", lifespan="off"))
+    task = asyncio.create_task(server.serve())
+    await eventually(lambda: server.started)
+    try:
+        yield collector
+    finally:
+        server.should_exit = True
+        await task
