@@ -26,7 +26,7 @@ from learnloop.storage.job_queue import queue_depth
 log = structlog.get_logger("learnloop.metrics")
 
 # A scrape must answer even when the database does not: the backlog is then left out.
-DEPTH_TIMEOUT_SECONDS = 2.0
+DEPTH_TIMEOUT_SECONDS = 5.0
 
 
 def _authorised(request: Request, settings: Settings) -> bool:
@@ -44,7 +44,8 @@ async def backlog_lines(engine: AsyncEngine) -> list[str]:
         async with asyncio.timeout(DEPTH_TIMEOUT_SECONDS):
             depth = await queue_depth(engine)
     except Exception as exc:
-        log.warning("metrics.queue_depth_unavailable", error=str(exc).splitlines()[0][:200])
+        reason = (str(exc) or type(exc).__name__).splitlines()[0][:200]
+        log.warning("metrics.queue_depth_unavailable", error=reason)
         return []
     return depth.render()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import time
 from dataclasses import dataclass
@@ -95,6 +96,10 @@ class MeasuredPool(AsyncAdaptedQueuePool):
         finally:
             self.waiting -= 1
             self.wait_seconds.observe(time.perf_counter() - started)
+
+
+# SQLAlchemy names a pool's logger after its class: keep ours as quiet as its own pools.
+logging.getLogger(f"{MeasuredPool.__module__}.{MeasuredPool.__name__}").setLevel(logging.WARNING)
 
 
 def create_engine(url: URL, settings: Settings) -> AsyncEngine:
