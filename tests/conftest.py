@@ -18,7 +18,7 @@ from learnloop.config import Settings
 from learnloop.domain.roles import Role
 from learnloop.domain.tokens import TokenSettings, issue_user_token
 from learnloop.storage import migrations
-from learnloop.storage.database import DatabaseTarget
+from learnloop.storage.database import DatabaseTarget, MeasuredPool
 from learnloop.storage.identity import admin_ensure_org_and_user
 from learnloop.storage.scratch import PgServer
 
@@ -194,7 +194,10 @@ async def close_api(built: Api, engines: list[AsyncEngine]) -> None:
 
 async def make_api(target: DatabaseTarget, **settings: Any) -> tuple[Api, list[AsyncEngine]]:
     cfg = test_settings(**settings)
-    engine = create_async_engine(target.app_url, pool_size=20, max_overflow=20)
+    # The production pool class, so /metrics reports waiting callers as it does in `serve`.
+    engine = create_async_engine(
+        target.app_url, pool_size=20, max_overflow=20, poolclass=MeasuredPool
+    )
     owner = create_async_engine(target.owner_url)
     app = create_app(cfg, engine=engine)
     app.state.learnloop.resolve_host = FakeDns()
