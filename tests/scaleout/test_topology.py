@@ -103,6 +103,9 @@ async def test_two_apis_two_workers_one_database(
             "LEARNLOOP_WEBHOOK_ALLOW_PRIVATE": "true",
             "LEARNLOOP_WEBHOOK_RETRY_SECONDS": "0.2,0.2,0.2",
             "LEARNLOOP_WORKER_POLL_SECONDS": "1",
+            # Leases long enough that a loaded machine does not hand the run to the other worker.
+            "LEARNLOOP_WORKER_HEARTBEAT_SECONDS": "2",
+            "LEARNLOOP_WORKER_LEASE_SECONDS": "30",
             "OTEL_EXPORTER_OTLP_ENDPOINT": traces.endpoint,
             "OTEL_BSP_SCHEDULE_DELAY": "200",
         }
