@@ -11,7 +11,7 @@ import hmac
 import ipaddress
 import json
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,6 +32,9 @@ EVENTS = (
     "experiment.concluded",
 )
 SECRET_PREFIX = "whsec_"
+# host -> every address it resolves to: the system resolver in production, a fake DNS in tests
+# (DNS rebinding included). Creation and every delivery attempt check its answers.
+HostResolver = Callable[[str], Awaitable[list[str]]]
 DEFAULT_RETRY_SECONDS = (5.0, 30.0, 120.0, 600.0, 3600.0)
 
 

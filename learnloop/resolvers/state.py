@@ -12,14 +12,13 @@ from learnloop.config import Settings
 from learnloop.domain.engines.registry import EngineRegistry
 from learnloop.domain.rate_limits import RateLimit
 from learnloop.domain.tokens import TokenSettings
+from learnloop.domain.webhooks import HostResolver
 from learnloop.metrics import WorkerMetrics
 from learnloop.resolvers.operation_metrics import OperationStats
 from learnloop.resolvers.shared_reads import SharedReads
 from learnloop.storage.event_bus import EventBus
 from learnloop.storage.rate_limits import RateLimitStore
 from learnloop.tracing import Tracing, tracing_from_env
-from learnloop.worker.registry import build_registry
-from learnloop.worker.webhooks import HostResolver, resolve_host
 
 
 @dataclass
@@ -29,6 +28,8 @@ class AppState:
     tokens: TokenSettings
     engines: EngineRegistry
     bus: EventBus
+    # Webhook URLs are checked at creation with it (tests swap in a fake DNS).
+    resolve_host: HostResolver
     rate_limits: RateLimitStore | None = None
     shared_reads: SharedReads = field(default_factory=SharedReads)
     counters: Counter[str] = field(default_factory=Counter)
@@ -36,23 +37,26 @@ class AppState:
     # The in-process worker's runs and webhook attempts (shown on this process's /metrics).
     worker_metrics: WorkerMetrics = field(default_factory=WorkerMetrics)
     tracing: Tracing = field(default_factory=Tracing)
-    # Webhook URLs are checked at creation with it (tests swap in a fake DNS).
-    resolve_host: HostResolver = resolve_host
 
     @classmethod
-    def build(cls, settings: Settings, engine: AsyncEngine) -> AppState:
+    def build(
+        cls,
+        settings: Settings,
+        engine: AsyncEngine,
+        engines: EngineRegistry,
+        resolve_host: HostResolver,
+    ) -> AppState:
+        """`engines` and `resolve_host` come from the composition root (app.py), which knows
+        the worker's registry and the system resolver."""
         tracing = tracing_from_env(settings)
         tracing.instrument(engine)
         return cls(
             tracing=tracing,
             settings=settings,
             engine=engine,
-            tokens=TokenSettings(
-                secret=settings.resolved_jwt_secret(),
-                issuer=settings.jwt_issuer,
-                audience=settings.jwt_audience,
-            ),
-            engines=build_registry(settings, engine),
+            tokens=token_settings(settings),
+            engines=engines,
+            resolve_host=resolve_host,
             # One LISTEN connection per API process, started on first use or at app start.
             bus=EventBus(engine.url),
             rate_limits=rate_limit_store(settings, engine),
@@ -64,6 +68,14 @@ class AppState:
             await self.rate_limits.close()
         # Flushing exports over the network: off the event loop.
         await asyncio.to_thread(self.tracing.shutdown)
+
+
+def token_settings(settings: Settings) -> TokenSettings:
+    return TokenSettings(
+        secret=settings.resolved_jwt_secret(),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+    )
 
 
 def rate_limit_store(settings: Settings, engine: AsyncEngine) -> RateLimitStore | None:

@@ -7,7 +7,6 @@ import contextlib
 import socket
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -17,15 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from learnloop.config import Settings
 from learnloop.domain import webhooks as rules
+from learnloop.domain.webhooks import HostResolver
 from learnloop.metrics import WorkerMetrics
 from learnloop.storage import webhooks as store
 from learnloop.storage.unit_of_work import unit_of_work
 from learnloop.tracing import Attributes, Tracing
 
 log = structlog.get_logger("learnloop.webhooks")
-
-# host -> every address it resolves to; a seam so tests can play DNS (rebinding included).
-HostResolver = Callable[[str], Awaitable[list[str]]]
 
 
 async def resolve_host(host: str) -> list[str]:
