@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
@@ -19,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tests.training.ops import eventually
+from tests.training.local_server import serve_app
 
 
 @dataclass
@@ -55,10 +52,7 @@ class Collector:
 @asynccontextmanager
 async def otlp_receiver() -> AsyncIterator[Collector]:
     """An OTLP/HTTP (protobuf) endpoint on a free port, in this event loop."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    collector = Collector(f"http://127.0.0.1:{port}")
+    collector = Collector("")
 
     async def traces(request: Request) -> Response:
         export = ExportTraceServiceRequest.FromString(await request.body())
@@ -81,11 +75,6 @@ async def otlp_receiver() -> AsyncIterator[Collector]:
         return Response(body, media_type="application/x-protobuf")
 
     app = Starlette(routes=[Route("/v1/traces", traces, methods=["POST"])])
-    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    await eventually(lambda: server.started)
-    try:
+    async with serve_app(app) as base_url:
+        collector.endpoint = base_url
         yield collector
-    finally:
-        server.should_exit = True
-        await task
