@@ -21,7 +21,7 @@ from learnloop.config import Settings
 from learnloop.http.errors import error_response
 from learnloop.metrics import WorkerMetrics, pool_lines, scalar
 from learnloop.resolvers.state import AppState
-from learnloop.storage.job_queue import queue_depth
+from learnloop.storage.run_queue import queue_depth
 
 log = structlog.get_logger("learnloop.metrics")
 

@@ -29,7 +29,7 @@ from learnloop.domain.run_queue import (
 )
 from learnloop.domain.training_runs import RunStatus, TrainingRunRecord
 from learnloop.metrics import WorkerMetrics
-from learnloop.storage.job_queue import JobQueue
+from learnloop.storage.run_queue import JobQueue
 from learnloop.tracing import Attributes, Tracing
 
 log = structlog.get_logger("learnloop.worker")

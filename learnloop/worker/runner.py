@@ -18,7 +18,7 @@ from learnloop.domain.engines.registry import EngineRegistry
 from learnloop.domain.run_queue import StopReason
 from learnloop.metrics import WorkerMetrics
 from learnloop.storage.event_bus import CANCEL, QUEUE, EventBus, Inbox
-from learnloop.storage.job_queue import JobQueue
+from learnloop.storage.run_queue import JobQueue
 from learnloop.tracing import Tracing
 from learnloop.worker.job import RunExecution
 from learnloop.worker.learning_policies import check_due

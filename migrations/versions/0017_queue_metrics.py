@@ -5,16 +5,16 @@
   deliveries still pending (due or waiting for a retry). Only numbers leave the function.
   The partial indexes on PENDING runs and deliveries keep it cheap per scrape.
 
-Revision ID: 0016_queue_metrics
-Revises: 0015_learning_policies
+Revision ID: 0017_queue_metrics
+Revises: 0016_loop_gates
 """
 
 from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0016_queue_metrics"
-down_revision: str | None = "0015_learning_policies"
+revision: str = "0017_queue_metrics"
+down_revision: str | None = "0016_loop_gates"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -286,7 +286,7 @@ async def save_artifact(uow: UnitOfWork, org_id: UUID, run_id: UUID, artifact: A
 
 
 async def queue_depth(engine: AsyncEngine) -> QueueDepth:
-    """Queued/running runs and pending webhook deliveries of every organisation (migration 0016)."""
+    """Queued/running runs and pending webhook deliveries of every organisation (migration 0017)."""
     async with engine.connect() as conn:
         row = (await conn.execute(text("SELECT * FROM learnloop_queue_depth()"))).one()
     return QueueDepth(
