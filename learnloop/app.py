@@ -34,7 +34,7 @@ from learnloop.schema.root import get_schema
 from learnloop.storage.database import create_engine, is_unavailable, target_from_settings
 from learnloop.worker.registry import build_registry
 from learnloop.worker.runner import Worker, WorkerSettings
-from learnloop.worker.webhooks import WebhookSender
+from learnloop.worker.webhooks import WebhookSender, resolve_host
 
 log = structlog.get_logger("learnloop.http")
 
@@ -100,7 +100,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     owns_engine = engine is None
     if engine is None:
         engine = create_engine(target_from_settings(settings).app_url, settings)
-    state = AppState.build(settings, engine, build_registry(settings, engine))
+    state = AppState.build(settings, engine, build_registry(settings, engine), resolve_host)
     graphql = LearnloopGraphQL(
         state,
         schema=get_schema(),
@@ -159,8 +159,23 @@ def in_process_worker(state: AppState) -> Worker | None:
     if not state.settings.worker_in_process or not state.engines.available():
         return None
     cfg = WorkerSettings.from_settings(state.settings)
-    webhooks = WebhookSender(state.engine, state.settings, counters=state.counters)
-    return Worker(state.engine, state.engines, state.bus, cfg, webhooks=webhooks)
+    metrics = state.worker_metrics
+    webhooks = WebhookSender(
+        state.engine,
+        state.settings,
+        metrics=metrics,
+        resolver=state.resolve_host,
+        tracing=state.tracing,
+    )
+    return Worker(
+        state.engine,
+        state.engines,
+        state.bus,
+        cfg,
+        webhooks=webhooks,
+        metrics=metrics,
+        tracing=state.tracing,
+    )
 
 
 def create_app_from_env() -> Starlette:

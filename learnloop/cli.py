@@ -117,11 +117,24 @@ def worker(
         int | None,
         typer.Option(min=1, help="Runs executed at once (LEARNLOOP_WORKER_CONCURRENCY)."),
     ] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=65535,
+            help="Serve this worker's /metrics on LEARNLOOP_HOST:PORT "
+            "(LEARNLOOP_WORKER_METRICS_PORT; default: none).",
+        ),
+    ] = None,
 ) -> None:
     """Execute training runs: claim PENDING runs, hold their leases, report progress until stopped."""
     from learnloop.worker.main import run_worker
 
     settings = get_settings()
+    if metrics_port is not None:
+        settings = settings.model_copy(update={"worker_metrics_port": metrics_port})
+    if settings.worker_metrics_port is not None:
+        ensure_port_free(settings.host, settings.worker_metrics_port)
     # With an external database, migrating is the operator's step; run_worker checks it happened.
     with database(settings, migrate=settings.embedded) as target:
         asyncio.run(run_worker(target, settings, concurrency))

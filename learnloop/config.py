@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = Field(
         default=None, description="When set, /metrics needs 'Authorization: Bearer <token>'."
     )
+    tracing: bool | None = Field(
+        default=None,
+        description="OpenTelemetry tracing: unset means on exactly when an OTLP endpoint is "
+        "configured (OTEL_EXPORTER_OTLP_ENDPOINT); true/false force it.",
+    )
     max_query_depth: int = Field(default=12, ge=2)
     max_body_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="Largest request body accepted (413 above)."
@@ -95,6 +100,12 @@ class Settings(BaseSettings):
         default=5.0,
         gt=0,
         description="Claim attempts without a NOTIFY (a safety net, not the path).",
+    )
+    worker_metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="`learnloop worker` serves its own /metrics on host:port when set.",
     )
     webhook_retry_seconds: str | None = Field(
         default=None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from learnloop.config import Settings
 from learnloop.domain.roles import Role
 from learnloop.domain.tokens import TokenSettings, issue_user_token
 from learnloop.storage import migrations
-from learnloop.storage.database import DatabaseTarget
+from learnloop.storage.database import DatabaseTarget, MeasuredPool
 from learnloop.storage.identity import admin_ensure_org_and_user
 from tests.scratch import PgServer
 
@@ -71,9 +72,37 @@ class StatementCounter:
         self.statements.clear()
 
 
+class FakeDns:
+    """The resolver the apps under test use for webhook URLs: no test ever asks real DNS.
+
+    IP literals resolve to themselves, `names` (mutable: tests rebind them) to their addresses,
+    example.com and example.org to a public address; anything else does not resolve.
+    """
+
+    def __init__(self) -> None:
+        self.names: dict[str, list[str]] = {
+            "localhost": ["127.0.0.1", "::1"],
+            "example.com": ["93.184.215.14"],
+            "example.org": ["93.184.215.14"],
+        }
+        self.lookups: list[str] = []
+
+    async def __call__(self, host: str) -> list[str]:
+        self.lookups.append(host)
+        try:
+            return [str(ipaddress.ip_address(host))]
+        except ValueError:
+            pass
+        if host not in self.names:
+            raise OSError(f"[Errno -2] Name or service not known: {host}")
+        return list(self.names[host])
+
+
 def test_settings(**overrides: Any) -> Settings:
     # Rate limits are off unless a test asks for them (tests/api/test_rate_limits.py).
     overrides.setdefault("rate_limit_per_minute", 0)
+    # Webhook receivers in tests listen on 127.0.0.1; SSRF tests turn the check back on.
+    overrides.setdefault("webhook_allow_private", True)
     return Settings(jwt_secret=TEST_SECRET, database_url="postgresql://unused/unused", **overrides)
 
 
@@ -165,9 +194,13 @@ async def close_api(built: Api, engines: list[AsyncEngine]) -> None:
 
 async def make_api(target: DatabaseTarget, **settings: Any) -> tuple[Api, list[AsyncEngine]]:
     cfg = test_settings(**settings)
-    engine = create_async_engine(target.app_url, pool_size=20, max_overflow=20)
+    # The production pool class, so /metrics reports waiting callers as it does in `serve`.
+    engine = create_async_engine(
+        target.app_url, pool_size=20, max_overflow=20, poolclass=MeasuredPool
+    )
     owner = create_async_engine(target.owner_url)
     app = create_app(cfg, engine=engine)
+    app.state.learnloop.resolve_host = FakeDns()
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
     tokens = TokenSettings(secret=TEST_SECRET, issuer=cfg.jwt_issuer, audience=cfg.jwt_audience)
     api = Api(client, engine, owner, target, StatementCounter(engine), tokens, app)

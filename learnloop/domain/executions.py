@@ -269,14 +269,26 @@ async def record_execution_batch(
 ) -> ExecutionBatchResult:
     """recordExecution for many items in a fixed number of statements.
 
-    Valid items are recorded even when others are refused (problems name the item's index).
-    The same (agent, execution) twice in one batch: the first report counts, the repeat is
-    EXISTING, exactly as if it had been sent again afterwards.
+    Valid items are recorded even when others are refused (problems name the item's index),
+    except for an unreadable experimentId: that is a client bug, not data, so the whole batch
+    is refused before anything is written. The same (agent, execution) twice in one batch:
+    the first report counts, the repeat is EXISTING, as if it had been sent again afterwards.
     """
     if len(reports) > MAX_EXECUTION_BATCH:
         raise UserInputError.single(
             ("items",), f"at most {MAX_EXECUTION_BATCH} items per batch", ErrorCode.LIMIT_EXCEEDED
         )
+    unreadable = [
+        Problem(
+            ("items", str(index), "experimentId"),
+            "is not the id of an Experiment; nothing in this batch was recorded",
+            ErrorCode.NOT_FOUND,
+        )
+        for index, report in enumerate(reports)
+        if report.unknown_experiment
+    ]
+    if unreadable:
+        raise UserInputError(unreadable)
     problems: list[Problem] = []
     checked: dict[int, NewExecution] = {}
     for index, report in enumerate(reports):
@@ -284,8 +296,6 @@ async def record_execution_batch(
         item = _checked(report, prefix)
         if isinstance(item, list):
             problems.extend(item)
-        elif report.unknown_experiment:
-            problems.append(_no_experiment(prefix))
         else:
             checked[index] = item
     experiments = {e.experiment_id for e in checked.values() if e.experiment_id is not None}

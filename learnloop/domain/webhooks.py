@@ -11,7 +11,7 @@ import hmac
 import ipaddress
 import json
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -33,6 +33,9 @@ EVENTS = (
     "experiment.concluded",
 )
 SECRET_PREFIX = "whsec_"
+# host -> every address it resolves to: the system resolver in production, a fake DNS in tests
+# (DNS rebinding included). Creation and every delivery attempt check its answers.
+HostResolver = Callable[[str], Awaitable[list[str]]]
 DEFAULT_RETRY_SECONDS = (5.0, 30.0, 120.0, 600.0, 3600.0)
 
 
@@ -141,6 +144,39 @@ def refused_address(addresses: Iterable[str], allow_private: bool) -> str | None
         if not address.is_global or address.is_multicast:
             return str(address)
     return None
+
+
+def target_problem(addresses: Iterable[str], allow_private: bool) -> Problem | None:
+    """Why an endpoint's URL is refused at creation: its host resolves to a non-public address."""
+    refused = refused_address(addresses, allow_private)
+    if refused is None:
+        return None
+    return Problem(
+        ("url",),
+        f"the host resolves to the non-public address {refused}; webhooks are delivered to "
+        "public addresses only (LEARNLOOP_WEBHOOK_ALLOW_PRIVATE=true allows private ones)",
+        ErrorCode.NOT_ALLOWED,
+    )
+
+
+@dataclass(frozen=True)
+class PinnedTarget:
+    """A delivery URL rewritten to the one address that was checked, so no second lookup
+    (DNS rebinding) can send it elsewhere; the name still goes in Host and TLS SNI."""
+
+    url: str
+    host_header: str
+    server_name: str
+
+
+def pinned_target(url: str, address: str) -> PinnedTarget:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    literal = f"[{address}]" if ":" in address else address
+    port = f":{parts.port}" if parts.port is not None else ""
+    userinfo, _, host_header = parts.netloc.rpartition("@")
+    netloc = f"{userinfo}@{literal}{port}" if userinfo else f"{literal}{port}"
+    return PinnedTarget(parts._replace(netloc=netloc).geturl(), host_header, host)
 
 
 @dataclass(frozen=True)

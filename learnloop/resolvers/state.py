@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -11,10 +12,13 @@ from learnloop.config import Settings
 from learnloop.domain.engines.registry import EngineRegistry
 from learnloop.domain.rate_limits import RateLimit
 from learnloop.domain.tokens import TokenSettings
+from learnloop.domain.webhooks import HostResolver
+from learnloop.metrics import WorkerMetrics
 from learnloop.resolvers.operation_metrics import OperationStats
 from learnloop.resolvers.shared_reads import SharedReads
 from learnloop.storage.event_bus import EventBus
 from learnloop.storage.rate_limits import RateLimitStore
+from learnloop.tracing import Tracing, tracing_from_env
 
 
 @dataclass
@@ -24,19 +28,35 @@ class AppState:
     tokens: TokenSettings
     engines: EngineRegistry
     bus: EventBus
+    # Webhook URLs are checked at creation with it (tests swap in a fake DNS).
+    resolve_host: HostResolver
     rate_limits: RateLimitStore | None = None
     shared_reads: SharedReads = field(default_factory=SharedReads)
     counters: Counter[str] = field(default_factory=Counter)
     operations: OperationStats = field(default_factory=OperationStats)
+    # The in-process worker's runs and webhook attempts (shown on this process's /metrics).
+    worker_metrics: WorkerMetrics = field(default_factory=WorkerMetrics)
+    tracing: Tracing = field(default_factory=Tracing)
 
     @classmethod
-    def build(cls, settings: Settings, engine: AsyncEngine, engines: EngineRegistry) -> AppState:
-        """`engines` comes from the composition root (app.py), which knows the worker's registry."""
+    def build(
+        cls,
+        settings: Settings,
+        engine: AsyncEngine,
+        engines: EngineRegistry,
+        resolve_host: HostResolver,
+    ) -> AppState:
+        """`engines` and `resolve_host` come from the composition root (app.py), which knows
+        the worker's registry and the system resolver."""
+        tracing = tracing_from_env(settings)
+        tracing.instrument(engine)
         return cls(
+            tracing=tracing,
             settings=settings,
             engine=engine,
             tokens=token_settings(settings),
             engines=engines,
+            resolve_host=resolve_host,
             # One LISTEN connection per API process, started on first use or at app start.
             bus=EventBus(engine.url),
             rate_limits=rate_limit_store(settings, engine),
@@ -46,6 +66,8 @@ class AppState:
         """Release what the state opened besides the request engine."""
         if self.rate_limits is not None:
             await self.rate_limits.close()
+        # Flushing exports over the network: off the event loop.
+        await asyncio.to_thread(self.tracing.shutdown)
 
 
 def token_settings(settings: Settings) -> TokenSettings:

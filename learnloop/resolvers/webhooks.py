@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime
+from urllib.parse import urlsplit
 from uuid import UUID
 
 from learnloop.domain import webhooks as rules
@@ -14,6 +16,26 @@ from learnloop.resolvers.mutations import run_mutation
 from learnloop.storage import webhooks as store
 from learnloop.storage.unit_of_work import UnitOfWork
 
+# A name that does not answer in time is accepted: delivery resolves and checks it again.
+CREATION_LOOKUP_SECONDS = 3.0
+
+
+async def _addresses(ctx: RequestContext, url: str) -> list[str]:
+    """What the URL's host resolves to now (nothing if it does not resolve or need not be checked)."""
+    if ctx.settings.webhook_allow_private:
+        return []
+    try:
+        host = urlsplit(url.strip()).hostname
+    except ValueError:
+        return []  # validate_endpoint names the problem
+    if not host:
+        return []
+    try:
+        async with asyncio.timeout(CREATION_LOOKUP_SECONDS):
+            return await ctx.state.resolve_host(host)
+    except (OSError, TimeoutError, UnicodeError):
+        return []
+
 
 def _missing(field: str, what: str) -> UserInputError:
     return UserInputError.single((field,), f"no such {what}", ErrorCode.NOT_FOUND)
@@ -22,8 +44,13 @@ def _missing(field: str, what: str) -> UserInputError:
 async def create_endpoint(
     ctx: RequestContext, endpoint: EndpointInput
 ) -> tuple[tuple[EndpointRecord, str] | None, list[Problem]]:
+    addresses = await _addresses(ctx, endpoint.url)
+
     async def action(_: object) -> tuple[EndpointRecord, str]:
         checked = rules.validate_endpoint(endpoint)
+        problem = rules.target_problem(addresses, ctx.settings.webhook_allow_private)
+        if problem is not None:
+            raise UserInputError([problem])
         secret = rules.new_secret()
         return await store.create_endpoint(ctx.uow, checked, secret), secret
 

@@ -188,7 +188,7 @@ def experiment_uuid(global_id: relay.GlobalID | None) -> UUID | None:
 
 
 def _report(item: RecordExecutionInput) -> ExecutionReport:
-    """A batch item; an unreadable experimentId refuses that item only."""
+    """A batch item; an unreadable experimentId refuses the whole batch (domain rule)."""
     try:
         experiment_id, unknown = experiment_uuid(item.experiment_id), False
     except UnknownId:
@@ -255,7 +255,8 @@ class ExecutionsMutation:
 
     @fields.mutation(
         description="Report up to 500 runs in one request (MEMBER); each item as recordExecution. "
-        "Valid items are recorded even if others are refused."
+        "Valid items are recorded even if others are refused; an experimentId that is not an "
+        "Experiment id refuses the whole batch."
     )
     async def record_execution_batch(
         self, info: Info, input: RecordExecutionBatchInput

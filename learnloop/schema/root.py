@@ -18,6 +18,7 @@ from learnloop.config import get_settings
 from learnloop.resolvers.errors import ErrorReporting, LearnloopSchema
 from learnloop.resolvers.input_limits import guard_root_fields
 from learnloop.resolvers.operation_metrics import OperationMetrics
+from learnloop.resolvers.operation_tracing import OperationTracing
 from learnloop.resolvers.query_limits import LimitedValidation, PageBudget, validation_rules
 from learnloop.resolvers.rate_limits import RateLimiting
 from learnloop.resolvers.scopes import ScopeGuard
@@ -142,7 +143,9 @@ def _build(max_depth: int, max_aliases: int) -> strawberry.Schema:
             Experiment,
         ],
         extensions=[
-            # First: it sees the result as the caller gets it (committed, errors masked).
+            # Outermost: the operation's span holds every statement, the commit included.
+            OperationTracing,
+            # Next: it sees the result as the caller gets it (committed, errors masked).
             OperationMetrics,
             CommitUnitOfWork,
             ErrorReporting,

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
+import time
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg.exceptions
 from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, PendingRollbackError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from learnloop.config import APP_DB_ROLE, Settings
 from learnloop.errors import ConfigurationError
+from learnloop.metrics import WAIT_BUCKETS, Histogram
 from learnloop.storage.embedded import EmbeddedPostgres
 
 EMBEDDED_DATABASE = "learnloop"
@@ -67,9 +72,40 @@ def target_from_settings(
     return DatabaseTarget(owner_url=owner, app_url=app)
 
 
+class MeasuredPool(AsyncAdaptedQueuePool):
+    """The async queue pool, counting callers waiting for a connection and how long they wait.
+
+    SQLAlchemy's pool reports what is checked out but not who queues for it; `_do_get` is
+    where a checkout waits (or opens an overflow connection), so it is timed there.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.waiting = 0
+        self.wait_seconds = Histogram(
+            "learnloop_db_pool_wait_seconds",
+            "Seconds a caller waited for a pooled connection (opening one included).",
+            WAIT_BUCKETS,
+        )
+
+    def _do_get(self) -> Any:
+        self.waiting += 1
+        started = time.perf_counter()
+        try:
+            return super()._do_get()
+        finally:
+            self.waiting -= 1
+            self.wait_seconds.observe(time.perf_counter() - started)
+
+
+# SQLAlchemy names a pool's logger after its class: keep ours as quiet as its own pools.
+logging.getLogger(f"{MeasuredPool.__module__}.{MeasuredPool.__name__}").setLevel(logging.WARNING)
+
+
 def create_engine(url: URL, settings: Settings) -> AsyncEngine:
     return create_async_engine(
         url,
+        poolclass=MeasuredPool,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         # After a database restart every pooled connection is dead: the ping (one round trip

@@ -31,6 +31,7 @@ from learnloop.domain.run_queue import (
     started,
 )
 from learnloop.domain.training_runs.records import RunStatus, TrainingRunRecord, TrainingType
+from learnloop.metrics import QueueDepth
 from learnloop.storage import training_data, training_runs, webhooks
 from learnloop.storage.audit import AuditLog
 from learnloop.storage.models import TrainingRun, TrainingRunArtifact
@@ -272,4 +273,16 @@ async def save_artifact(uow: UnitOfWork, org_id: UUID, run_id: UUID, artifact: A
         stmt.on_conflict_do_update(
             index_elements=["run_id", "name"], set_={**values, "created_at": func.now()}
         )
+    )
+
+
+async def queue_depth(engine: AsyncEngine) -> QueueDepth:
+    """Queued/running runs and pending webhook deliveries of every organisation (migration 0017)."""
+    async with engine.connect() as conn:
+        row = (await conn.execute(text("SELECT * FROM learnloop_queue_depth()"))).one()
+    return QueueDepth(
+        queued_runs=row.queued_runs,
+        running_runs=row.running_runs,
+        oldest_queued_seconds=row.oldest_queued_seconds,
+        pending_webhooks=row.pending_webhooks,
     )

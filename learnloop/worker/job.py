@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,7 +28,9 @@ from learnloop.domain.run_queue import (
     clamp_progress,
 )
 from learnloop.domain.training_runs.records import RunStatus, TrainingRunRecord
+from learnloop.metrics import WorkerMetrics
 from learnloop.storage.run_queue import JobQueue
+from learnloop.tracing import Attributes, Tracing
 
 log = structlog.get_logger("learnloop.worker")
 
@@ -83,7 +86,14 @@ class RunExecution:
         registry: EngineRegistry,
         claimed: ClaimedRun,
         heartbeat_seconds: float,
+        metrics: WorkerMetrics | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
+        self.metrics = metrics or WorkerMetrics()
+        self.tracing = tracing or Tracing()
+        self.started = time.perf_counter()
+        self.training_type = "UNKNOWN"  # until the run is loaded
+        self.outcome: str | None = None  # a status, or why the attempt stopped
         self.queue = queue
         self.registry = registry
         self.claimed = claimed
@@ -101,11 +111,26 @@ class RunExecution:
         return StopReason(self.token.reason) if self.token.reason else None
 
     async def run(self) -> None:
+        """The attempt, in one span (its SQL statements and engine calls inside)."""
+        claimed = self.claimed
+        attributes: Attributes = {
+            "learnloop.run_id": str(claimed.run_id),
+            "learnloop.org_id": str(claimed.org_id),
+            "learnloop.attempt": claimed.attempt,
+        }
+        with self.tracing.span("training_run.execute", attributes) as span:
+            await self._run()
+            if span is not None:
+                span.set_attribute("learnloop.training_type", self.training_type)
+                span.set_attribute("learnloop.outcome", self.outcome or "UNKNOWN")
+
+    async def _run(self) -> None:
         loaded = await self.queue.load(self.claimed)
         if loaded is None:
             await self._end(Transition(RunStatus.FAILED, "failed", "the run's dataset is gone"))
             return
         run, data = loaded
+        self.training_type = run.training_type.value
         engine = self.registry.get(run.training_type)
         if engine is None:  # claims only ask for registered types; kept as a clear failure
             error = f"this worker has no engine for {run.training_type.value}"
@@ -167,6 +192,7 @@ class RunExecution:
     async def _record(self, run: TrainingRunRecord, outcome: EngineResult | BaseException) -> None:
         if isinstance(outcome, EngineResult):
             if self.stop_reason is StopReason.LEASE_LOST:
+                self._observe("LEASE_LOST")
                 return  # another worker owns the run now; our result must not count
             done = Transition(RunStatus.COMPLETED, "completed")
             ok = await self.queue.finish(
@@ -176,6 +202,7 @@ class RunExecution:
                 metrics=outcome.metrics,
                 artifacts=outcome.artifacts,
             )
+            self._observe(RunStatus.COMPLETED.value if ok else "LEASE_LOST")
             self.log.info("worker.run_completed", recorded=ok)
             return
         reason = self.stop_reason
@@ -184,6 +211,8 @@ class RunExecution:
             stop = after_stop(reason, attempts=attempts, max_attempts=run.max_attempts)
             if stop is not None:
                 await self._end(stop)
+            else:
+                self._observe(reason.name)
             self.log.info("worker.run_stopped", reason=reason.value)
             return
         if isinstance(outcome, TrainingFailed):
@@ -196,3 +225,10 @@ class RunExecution:
     async def _end(self, t: Transition) -> None:
         if not await self.queue.finish(self.claimed, t):
             self.log.warning("worker.outcome_not_recorded", status=t.status.value)
+        self._observe(t.status.value)
+
+    def _observe(self, outcome: str) -> None:
+        """The attempt's duration, by type and what it came to (a status, or why it stopped)."""
+        seconds = time.perf_counter() - self.started
+        self.outcome = outcome
+        self.metrics.run_finished(self.training_type, outcome, seconds)

@@ -16,8 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from learnloop.config import Settings
 from learnloop.domain.engines.registry import EngineRegistry
 from learnloop.domain.run_queue import StopReason
+from learnloop.metrics import WorkerMetrics
 from learnloop.storage.event_bus import CANCEL, QUEUE, EventBus, Inbox
 from learnloop.storage.run_queue import JobQueue
+from learnloop.tracing import Tracing
 from learnloop.worker.job import RunExecution
 from learnloop.worker.learning_policies import check_due
 from learnloop.worker.webhooks import WebhookSender
@@ -57,7 +59,11 @@ class Worker:
         cfg: WorkerSettings,
         worker_id: str | None = None,
         webhooks: WebhookSender | None = None,
+        metrics: WorkerMetrics | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
+        self.metrics = metrics or (webhooks.metrics if webhooks else WorkerMetrics())
+        self.tracing = tracing or Tracing()
         self.registry = registry
         self.webhooks = webhooks
         self.bus = bus
@@ -113,7 +119,14 @@ class Worker:
                 return
             if claimed is None:
                 return
-            execution = RunExecution(self.queue, self.registry, claimed, self.cfg.heartbeat_seconds)
+            execution = RunExecution(
+                self.queue,
+                self.registry,
+                claimed,
+                self.cfg.heartbeat_seconds,
+                self.metrics,
+                self.tracing,
+            )
             task = asyncio.create_task(self._execute(execution))
             self.running[claimed.run_id] = (execution, task)
 

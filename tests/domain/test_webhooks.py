@@ -71,3 +71,41 @@ def test_endpoint_validation() -> None:
     with pytest.raises(UserInputError) as refused:
         webhooks.validate_endpoint(webhooks.EndpointInput("ftp://x", ("nope",)))
     assert sorted(p.field for p in refused.value.problems) == [("events",), ("url",)]
+
+
+@pytest.mark.parametrize(
+    ("url", "address", "pinned", "host"),
+    [
+        (
+            "https://hooks.example.com/in?x=1",
+            "93.184.216.34",
+            "https://93.184.216.34/in?x=1",
+            "hooks.example.com",
+        ),
+        (
+            "http://h.example.com:8080/",
+            "2606:4700::1111",
+            "http://[2606:4700::1111]:8080/",
+            "h.example.com:8080",
+        ),
+        (
+            "https://u:p@h.example.com/x",
+            "93.184.216.34",
+            "https://u:p@93.184.216.34/x",
+            "h.example.com",
+        ),
+    ],
+)
+def test_deliveries_are_pinned_to_the_checked_address(
+    url: str, address: str, pinned: str, host: str
+) -> None:
+    target = webhooks.pinned_target(url, address)
+    assert (target.url, target.host_header) == (pinned, host)
+    assert target.server_name == host.split(":")[0]
+
+
+def test_creation_refuses_non_public_answers_with_a_url_problem() -> None:
+    assert webhooks.target_problem(["93.184.216.34"], allow_private=False) is None
+    assert webhooks.target_problem(["10.0.0.1"], allow_private=True) is None
+    problem = webhooks.target_problem(["93.184.216.34", "10.0.0.1"], allow_private=False)
+    assert problem is not None and problem.field == ("url",) and "10.0.0.1" in problem.message

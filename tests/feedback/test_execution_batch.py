@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import uuid
 from typing import Any
 
 from learnloop.domain.roles import Role
@@ -96,3 +98,24 @@ async def test_viewers_may_not_record(api: Api) -> None:
     org = await api.org(Role.VIEWER)
     body = await org.raw(BATCH, {"input": {"items": [run("a", "e")]}})
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_an_unreadable_experiment_id_refuses_the_whole_batch(api: Api) -> None:
+    org = await api.org(Role.MEMBER)
+    recorded = await batch(org, [run("a", "e0")])
+    execution_id = recorded["executions"][0]["id"]  # an id, but of an Execution
+    for wrong in (execution_id, "not-a-global-id"):
+        payload = await batch(
+            org, [run("a", "e1"), run("a", "e2", experimentId=wrong), run("a", "e3")]
+        )
+        assert payload["recordedCount"] == 0, payload
+        assert payload["executions"] == [] and payload["outcomes"] == []
+        assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [
+            (["input", "items", "1", "experimentId"], "NOT_FOUND")
+        ]
+        assert await count_rows(org, "executions") == 1
+    # A well-formed Experiment id that names nothing here refuses only its own item.
+    missing = base64.b64encode(f"Experiment:{uuid.uuid4()}".encode()).decode()
+    payload = await batch(org, [run("a", "e1"), run("a", "e2", experimentId=missing)])
+    assert payload["outcomes"] == ["CREATED", None]
+    assert [e["field"] for e in payload["userErrors"]] == [["input", "items", "1", "experimentId"]]

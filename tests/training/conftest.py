@@ -76,10 +76,10 @@ class WorkerProcess:
         self.log_path = log_dir / f"{name}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, *args: str) -> WorkerProcess:
+    def start(self, *args: str, command: str = "worker") -> WorkerProcess:
         self._log = self.log_path.open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "learnloop.cli", "worker", *args],
+            [sys.executable, "-m", "learnloop.cli", command, *args],
             cwd=ROOT,
             env=self.env,
             stdout=self._log,

@@ -143,7 +143,9 @@ async def test_private_targets_are_refused_unless_allowed(api: Api, receiver: Re
     org = await api.org(Role.ADMIN)
     await endpoint(org, receiver.url, ["feedback.created"])
     await org.gql(FEEDBACK, {"e": "e1", "r": 3})
-    strict = WebhookSender(api.engine, settings_for_tests(webhook_retry_seconds="0"))
+    strict = WebhookSender(
+        api.engine, settings_for_tests(webhook_retry_seconds="0", webhook_allow_private=False)
+    )
     await strict.deliver_due()
     [log] = await deliveries(org)
     assert log["status"] == "PENDING" and "127.0.0.1" in log["lastError"]
