@@ -19,6 +19,13 @@ Each replaces the narrower index it extends (same leading columns), so writes pa
 - learning_examples (org_id, agent_id, priority DESC, created_at, id) WHERE open: one agent's
   annotation queue in claim order (it sorted all of the agent's open examples before).
 
+And `learnloop_analyze_after_bulk_write(table, rows)`: SECURITY DEFINER (only the owner may
+ANALYZE), called by the service after its own bulk writes (examples added to a dataset, freeze, fork:
+one request writing thousands of rows; a batch import is at most 500 rows a request, which
+autovacuum's own threshold follows); it analyses a table of that short list when the write is a large share of it
+or the table was never analysed, so the next page is planned on real numbers instead of
+waiting up to a minute for autovacuum. SKIP_LOCKED: it never waits for another ANALYZE.
+
 Revision ID: 0016_tenant_page_indexes
 Revises: 0015_learning_policies
 """
@@ -68,7 +75,36 @@ AGENT_QUEUE_INDEX = "ix_learning_examples_claim_agent"
 OPEN = "review_status = ANY (ARRAY['PENDING'::text, 'IN_REVIEW'::text]) OR is_gold"
 
 
+APP_ROLE = "learnloop_app"
+ANALYZED = ("dataset_examples",)
+ANALYZE_FUNCTION = f"""
+CREATE FUNCTION learnloop_analyze_after_bulk_write(p_table text, p_rows integer) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+DECLARE
+  estimated real;
+BEGIN
+  IF p_table <> ALL (ARRAY[{", ".join(f"'{t}'" for t in ANALYZED)}]) THEN
+    RAISE EXCEPTION 'not a bulk-written table: %', p_table;
+  END IF;
+  SELECT reltuples INTO estimated FROM pg_class WHERE oid = p_table::regclass;
+  -- reltuples is -1 until the first ANALYZE; afterwards skip writes small next to the table.
+  IF estimated >= 0 AND p_rows < greatest(500, 0.1 * estimated) THEN
+    RETURN false;
+  END IF;
+  EXECUTE format('ANALYZE (SKIP_LOCKED) %I', p_table);
+  RETURN true;
+END $$
+"""
+
+
 def upgrade() -> None:
+    op.execute(ANALYZE_FUNCTION)
+    op.execute(
+        "REVOKE ALL ON FUNCTION learnloop_analyze_after_bulk_write(text, integer) FROM PUBLIC"
+    )
+    op.execute(
+        f"GRANT EXECUTE ON FUNCTION learnloop_analyze_after_bulk_write(text, integer) TO {APP_ROLE}"
+    )
     for table, (old, _), (new, columns) in REPLACED:
         op.create_index(new, table, columns)
         op.drop_index(old, table_name=table)
@@ -88,6 +124,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DROP FUNCTION IF EXISTS learnloop_analyze_after_bulk_write(text, integer)")
     op.drop_index(AGENT_QUEUE_INDEX, table_name="learning_examples")
     op.drop_index(DOMAIN_INDEX, table_name="learning_examples")
     op.create_index(DOMAIN_INDEX, "learning_examples", ["org_id", "domain"])

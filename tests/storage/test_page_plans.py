@@ -248,3 +248,37 @@ async def test_filtered_pages_walk_the_index_once_analysed(
     await _check_pages(fresh_api, loaded, captured, query, 100, filtered=True)
     query = '{ annotationQueue(first: 50, filter: {agentId: "agent-3"}) { edges { node { id } } } }'
     await _check_pages(fresh_api, loaded, captured, query, 50, filtered=True)
+
+
+async def _reltuples(api: Api, table: str) -> float:
+    async with api.owner_engine.connect() as conn:
+        found = await conn.scalar(
+            text("SELECT reltuples FROM pg_class WHERE oid = CAST(:t AS regclass)"), {"t": table}
+        )
+    return float(found)
+
+
+async def test_a_bulk_dataset_write_analyses_what_it_wrote(fresh_api: Api) -> None:
+    """The service's own bulk writes leave statistics behind (reltuples is -1 until ANALYZE)."""
+    org = await fresh_api.org(Role.MANAGER)
+    async with fresh_api.owner_engine.begin() as conn:
+        await conn.execute(text(LOAD[0]), {"o": org.org_id})
+        await conn.execute(text(LOAD[3]), {"o": org.org_id, "n": 2000})
+    assert await _reltuples(fresh_api, "dataset_examples") < 0
+    created = await org.gql(
+        'mutation { createDataset(input: {name: "bulk"}) { dataset { id } userErrors { code } } }'
+    )
+    dataset = created["createDataset"]["dataset"]["id"]
+    added = await org.gql(
+        "mutation($id: ID!) { addExamplesToDataset(input: {datasetId: $id, filter: {}}) "
+        "{ addedCount userErrors { code } } }",
+        {"id": dataset},
+    )
+    assert added["addExamplesToDataset"]["addedCount"] == 1000  # the APPROVED half
+    assert await _reltuples(fresh_api, "dataset_examples") == 1000
+    # A small write next to an analysed table asks, and is told no: statistics stay as they were.
+    async with fresh_api.owner_engine.connect() as conn:
+        analysed = await conn.scalar(
+            text("SELECT learnloop_analyze_after_bulk_write('dataset_examples', 50)")
+        )
+    assert analysed is False
