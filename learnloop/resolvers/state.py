@@ -13,6 +13,7 @@ from learnloop.domain.rate_limits import RateLimit
 from learnloop.domain.tokens import TokenSettings
 from learnloop.resolvers.operation_metrics import OperationStats
 from learnloop.resolvers.shared_reads import SharedReads
+from learnloop.resolvers.shared_streams import SharedStreams
 from learnloop.storage.event_bus import EventBus
 from learnloop.storage.rate_limits import RateLimitStore
 from learnloop.worker.registry import build_registry
@@ -29,6 +30,10 @@ class AppState:
     shared_reads: SharedReads = field(default_factory=SharedReads)
     counters: Counter[str] = field(default_factory=Counter)
     operations: OperationStats = field(default_factory=OperationStats)
+    shared_streams: SharedStreams = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.shared_streams = SharedStreams(self.counters)
 
     @classmethod
     def build(cls, settings: Settings, engine: AsyncEngine) -> AppState:
