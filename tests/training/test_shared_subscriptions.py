@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from learnloop.domain.roles import Role
-from learnloop.schema import training_root
+from learnloop.schema.training_runs.operations import TrainingRun
 from tests.conftest import Api
 from tests.training.ops import ORG_UPDATED, UPDATED, create_run, eventually, run_uuid
 from tests.training.ws import Session, graphql_ws
@@ -27,13 +27,13 @@ class Executions:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.count = 0
-        original = training_root.TrainingRun.from_record
+        original = TrainingRun.from_record
 
         def counting(record: Any) -> Any:
             self.count += 1
             return original(record)
 
-        monkeypatch.setattr(training_root.TrainingRun, "from_record", counting)
+        monkeypatch.setattr(TrainingRun, "from_record", counting)
 
 
 async def _progress(api: Api, run_id: str, value: float) -> None:
