@@ -38,6 +38,13 @@ async def metrics(request: Request) -> Response:
         "# HELP learnloop_webhook_failures_total Webhook attempts that failed (in-process worker).",
         "# TYPE learnloop_webhook_failures_total counter",
         f"learnloop_webhook_failures_total {state.counters['webhook_failures']}",
+        "# HELP learnloop_subscription_executions_total Subscription results executed (once per"
+        " shared stream and event, however many sockets receive them).",
+        "# TYPE learnloop_subscription_executions_total counter",
+        f"learnloop_subscription_executions_total {state.counters['subscription_executions']}",
+        "# HELP learnloop_subscription_streams Shared subscription streams open now.",
+        "# TYPE learnloop_subscription_streams gauge",
+        f"learnloop_subscription_streams {len(state.shared_streams)}",
         "# TYPE learnloop_db_pool_checked_out gauge",
         f"learnloop_db_pool_checked_out {getattr(pool, 'checkedout', lambda: 0)()}",
         "# HELP learnloop_db_pool_overflow Connections open beyond the pool size (negative: room).",

@@ -154,7 +154,7 @@ class SharedStream:
                         error = GraphQLError("Incremental delivery is not supported here")
                         self._broadcast(Frame("error", errors=(error.formatted,)))
                         return
-                    counters["subscription.executions"] += 1
+                    counters["subscription_executions"] += 1
                     frame = Frame("next", encode_result(result))
                     self.last = frame
                     self._broadcast(frame)

@@ -68,7 +68,7 @@ async def test_same_principal_same_document_is_executed_once_per_event(
         await eventually(lambda: len(bus._inboxes) == 3)
         assert len(api.app.state.learnloop.shared_streams) == 3
 
-        before = api.app.state.learnloop.counters["subscription.executions"]
+        before = api.app.state.learnloop.counters["subscription_executions"]
         await _progress(api, run["id"], 0.25)
         frames = await asyncio.gather(*[_raw(ws) for ws in mine])
         assert len(set(frames)) == 1, frames  # the very same bytes on every socket
@@ -79,7 +79,9 @@ async def test_same_principal_same_document_is_executed_once_per_event(
             await _raw(other_org, within=0.5)  # another organisation's run: nothing at all
         # Once for the five sockets of A's manager, once for A's viewer; never once per socket.
         assert executions.count == 2
-        assert api.app.state.learnloop.counters["subscription.executions"] - before == 2
+        assert api.app.state.learnloop.counters["subscription_executions"] - before == 2
+        metrics = (await api.client.get("/metrics")).text.splitlines()
+        assert "learnloop_subscription_streams 3" in metrics
 
         # A socket that leaves does not end the stream for the others.
         await mine[0].stop("dash")
@@ -100,17 +102,17 @@ async def test_a_late_joiner_starts_with_the_current_state(training_api: Api) ->
         await first.subscribe("1", UPDATED, {"id": run["id"]})
         state = await _raw(first)
         assert '"status":"PENDING"' in state
-        executed = counters["subscription.executions"]
+        executed = counters["subscription_executions"]
         await late.subscribe("1", UPDATED, {"id": run["id"]})
         assert await _raw(late) == state  # the state, without executing the document again
-        assert counters["subscription.executions"] == executed
+        assert counters["subscription_executions"] == executed
         await org.gql(
             "mutation($id: ID!) { cancelTrainingRun(input: {runId: $id}) { userErrors { code } } }",
             {"id": run["id"]},
         )
         cancelled = await asyncio.gather(_raw(first), _raw(late))
         assert cancelled[0] == cancelled[1] and '"status":"CANCELLED"' in cancelled[0]
-        assert counters["subscription.executions"] == executed + 1
+        assert counters["subscription_executions"] == executed + 1
         for ws in (first, late):
             assert (await ws.receive())["type"] == "complete"
 
