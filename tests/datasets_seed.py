@@ -1,4 +1,4 @@
-"""Seeding learning examples straight into the database (F3 owns their API) for dataset tests."""
+"""Seeding learning examples straight into the database, faster than their API, for dataset tests."""
 
 from __future__ import annotations
 

@@ -71,7 +71,7 @@ class LearningExampleRecord:
     priority: int
     created_at: datetime
     updated_at: datetime
-    # The annotation workflow's state (F4; see domain/annotations/queue.py).
+    # The annotation workflow's state (see domain/annotations/).
     is_gold: bool = False
     gold_verdict: bool | None = None
     lease_holder_user_id: UUID | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -36,6 +36,8 @@ from learnloop.domain.training_runs import (
 )
 
 MAX_MIN_NEW_APPROVED = 100_000
+MIN_PERIOD_SECONDS = 60
+MAX_PERIOD_SECONDS = 366 * 86400
 APPROVED = "APPROVED"
 # Optimisers select and confirm on held-out examples; a policy's small batches need more of them.
 POLICY_SPLITS = SplitRatios(train=0.5, validation=0.25, test=0.25)
@@ -54,6 +56,7 @@ class LearningPolicyRecord:
     auto_experiment: bool
     treatment_percentage: float
     enabled: bool
+    period_seconds: int | None
     last_run_id: UUID | None
     last_dataset_id: UUID | None
     last_triggered_at: datetime | None
@@ -72,6 +75,7 @@ class PolicySettings:
     auto_experiment: bool
     treatment_percentage: float
     enabled: bool
+    period_seconds: int | None = None
 
 
 class LearningPolicyStore(Protocol):
@@ -106,6 +110,19 @@ def check_treatment_percentage(value: float) -> list[Problem]:
     ]
 
 
+def check_period(value: int | None) -> list[Problem]:
+    if value is None or MIN_PERIOD_SECONDS <= value <= MAX_PERIOD_SECONDS:
+        return []
+    return [
+        Problem(
+            ("periodSeconds",),
+            f"between {MIN_PERIOD_SECONDS} seconds and {MAX_PERIOD_SECONDS // 86400} days, "
+            "or null for the count trigger only",
+            ErrorCode.OUT_OF_RANGE,
+        )
+    ]
+
+
 async def set_learning_policy(
     store: LearningPolicyStore,
     catalog: EngineCatalog,
@@ -124,6 +141,7 @@ async def set_learning_policy(
         *check_agent_key(settings.agent_key),
         *check_threshold(settings.min_new_approved_examples),
         *check_treatment_percentage(settings.treatment_percentage),
+        *check_period(settings.period_seconds),
         *config_problems,
     ]
     if problems:
@@ -137,6 +155,7 @@ async def set_learning_policy(
         auto_experiment=settings.auto_experiment,
         treatment_percentage=settings.treatment_percentage,
         enabled=settings.enabled,
+        period_seconds=settings.period_seconds,
     )
     agent_id = await store.ensure_agent(cleaned.agent_key)
     policy = await store.upsert(principal.org_id, agent_id, cleaned)
@@ -153,6 +172,7 @@ async def set_learning_policy(
                 "autoExperiment": policy.auto_experiment,
                 "treatmentPercentage": policy.treatment_percentage,
                 "enabled": policy.enabled,
+                "periodSeconds": policy.period_seconds,
             },
         ),
     )
@@ -210,8 +230,25 @@ async def _next_version(
     return await create_dataset(s.datasets, s.audit, principal, new)
 
 
-async def check_policy(s: PolicyServices, policy_id: UUID) -> Triggered | None:
-    """Queue the policy's next run if enough new examples were approved; None if not due.
+def due_reason(policy: LearningPolicyRecord, waiting: int, now: datetime) -> str | None:
+    """Why the policy's next run is due now, or None: the count threshold, or its period.
+
+    The period trigger needs something new (retraining on the same examples changes nothing)
+    and fires at most once per period: it counts from the last trigger, or from when the policy
+    was set when it never triggered.
+    """
+    if waiting >= policy.min_new_approved_examples:
+        return f"threshold {policy.min_new_approved_examples}"
+    if policy.period_seconds is None or waiting < 1:
+        return None
+    since = policy.last_triggered_at or policy.created_at
+    if now - since < timedelta(seconds=policy.period_seconds):
+        return None
+    return f"period of {policy.period_seconds}s elapsed"
+
+
+async def check_policy(s: PolicyServices, policy_id: UUID, now: datetime) -> Triggered | None:
+    """Queue the policy's next run if it is due (see due_reason); None if not.
 
     The policy row stays locked until the caller commits, so concurrent checks (API processes,
     workers) run one after another and the later ones find the run just queued open.
@@ -225,7 +262,8 @@ async def check_policy(s: PolicyServices, policy_id: UUID) -> Triggered | None:
         await s.policies.frozen_dataset(policy.last_dataset_id) if policy.last_dataset_id else None
     )
     waiting = await s.policies.count_new_approved(policy.agent_id, previous)
-    if waiting < policy.min_new_approved_examples:
+    why = due_reason(policy, waiting, now)
+    if why is None:
         return None
     principal = system(policy.org_id)
     draft = await _next_version(s, policy, principal, previous)
@@ -246,13 +284,13 @@ async def check_policy(s: PolicyServices, policy_id: UUID) -> Triggered | None:
     run = await create_training_run(s.runs, s.catalog, s.audit, principal, new)
     reason = (
         f"learning policy: {added.count} newly approved examples of '{policy.agent_key}' "
-        f"(threshold {policy.min_new_approved_examples}) -> dataset "
-        f"'{frozen.name}' v{frozen.version}"
+        f"({why}) -> dataset '{frozen.name}' v{frozen.version}"
     )
     facts = {
         "policyId": str(policy.id),
         "newApprovedExamples": added.count,
         "threshold": policy.min_new_approved_examples,
+        "trigger": "threshold" if why.startswith("threshold") else "period",
         "datasetId": str(frozen.id),
         "datasetVersion": frozen.version,
     }

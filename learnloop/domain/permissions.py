@@ -71,6 +71,7 @@ OPERATION_ROLES: dict[str, Role | None] = {
     "updateExperiment": Role.MANAGER,
     "updateExperimentStatus": Role.MANAGER,
     "promoteExperimentWinner": Role.MANAGER,
+    "rejectExperimentWinner": Role.MANAGER,
     "setLearningPolicy": Role.MANAGER,
     "assignVariant": Role.MEMBER,
     "recordExperimentOutcome": Role.MEMBER,

@@ -262,11 +262,20 @@ def training_run_finished(
 
 
 def experiment_concluded(
-    experiment_id: UUID, agent_key: str, verdict: str, concluded_at: datetime
+    experiment_id: UUID,
+    agent_key: str,
+    verdict: str,
+    concluded_at: datetime,
+    promotion_pending: Mapping[str, Any] | None = None,
 ) -> Event:
-    """experiment.concluded (the experiments feature calls it where an experiment concludes)."""
+    """experiment.concluded; `promotionPending` asks a person to confirm a canary's winner."""
     return event(
         "experiment.concluded",
         concluded_at,
-        {"experimentId": str(experiment_id), "agentId": agent_key, "verdict": verdict},
+        {
+            "experimentId": str(experiment_id),
+            "agentId": agent_key,
+            "verdict": verdict,
+            "promotionPending": dict(promotion_pending) if promotion_pending else None,
+        },
     )

@@ -8,8 +8,6 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from graphql import GraphQLError
-
 from learnloop.domain import webhooks as webhook_rules
 from learnloop.domain.deployments import DeploymentRecord
 from learnloop.domain.errors import Problem
@@ -32,6 +30,7 @@ from learnloop.resolvers import webhooks
 from learnloop.resolvers.context import RequestContext
 from learnloop.resolvers.loaders.experiments import ExperimentByIdLoader, ExperimentDataByIdLoader
 from learnloop.resolvers.mutations import run_mutation
+from learnloop.resolvers.subscriptions import subscribe_to_visible
 from learnloop.storage import experiments
 from learnloop.storage.audit import AuditLog
 from learnloop.storage.deployments import DeploymentRepository
@@ -105,7 +104,11 @@ async def update_experiment_status(
         if record.status is ExperimentStatus.COMPLETED:
             winner = record.winner.value if record.winner else None
             concluded = webhook_rules.experiment_concluded(
-                record.id, record.agent_key, winner or "NONE", datetime.now(UTC)
+                record.id,
+                record.agent_key,
+                winner or "NONE",
+                datetime.now(UTC),
+                canary.promotion_request(record),
             )
             await webhooks.emit(ctx.uow, [concluded])
         return record
@@ -177,14 +180,24 @@ async def start_canary(
 
 
 async def promote_winner(
-    ctx: RequestContext, experiment_id: UUID
+    ctx: RequestContext, experiment_id: UUID, notes: str | None
 ) -> tuple[tuple[ExperimentRecord, DeploymentRecord] | None, list[Problem]]:
     store, sink = _parts(ctx)
     runs = TrainingRunRepository(ctx.uow)
     deployments = DeploymentRepository(ctx.uow)
     return await run_mutation(
         ctx,
-        lambda p: canary.promote_winner(runs, store, deployments, sink, p, experiment_id),
+        lambda p: canary.promote_winner(runs, store, deployments, sink, p, experiment_id, notes),
+    )
+
+
+async def reject_winner(
+    ctx: RequestContext, experiment_id: UUID, notes: str
+) -> tuple[ExperimentRecord | None, list[Problem]]:
+    store, sink = _parts(ctx)
+    runs = TrainingRunRepository(ctx.uow)
+    return await run_mutation(
+        ctx, lambda p: canary.reject_winner(runs, store, sink, p, experiment_id, notes)
     )
 
 
@@ -192,25 +205,13 @@ async def experiment_updates(
     ctx: RequestContext, experiment_id: UUID
 ) -> AsyncGenerator[ExperimentRecord, None]:
     """The experiment now, then again after each change of it or its outcomes (NOTIFY)."""
-    principal = await ctx.principal()
-    bus = ctx.state.bus
-    await bus.start()
-    stack = ExitStack()
-    # Subscribe before the first read, so a change between the two is never missed.
-    inbox = stack.enter_context(
-        bus.subscribe(EXPERIMENTS, org_id=principal.org_id, run_id=experiment_id)
+    stack, inbox = await subscribe_to_visible(
+        ctx,
+        EXPERIMENTS,
+        experiment_id,
+        lambda: experiments.get(ctx.uow, experiment_id),
+        "no experiment with this id in your organisation",
     )
-    try:
-        async with ctx.event_scope():
-            visible = await experiments.get(ctx.uow, experiment_id) is not None
-    except BaseException:
-        stack.close()
-        raise
-    if not visible:
-        stack.close()
-        raise GraphQLError(
-            "no experiment with this id in your organisation", extensions={"code": "NOT_FOUND"}
-        )
     return _stream(ctx, stack, inbox, experiment_id)
 
 

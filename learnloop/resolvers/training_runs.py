@@ -1,7 +1,16 @@
-"""Resolvers for training runs and deployments: lists, create, cancel, review, deploy."""
+"""Resolvers for training runs and deployments: lists, create, cancel, review, deploy, and the
+live updates behind the subscriptions.
+
+Live updates: NOTIFY (ids only) -> this process's event bus -> re-read under the caller's org.
+Every delivered state is read in its own short event scope (unit of work + loaders), so a
+subscriber only ever sees rows its organisation's row-level security lets it read.
+"""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import AsyncGenerator
+from contextlib import ExitStack
 from typing import Any
 from uuid import UUID
 
@@ -20,10 +29,13 @@ from learnloop.domain.training_runs import (
 from learnloop.resolvers.context import RequestContext
 from learnloop.resolvers.loaders.training_runs import TrainingRunByIdLoader
 from learnloop.resolvers.mutations import run_mutation
+from learnloop.resolvers.subscriptions import subscribe_to_visible
 from learnloop.storage import deployments, training_runs
 from learnloop.storage.audit import AuditLog
 from learnloop.storage.deployments import DeploymentRepository
+from learnloop.storage.event_bus import RUNS, Inbox
 from learnloop.storage.training_runs import TrainingRunRepository
+from learnloop.storage.unit_of_work import unit_of_work
 
 
 async def training_run(ctx: RequestContext, run_id: UUID) -> TrainingRunRecord | None:
@@ -95,3 +107,64 @@ async def deploy_training_run(
     return await run_mutation(
         ctx, lambda p: deployment_rules.deploy_training_run(runs, store, sink, p, run_id)
     )
+
+
+async def _read(ctx: RequestContext, run_id: UUID) -> TrainingRunRecord | None:
+    return await training_runs.get(ctx.uow, run_id)
+
+
+async def _read_in_org(
+    ctx: RequestContext, org_id: UUID | None, run_id: UUID
+) -> TrainingRunRecord | None:
+    async with unit_of_work(ctx.state.engine, org_id) as uow:
+        return await training_runs.get(uow, run_id)
+
+
+async def run_updates(ctx: RequestContext, run_id: UUID) -> AsyncGenerator[TrainingRunRecord, None]:
+    """The stream for one run, refused up front (an `error` message) when the run is not visible."""
+    stack, inbox = await subscribe_to_visible(
+        ctx,
+        RUNS,
+        run_id,
+        lambda: _read(ctx, run_id),
+        "no training run with this id in your organisation",
+    )
+    return _run_stream(ctx, stack, inbox, run_id)
+
+
+async def _run_stream(
+    ctx: RequestContext, stack: ExitStack, inbox: Inbox, run_id: UUID
+) -> AsyncGenerator[TrainingRunRecord, None]:
+    """Current state first, then each change; ends after a terminal status."""
+    with stack:
+        last: TrainingRunRecord | None = None
+        while True:
+            async with ctx.event_scope():
+                record = await _read(ctx, run_id)
+                if record is None:
+                    return
+                if record != last:
+                    last = record
+                    yield record
+                if record.status.terminal:
+                    return
+            await inbox.get()
+
+
+async def org_run_updates(ctx: RequestContext) -> AsyncGenerator[TrainingRunRecord, None]:
+    """Every change of every run of the caller's organisation (for dashboards)."""
+    principal = await ctx.principal()
+    bus = ctx.state.bus
+    await bus.start()
+    with bus.subscribe(RUNS, org_id=principal.org_id) as inbox:
+        while True:
+            notice = await inbox.get()
+            if notice is None or notice.run_id is None:
+                continue  # a resync after reconnecting; nothing specific to re-read
+            key = (notice.seq, principal.org_id, notice.run_id)
+            record = await ctx.state.shared_reads.get(
+                key, functools.partial(_read_in_org, ctx, principal.org_id, notice.run_id)
+            )
+            if record is not None:
+                async with ctx.event_scope():  # nested fields the client asks for load here
+                    yield record

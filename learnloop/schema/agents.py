@@ -12,6 +12,7 @@ from learnloop.domain.agents import AgentDefaults, AgentRecord
 from learnloop.resolvers import agents as resolve
 from learnloop.resolvers.context import Info
 from learnloop.resolvers.loaders.agents import AgentByIdLoader
+from learnloop.resolvers.loaders.deployments import ActiveDeploymentByAgentIdLoader
 from learnloop.resolvers.loaders.executions import (
     ExecutionCountByAgentLoader,
     ExecutionPageByAgentLoader,
@@ -24,7 +25,6 @@ from learnloop.resolvers.loaders.learning_examples import (
     LearningExampleCountByAgentLoader,
     LearningExamplePageByAgentLoader,
 )
-from learnloop.resolvers.loaders.training_runs import ActiveDeploymentByAgentIdLoader
 from learnloop.schema import fields
 from learnloop.schema.errors import UserError, user_errors_field
 from learnloop.schema.executions import Execution

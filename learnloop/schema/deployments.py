@@ -11,8 +11,9 @@ from strawberry.scalars import JSON
 
 from learnloop.domain.deployments import DeploymentRecord
 from learnloop.resolvers.context import Info
+from learnloop.resolvers.loaders.deployments import DeploymentByIdLoader
 from learnloop.resolvers.loaders.identity import UserByIdLoader
-from learnloop.resolvers.loaders.training_runs import DeploymentByIdLoader, TrainingRunByIdLoader
+from learnloop.resolvers.loaders.training_runs import TrainingRunByIdLoader
 from learnloop.schema.identity import User
 from learnloop.schema.nodes import LoadableNode, load_one
 from learnloop.schema.training_runs.types import TrainingRun

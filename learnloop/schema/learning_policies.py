@@ -18,6 +18,7 @@ from learnloop.resolvers.context import Info
 from learnloop.resolvers.loaders.training_runs import TrainingRunByIdLoader
 from learnloop.schema import fields
 from learnloop.schema.errors import UserError
+from learnloop.schema.experiments.types import Experiment
 from learnloop.schema.training_runs.types import TrainingRun, TrainingType
 
 
@@ -39,6 +40,10 @@ class LearningPolicy:
         description="Share of units (0-100) the canary's treatment gets."
     )
     enabled: bool = strawberry.field(description="Disabled policies never trigger.")
+    period_seconds: int | None = strawberry.field(
+        description="Also retrain after this many seconds since the last trigger when at least "
+        "one new example is approved (at most once per period); null: the count trigger only."
+    )
     last_triggered_at: datetime | None = strawberry.field(
         description="When the policy last queued a run."
     )
@@ -52,6 +57,30 @@ class LearningPolicy:
         run = await info.context.loaders.get(TrainingRunByIdLoader).load(self.record.last_run_id)
         return TrainingRun.from_record(run) if run else None
 
+    @strawberry.field(
+        description="Approved examples of the agent not yet in the policy's last dataset "
+        "version: the next run starts when this reaches minNewApprovedExamples (and the last "
+        "run is closed)."
+    )
+    async def waiting_examples(self, info: Info) -> int:
+        return await resolve.waiting_examples(info.context, self.record)
+
+    @strawberry.field(
+        description="The agent's newest canary experiment serving traffic (RUNNING or PAUSED); "
+        "null when none."
+    )
+    async def canary(self, info: Info) -> Experiment | None:
+        found = (await resolve.canaries(info.context, self.record)).running
+        return Experiment.from_record(found) if found else None
+
+    @strawberry.field(
+        description="The agent's newest concluded canary whose treatment won and waits for a "
+        "MANAGER to confirm (promoteExperimentWinner) or reject (rejectExperimentWinner)."
+    )
+    async def pending_promotion(self, info: Info) -> Experiment | None:
+        found = (await resolve.canaries(info.context, self.record)).pending_promotion
+        return Experiment.from_record(found) if found else None
+
     @classmethod
     def from_record(cls, r: LearningPolicyRecord) -> Self:
         return cls(
@@ -63,6 +92,7 @@ class LearningPolicy:
             auto_experiment=r.auto_experiment,
             treatment_percentage=r.treatment_percentage,
             enabled=r.enabled,
+            period_seconds=r.period_seconds,
             last_triggered_at=r.last_triggered_at,
             updated_at=r.updated_at,
             record=r,
@@ -90,6 +120,12 @@ class SetLearningPolicyInput:
         description="Share of units (between 0 and 100, exclusive) the canary's treatment gets.",
     )
     enabled: bool = strawberry.field(default=True, description="Disabled policies never trigger.")
+    period_seconds: int | None = strawberry.field(
+        default=None,
+        description="Time trigger: also retrain once this many seconds (60 to 366 days) have "
+        "passed since the last trigger, on whatever new approved examples there are (at least "
+        "one). Null: only minNewApprovedExamples triggers.",
+    )
 
 
 @strawberry.type(description="Result of setLearningPolicy.")
@@ -126,6 +162,7 @@ class LearningPoliciesMutation:
             auto_experiment=input.auto_experiment,
             treatment_percentage=input.treatment_percentage,
             enabled=input.enabled,
+            period_seconds=input.period_seconds,
         )
         config: object = input.config if input.config is not None else {}
         record, problems = await resolve.set_learning_policy(info.context, settings, config)

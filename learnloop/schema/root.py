@@ -1,4 +1,5 @@
-"""The Schema object: root types merged from each concept's root module, plus extensions."""
+"""The Schema object: the root types merged from each concept's roots (its module, or its
+operations.py), plus extensions."""
 
 from __future__ import annotations
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, exists, func, select, text, update
+from sqlalchemy import Select, Uuid, and_, bindparam, exists, func, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -41,6 +43,7 @@ def _record(r: Any) -> LearningPolicyRecord:
         auto_experiment=r.auto_experiment,
         treatment_percentage=r.treatment_percentage,
         enabled=r.enabled,
+        period_seconds=r.period_seconds,
         last_run_id=r.last_run_id,
         last_dataset_id=r.last_dataset_id,
         last_triggered_at=r.last_triggered_at,
@@ -103,6 +106,7 @@ class LearningPolicyRepository:
             "auto_experiment": settings.auto_experiment,
             "treatment_percentage": settings.treatment_percentage,
             "enabled": settings.enabled,
+            "period_seconds": settings.period_seconds,
         }
         statement = (
             pg_insert(LearningPolicy)
@@ -126,6 +130,36 @@ async def due(engine: AsyncEngine, limit: int = 50) -> list[tuple[UUID, UUID]]:
     return [(r.policy_id, r.org_id) for r in rows]
 
 
+async def count_new_approved(
+    uow: UnitOfWork, keys: Sequence[tuple[UUID, UUID | None]]
+) -> dict[tuple[UUID, UUID | None], int]:
+    """Per (agent, policy dataset version): APPROVED examples of the agent not in that version.
+
+    One statement for any number of agents (the trigger asks for one, the dashboard for all).
+    """
+    if not keys:
+        return {}
+    wanted = (
+        select(
+            func.unnest(bindparam("agents", type_=ARRAY(Uuid()))).label("agent_id"),
+            func.unnest(bindparam("datasets", type_=ARRAY(Uuid()))).label("dataset_id"),
+        )
+    ).subquery("wanted")
+    new = and_(
+        _L.c.agent_id == wanted.c.agent_id,
+        _L.c.review_status == "APPROVED",
+        ~exists().where(_E.c.dataset_id == wanted.c.dataset_id, _E.c.example_id == _L.c.id),
+    )
+    query = (
+        select(wanted.c.agent_id, wanted.c.dataset_id, func.count(_L.c.id).label("n"))
+        .select_from(wanted.outerjoin(_L, new))
+        .group_by(wanted.c.agent_id, wanted.c.dataset_id)
+    )
+    rows = await uow.all(query, {"agents": [a for a, _ in keys], "datasets": [d for _, d in keys]})
+    counted = {(r.agent_id, r.dataset_id): int(r.n) for r in rows}
+    return {key: counted.get(key, 0) for key in keys}
+
+
 class PolicyTriggerRepository:
     """The PolicyTriggerStore of domain/learning_policies.py over one unit of work."""
 
@@ -145,16 +179,8 @@ class PolicyTriggerRepository:
         return found
 
     async def count_new_approved(self, agent_id: UUID, dataset_id: UUID | None) -> int:
-        query = (
-            select(func.count())
-            .select_from(_L)
-            .where(_L.c.agent_id == agent_id, _L.c.review_status == "APPROVED")
-        )
-        if dataset_id is not None:
-            query = query.where(
-                ~exists().where(_E.c.dataset_id == dataset_id, _E.c.example_id == _L.c.id)
-            )
-        return int(await self.uow.scalar(query) or 0)
+        key = (agent_id, dataset_id)
+        return (await count_new_approved(self.uow, [key]))[key]
 
     async def mark_triggered(self, policy_id: UUID, run_id: UUID, dataset_id: UUID) -> None:
         await self.uow.execute(

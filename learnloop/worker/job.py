@@ -27,7 +27,7 @@ from learnloop.domain.run_queue import (
     clamp_progress,
 )
 from learnloop.domain.training_runs import RunStatus, TrainingRunRecord
-from learnloop.storage.job_queue import JobQueue
+from learnloop.storage.run_queue import JobQueue
 
 log = structlog.get_logger("learnloop.worker")
 

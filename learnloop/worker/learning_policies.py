@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from uuid import UUID
 
 import structlog
@@ -33,7 +34,7 @@ async def check_one(
                 catalog=catalog,
                 audit=AuditLog(uow, None),
             )
-            return await check_policy(services, policy_id)
+            return await check_policy(services, policy_id, datetime.now(UTC))
     except UserInputError as exc:
         # E.g. the engine was uninstalled or the examples no longer fit it: retried next time.
         log.warning(

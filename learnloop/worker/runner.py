@@ -17,7 +17,7 @@ from learnloop.config import Settings
 from learnloop.domain.engines.registry import EngineRegistry
 from learnloop.domain.run_queue import StopReason
 from learnloop.storage.event_bus import CANCEL, QUEUE, EventBus, Inbox
-from learnloop.storage.job_queue import JobQueue
+from learnloop.storage.run_queue import JobQueue
 from learnloop.worker.job import RunExecution
 from learnloop.worker.learning_policies import check_due
 from learnloop.worker.webhooks import WebhookSender

@@ -13,7 +13,7 @@
 - Examples assigned to an expert are looked up by assignee first.
 - Counting an expert's live leases reads (org_id, lease_holder_user_id).
 - The adjudication list has its own small partial index.
-- F1's ix_learning_examples_queue (org_id, review_status, priority DESC, ...) is replaced by
+- 0001's ix_learning_examples_queue (org_id, review_status, priority DESC, ...) is replaced by
   the claim index (the queue is no longer PENDING-only).
 
 Revision ID: 0006_annotations

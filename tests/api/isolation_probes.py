@@ -43,7 +43,9 @@ QUERY_PROBES: dict[str, str] = {
     "experiment": "",
     "experiments": "{ experiments(first: 100) { totalCount edges { node { id name hashSeed "
     "controlConfig treatmentConfig results { arms { units n mean } secondary { metric } } } } } }",
-    "learningPolicies": "{ learningPolicies { id agentId config lastRun { id config } } }",
+    "learningPolicies": "{ learningPolicies { id agentId config waitingExamples "
+    "lastRun { id config verdict } canary { id controlConfig } "
+    "pendingPromotion { id promotion { status notes } } } }",
     "agentConfig": '{ agentConfig(agentId: "agent-shared", unitId: "unit-shared") '
     "{ variant experimentId deploymentVersion config } }",
 }

@@ -59,6 +59,10 @@ def _record(status: ExperimentStatus) -> ExperimentRecord:
         None,
         None,
         None,
+        None,  # promotion: status, decided at, decided by, notes
+        None,
+        None,
+        None,
         None,
         now,
         now,

@@ -1,5 +1,5 @@
 // Browser half of tests/e2e/test_ui.py: drives the UI in headless Debian Chromium.
-// Config comes in E2E_CONFIG (baseUrl, managerToken, expertToken, datasetId, artifacts).
+// Config comes in E2E_CONFIG (baseUrl, managerToken, expertToken, viewerToken, datasetId, artifacts).
 // Exits non-zero with a message on the first failed expectation.
 
 import assert from 'node:assert/strict';
@@ -211,9 +211,32 @@ async function widgetFlow() {
   await page.context().close();
 }
 
-// Both flows mostly wait (on the worker, on the server): they run side by side.
-step('training run + widget');
-await Promise.all([trainingRunFlow(), widgetFlow()]);
+// --- The learning loop: a viewer watches it; a manager confirms the pending promotion. --------
+async function loopFlow() {
+  const watcher = await openPage('/ui/', viewerToken, VIEWPORTS[0], { allow: [/status of 403/] });
+  const watched = watcher.locator('.loop-card[data-agent="loop-bot"]');
+  await watched.locator('.promotion').waitFor();
+  const text = await watched.textContent();
+  assert.match(text, /2 of 5/, 'examples waiting against the threshold');
+  assert.match(text, /treatment won/);
+  assert.match(text, /A MANAGER confirms or rejects it/);
+  assert.equal(await watched.locator('button').count(), 0, 'a viewer gets no decision buttons');
+  await watcher.context().close();
+
+  const page = await openPage('/ui/', managerToken);
+  const card = page.locator('.loop-card[data-agent="loop-bot"]');
+  await card.locator('button[data-action="confirm"]').waitFor();
+  await shoot(page, 'loop');
+  await card.locator('input').fill('clear win on thumbs-up rate');
+  await card.locator('button[data-action="confirm"]').click();
+  await page.locator('#loop-message', { hasText: 'promoted, deployment v1 is now active' }).waitFor();
+  await card.locator('.promotion').waitFor({ state: 'detached' });
+  await page.context().close();
+}
+
+// These flows mostly wait (on the worker, on the server): they run side by side.
+step('training run + widget + loop');
+await Promise.all([trainingRunFlow(), widgetFlow(), loopFlow()]);
 
 // --- The phone-sized layout of every page: screenshots. ---------------------------------------
 step('390x844');
@@ -229,7 +252,7 @@ step('390x844');
     })(),
     (async () => {
       const dash = await openPage('/ui/', managerToken, viewport);
-      await dash.locator('#runs tr[data-status="COMPLETED"]').waitFor();
+      await dash.locator('#runs tr[data-status="COMPLETED"]', { hasText: 'support-bot' }).waitFor();
       await dash.locator('#trend-chart canvas').waitFor();
       // Initial load of /ui/: every file and API answer it fetched, as sent over the wire.
       const load = await dash.evaluate(() => {

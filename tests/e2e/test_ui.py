@@ -28,7 +28,10 @@ from sqlalchemy import text
 from learnloop.domain.roles import Role
 from learnloop.storage.database import DatabaseTarget
 from tests.conftest import TEST_SECRET, Api, OrgHandle, make_api
-from tests.training.seed import dataset_gid, seed_dataset
+from tests.experiments.ops import AGENT_CONFIG, STATUS, seed_thumbs
+from tests.experiments.test_canary import CANARY
+from tests.learning_policies.ops import set_policy
+from tests.training.seed import dataset_gid, seed_dataset, seed_finished_run
 from tests.training.stub_provider import API_KEY, stub_provider
 
 HERE = Path(__file__).resolve().parent
@@ -129,6 +132,40 @@ async def _seed(org: OrgHandle) -> None:
     assert not started["updateExperimentStatus"]["userErrors"]
 
 
+async def _seed_loop(api: Api, org: OrgHandle) -> str:
+    """loop-bot's learning loop: 2 of 5 approved examples waiting, a canary its treatment won."""
+    policy = await set_policy(
+        org,
+        agentId="loop-bot",
+        trainingType="FINE_TUNING",
+        minNewApprovedExamples=5,
+        autoExperiment=True,
+        treatmentPercentage=50,
+    )
+    assert policy["userErrors"] == []
+    run = await seed_finished_run(
+        api, org.org_id, agent_key="loop-bot", marker="loop", deploy=False
+    )
+    experiment = (await org.gql(CANARY, {"id": run["run"], "p": 50}))["deployTrainingRun"][
+        "experiment"
+    ]
+    await seed_thumbs(org, experiment, 80, {"CONTROL": 0.1, "TREATMENT": 0.95})
+    done = await org.gql(STATUS, {"id": experiment["id"], "s": "COMPLETED"})
+    assert done["updateExperimentStatus"]["experiment"]["winner"] == "TREATMENT"
+    async with api.owner_engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO learning_examples (org_id, agent_id, example_type, input_text,"
+                " expected_output, review_status) SELECT :o, a.id, 'DEMONSTRATION', 'q', 'a',"
+                " 'APPROVED' FROM agents a, generate_series(1, 2) WHERE a.org_id = :o"
+                " AND a.key = 'loop-bot'"
+            ),
+            {"o": org.org_id},
+        )
+    experiment_id: str = experiment["id"]
+    return experiment_id
+
+
 @pytest.fixture
 async def seeded(fresh_db: DatabaseTarget) -> AsyncIterator[tuple[Api, dict[str, str]]]:
     api, engines = await make_api(fresh_db)
@@ -137,6 +174,7 @@ async def seeded(fresh_db: DatabaseTarget) -> AsyncIterator[tuple[Api, dict[str,
     viewer = await manager.user(Role.VIEWER)
     await _seed(manager)
     dataset = await seed_dataset(api, manager.org_id)
+    canary_id = await _seed_loop(api, manager)
     async with api.owner_engine.begin() as conn:
         # The dataset's examples were curated long ago: they are not waiting in the queue.
         await conn.execute(
@@ -151,6 +189,7 @@ async def seeded(fresh_db: DatabaseTarget) -> AsyncIterator[tuple[Api, dict[str,
         "expertToken": expert.token,
         "viewerToken": viewer.token,
         "datasetId": dataset_gid(dataset),
+        "canaryId": canary_id,
     }
     try:
         yield api, config
@@ -188,7 +227,7 @@ class Server:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         async with httpx.AsyncClient() as client:
             while time.monotonic() < deadline:
                 if self.proc.returncode is not None:
@@ -265,6 +304,18 @@ async def test_ui_end_to_end(seeded: tuple[Api, dict[str, str]]) -> None:
     approved = [e["node"] for e in decided["learningExamples"]["edges"]]
     assert [e["expectedOutput"] for e in approved] == ["The refund is $150, paid within 5 days."]
     assert approved[0]["qualityScore"] == pytest.approx((0.9 + 0.8 + 0.75 + 0.95) / 4)
+    # The manager confirmed loop-bot's promotion in the browser: its winner is everyone's now.
+    promoted = await api.gql(
+        "query($id: ID!) { experiment(id: $id) { promotion { status notes } } }",
+        {"id": config["canaryId"]},
+        token=manager_token,
+    )
+    assert promoted["experiment"]["promotion"] == {
+        "status": "PROMOTED",
+        "notes": "clear win on thumbs-up rate",
+    }
+    loop_bot = await api.gql(AGENT_CONFIG, {"a": "loop-bot", "u": "unit-1"}, token=manager_token)
+    assert loop_bot["agentConfig"]["deploymentVersion"] == 1
     for name in ("dashboard", "annotate", "widget", "signin"):
         for size in ("1280x800", "390x844"):
             assert (ARTIFACTS / f"{name}-{size}.png").stat().st_size > 5000

@@ -10,7 +10,7 @@ from tests.feedback.ops import owner_sql
 
 POLICY = """
   id agentId trainingType minNewApprovedExamples config autoExperiment treatmentPercentage
-  enabled lastTriggeredAt lastRun { id status }
+  enabled periodSeconds lastTriggeredAt lastRun { id status }
 """
 SET = f"""
 mutation($input: SetLearningPolicyInput!) {{
@@ -57,3 +57,17 @@ async def approve_next(expert: OrgHandle) -> str:
     )
     assert payload["outcome"] == "APPROVED", payload
     return example_id
+
+
+LOOP = """query($a: String) { learningPolicies(agentId: $a) {
+  agentId minNewApprovedExamples waitingExamples lastRun { id status reviewStatus verdict }
+  canary { id status controlPercentage treatmentPercentage results { winner arms { variant units mean } } }
+  pendingPromotion { id winner promotion { status requiredRole } results { absoluteLift } }
+} }"""
+
+
+async def loop_state(org: OrgHandle, agent: str = "support-bot") -> dict[str, Any]:
+    """The agent's loop as the dashboard reads it."""
+    (policy,) = (await org.gql(LOOP, {"a": agent}))["learningPolicies"]
+    state: dict[str, Any] = policy
+    return state

@@ -14,7 +14,13 @@ from learnloop.worker.registry import build_registry
 from tests.conftest import OrgHandle, make_api
 from tests.conftest import test_settings as app_settings
 from tests.experiments.ops import AGENT_CONFIG, PROMOTE, STATUS, seed_thumbs
-from tests.learning_policies.ops import LIST, approve_next, pending_examples, set_policy
+from tests.learning_policies.ops import (
+    LIST,
+    approve_next,
+    loop_state,
+    pending_examples,
+    set_policy,
+)
 from tests.training.conftest import _close, running_worker
 from tests.training.ops import GET, REVIEW, audit_actions, wait_for
 from tests.training.optimizer_env import answers, qa_examples
@@ -76,6 +82,9 @@ async def test_the_loop_runs_by_itself_and_a_manager_confirms_the_winner(
             # Before: everyone gets the control (no deployment yet).
             before = (await manager.gql(AGENT_CONFIG, {"a": AGENT, "u": "u-1"}))["agentConfig"]
             assert before["variant"] is None and before["deploymentVersion"] is None
+            waiting = await loop_state(manager)
+            assert waiting["waitingExamples"] == len(rows) - 1
+            assert waiting["lastRun"] is None and waiting["canary"] is None
 
             await approve_next(expert)  # the threshold is crossed; nobody calls anything else
             async with running_worker(api, **settings):
@@ -83,6 +92,10 @@ async def test_the_loop_runs_by_itself_and_a_manager_confirms_the_winner(
                 run = await wait_for(manager, policy["lastRun"]["id"], {"COMPLETED", "FAILED"}, 90)
             assert run["status"] == "COMPLETED", run["error"]
             assert run["result"]["verdict"] == "IMPROVED"
+            trained = await loop_state(manager)
+            assert trained["waitingExamples"] == 0  # all of them are in the new version
+            assert trained["lastRun"]["verdict"] == "IMPROVED"
+            assert trained["lastRun"]["reviewStatus"] == "UNREVIEWED"
             full = (await manager.gql(GET, {"id": run["id"]}))["trainingRun"]
             reasons = [e["node"]["message"] for e in full["events"]["edges"]]
             assert any(
@@ -117,6 +130,10 @@ async def test_the_loop_runs_by_itself_and_a_manager_confirms_the_winner(
                 for u in units
             ]
             assert variants == expected
+            live = await loop_state(manager)
+            assert live["canary"]["id"] == experiment["id"]
+            assert live["canary"]["treatmentPercentage"] == 30
+            assert live["pendingPromotion"] is None
             # The served arms are the hash's; the hash with this experiment's seed sends the
             # configured share to treatment (20,000 units: one standard deviation is 0.3 points;
             # 300 sampled units alone missed a ±8-point band now and then).
@@ -138,8 +155,18 @@ async def test_the_loop_runs_by_itself_and_a_manager_confirms_the_winner(
             await seed_thumbs(manager, experiment, 400, {"CONTROL": 0.2, "TREATMENT": 0.9})
             done = await manager.gql(STATUS, {"id": experiment["id"], "s": "COMPLETED"})
             assert done["updateExperimentStatus"]["experiment"]["winner"] == "TREATMENT"
-            waiting = (await manager.gql(AGENT_CONFIG, {"a": AGENT, "u": None}))["agentConfig"]
-            assert waiting["deploymentVersion"] is None
+            unconfirmed = (await manager.gql(AGENT_CONFIG, {"a": AGENT, "u": "unit-1"}))[
+                "agentConfig"
+            ]
+            # Concluded, not yet confirmed: nobody gets an arm, everyone the control again.
+            assert unconfirmed["deploymentVersion"] is None and unconfirmed["variant"] is None
+            gate = await loop_state(manager)
+            assert gate["canary"] is None
+            assert gate["pendingPromotion"]["id"] == experiment["id"]
+            assert gate["pendingPromotion"]["promotion"] == {
+                "status": "PENDING",
+                "requiredRole": "MANAGER",
+            }
             promoted = (await manager.gql(PROMOTE, {"id": experiment["id"]}))[
                 "promoteExperimentWinner"
             ]
@@ -147,5 +174,6 @@ async def test_the_loop_runs_by_itself_and_a_manager_confirms_the_winner(
             after = (await manager.gql(AGENT_CONFIG, {"a": AGENT, "u": "unit-1"}))["agentConfig"]
             assert after["variant"] is None and after["deploymentVersion"] == 1
             assert after["config"] == experiment["treatmentConfig"]
+            assert (await loop_state(manager))["pendingPromotion"] is None
         finally:
             await _close(api, engines)

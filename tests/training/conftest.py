@@ -94,7 +94,7 @@ class WorkerProcess:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def wait_started(self, timeout: float = 20) -> None:
+    def wait_started(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if "worker.started" in self.log():

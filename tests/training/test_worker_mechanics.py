@@ -8,7 +8,7 @@ import time
 from sqlalchemy import text
 
 from learnloop.domain.roles import Role
-from learnloop.storage.job_queue import JobQueue
+from learnloop.storage.run_queue import JobQueue
 from tests.conftest import Api
 from tests.training.conftest import HEARTBEAT, running_worker
 from tests.training.ops import CANCEL, create_run, get_run, run_uuid, wait_for

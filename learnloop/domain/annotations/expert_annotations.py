@@ -1,4 +1,4 @@
-"""Expert annotations as the domain sees them (the annotation workflow itself is F4's)."""
+"""Expert annotations as the domain sees them: one expert's verdict and scores on one example."""
 
 from __future__ import annotations
 

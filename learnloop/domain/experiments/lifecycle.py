@@ -19,6 +19,7 @@ from learnloop.domain.experiments.records import (
     ExperimentRecord,
     ExperimentStatus,
     NewExperiment,
+    promotion_on_conclusion,
 )
 from learnloop.domain.principal import Principal
 
@@ -256,6 +257,8 @@ async def change_status(
             data_results = analyse(record, await store.data(record.id))
             values["results"] = data_results.as_json()
             values["winner"] = data_results.winner.value
+            promotion = promotion_on_conclusion(record, data_results.winner)
+            values["promotion_status"] = promotion.value if promotion else None
     updated = await store.update(record.id, values)
     if principal is not None:
         data: dict[str, Any] = {"from": record.status.value, "to": target.value}

@@ -34,6 +34,14 @@ class Winner(StrEnum):
     INCONCLUSIVE = "INCONCLUSIVE"
 
 
+class PromotionStatus(StrEnum):
+    """The human gate after a canary: its winning treatment waits for a MANAGER's decision."""
+
+    PENDING = "PENDING"
+    PROMOTED = "PROMOTED"
+    REJECTED = "REJECTED"
+
+
 # DRAFT -> RUNNING <-> PAUSED -> COMPLETED | CANCELLED; a draft may be abandoned, a running
 # experiment concluded without pausing first.
 TRANSITIONS: Mapping[ExperimentStatus, frozenset[ExperimentStatus]] = {
@@ -89,6 +97,10 @@ class ExperimentRecord:
     winner: Winner | None
     training_run_id: UUID | None
     promoted_deployment_id: UUID | None
+    promotion_status: PromotionStatus | None
+    promotion_decided_at: datetime | None
+    promotion_decided_by_user_id: UUID | None
+    promotion_notes: str | None
     created_by_user_id: UUID | None
     created_at: datetime
     updated_at: datetime
@@ -97,6 +109,18 @@ class ExperimentRecord:
 
     def config_of(self, variant: Variant) -> dict[str, Any]:
         return self.control_config if variant is Variant.CONTROL else self.treatment_config
+
+    @property
+    def is_canary(self) -> bool:
+        """Started by deployTrainingRun with a canary (by hand or by a learning policy)."""
+        return self.training_run_id is not None
+
+
+def promotion_on_conclusion(record: ExperimentRecord, winner: Winner) -> PromotionStatus | None:
+    """A canary whose treatment won waits for a person; any other conclusion promotes nothing."""
+    if record.is_canary and winner is Winner.TREATMENT:
+        return PromotionStatus.PENDING
+    return None
 
 
 @dataclass(frozen=True)

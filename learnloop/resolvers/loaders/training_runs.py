@@ -1,14 +1,13 @@
-"""Dataloaders for training runs, their artifacts, and deployments."""
+"""Dataloaders for training runs and their artifacts."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from uuid import UUID
 
-from learnloop.domain.deployments import DeploymentRecord
 from learnloop.domain.training_runs import ArtifactRecord, TrainingRunRecord
 from learnloop.resolvers.loaders.base import ByKeyLoader
-from learnloop.storage import deployments, training_runs
+from learnloop.storage import training_runs
 
 
 class TrainingRunByIdLoader(ByKeyLoader[UUID, TrainingRunRecord | None]):
@@ -22,13 +21,3 @@ class ArtifactsByRunIdLoader(ByKeyLoader[UUID, list[ArtifactRecord]]):
 
     def default(self) -> list[ArtifactRecord]:
         return []
-
-
-class ActiveDeploymentByAgentIdLoader(ByKeyLoader[UUID, DeploymentRecord | None]):
-    async def fetch(self, keys: Sequence[UUID]) -> Mapping[UUID, DeploymentRecord | None]:
-        return await deployments.active_by_agent_ids(self.uow, keys)
-
-
-class DeploymentByIdLoader(ByKeyLoader[UUID, DeploymentRecord | None]):
-    async def fetch(self, keys: Sequence[UUID]) -> Mapping[UUID, DeploymentRecord | None]:
-        return await deployments.by_ids(self.uow, keys)

@@ -1,4 +1,4 @@
-"""ExpertAnnotation type: one expert's verdict on one learning example (written by F4's workflow)."""
+"""ExpertAnnotation type: one expert's verdict on one learning example (written by submitAnnotation)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,9 @@ from strawberry import relay
 
 from learnloop.domain.annotations.expert_annotations import ExpertAnnotationRecord
 from learnloop.resolvers.context import Info
+from learnloop.resolvers.loaders.annotations import ExpertAnnotationByIdLoader
 from learnloop.resolvers.loaders.identity import UserByIdLoader
-from learnloop.resolvers.loaders.learning_examples import (
-    ExpertAnnotationByIdLoader,
-    LearningExampleByIdLoader,
-)
+from learnloop.resolvers.loaders.learning_examples import LearningExampleByIdLoader
 from learnloop.schema.identity import User
 from learnloop.schema.nodes import LoadableNode, load_one
 

@@ -26,7 +26,7 @@ from learnloop.schema.pagination import After, Connection, First, page_request
 
 
 def decode_example_ids(ids: list[relay.GlobalID], field: str) -> list[UUID]:
-    """LearningExample global ids (the type is named, not imported: F3 owns it)."""
+    """LearningExample global ids (of any agent), for dataset curation and annotation assignment."""
     return [decode_global_id(gid, LEARNING_EXAMPLE, field) for gid in ids]
 
 

@@ -192,6 +192,17 @@ class RecordExperimentOutcomePayload:
 @strawberry.input(description="The COMPLETED canary experiment whose winner to deploy.")
 class PromoteExperimentWinnerInput:
     experiment_id: relay.GlobalID = strawberry.field(description="The Experiment's global id.")
+    notes: str | None = strawberry.field(
+        default=None, description="Why it is promoted (optional, kept on the promotion)."
+    )
+
+
+@strawberry.input(description="The COMPLETED canary experiment whose winner not to deploy.")
+class RejectExperimentWinnerInput:
+    experiment_id: relay.GlobalID = strawberry.field(description="The Experiment's global id.")
+    notes: str = strawberry.field(
+        description="Why the winner is not promoted (required, kept on the promotion)."
+    )
 
 
 @strawberry.type(description="The promoted deployment.")
@@ -330,20 +341,31 @@ class ExperimentsMutation:
         )
 
     @fields.mutation(
-        description="Confirm a COMPLETED canary's TREATMENT winner: its training run "
-        "becomes the agent's active deployment."
+        description="Confirm a COMPLETED canary's pending promotion (its TREATMENT won): "
+        "its training run becomes the agent's active deployment (audited)."
     )
     async def promote_experiment_winner(
         self, info: Info, input: PromoteExperimentWinnerInput
     ) -> PromoteExperimentWinnerPayload:
         experiment_id = decode_global_id(input.experiment_id, Experiment, "experimentId")
-        done, problems = await resolve.promote_winner(info.context, experiment_id)
+        done, problems = await resolve.promote_winner(info.context, experiment_id, input.notes)
         record, deployment = done if done else (None, None)
         return PromoteExperimentWinnerPayload(
             experiment=Experiment.from_record(record) if record else None,
             deployment=Deployment.from_record(deployment) if deployment else None,
             user_errors=UserError.from_problems(problems),
         )
+
+    @fields.mutation(
+        description="Decline a COMPLETED canary's pending promotion: the active deployment "
+        "stays, and the decision and its notes are kept on the experiment (audited)."
+    )
+    async def reject_experiment_winner(
+        self, info: Info, input: RejectExperimentWinnerInput
+    ) -> ExperimentPayload:
+        experiment_id = decode_global_id(input.experiment_id, Experiment, "experimentId")
+        record, problems = await resolve.reject_winner(info.context, experiment_id, input.notes)
+        return _payload(record, problems)
 
 
 @strawberry.type

@@ -10,11 +10,16 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from learnloop.domain.experiments import records as domain
+from learnloop.domain.experiments.canary import PROMOTION_ROLE
 from learnloop.resolvers import experiments as resolve
 from learnloop.resolvers.context import Info
+from learnloop.resolvers.loaders.deployments import DeploymentByIdLoader
 from learnloop.resolvers.loaders.experiments import ExperimentByIdLoader
-from learnloop.resolvers.loaders.training_runs import DeploymentByIdLoader, TrainingRunByIdLoader
+from learnloop.resolvers.loaders.identity import UserByIdLoader
+from learnloop.resolvers.loaders.training_runs import TrainingRunByIdLoader
 from learnloop.schema.deployments import Deployment
+from learnloop.schema.enums import Role
+from learnloop.schema.identity import User
 from learnloop.schema.nodes import LoadableNode, load_one
 from learnloop.schema.training_runs.types import TrainingRun
 
@@ -30,6 +35,36 @@ Winner = strawberry.enum(
     description="Decided on the always-valid interval; INCONCLUSIVE until it excludes zero, "
     "the minimum sample is reached and the split passes the SRM check.",
 )
+
+PromotionStatus = strawberry.enum(
+    domain.PromotionStatus,
+    name="PromotionStatus",
+    description="A concluded canary whose treatment won: PENDING until a MANAGER confirms "
+    "(PROMOTED: the run is the active deployment) or rejects it (REJECTED).",
+)
+
+
+@strawberry.type(
+    description="The human gate after a canary: its winning run waits for a person's decision."
+)
+class ExperimentPromotion:
+    status: PromotionStatus = strawberry.field(  # type: ignore[valid-type]
+        description="PENDING, PROMOTED or REJECTED."
+    )
+    required_role: Role = strawberry.field(  # type: ignore[valid-type]
+        description="Who may confirm or reject (promoteExperimentWinner, rejectExperimentWinner)."
+    )
+    decided_at: datetime | None = strawberry.field(
+        description="When it was decided; null while PENDING."
+    )
+    notes: str | None = strawberry.field(description="The decider's notes; null when none.")
+    record: strawberry.Private[domain.ExperimentRecord]
+
+    @strawberry.field(description="The user who decided; null while PENDING or for API keys.")
+    async def decided_by(self, info: Info) -> User | None:
+        return await load_one(
+            info, UserByIdLoader, self.record.promotion_decided_by_user_id, User.from_record
+        )
 
 
 @strawberry.type(description="One arm's numbers for one metric.")
@@ -268,6 +303,22 @@ class Experiment(LoadableNode, relay.Node):
     async def training_run(self, info: Info) -> TrainingRun | None:
         return await load_one(
             info, TrainingRunByIdLoader, self.record.training_run_id, TrainingRun.from_record
+        )
+
+    @strawberry.field(
+        description="The promotion gate of a concluded canary whose treatment won; null when "
+        "there is nothing to promote (not a canary, still running, or the treatment did not win)."
+    )
+    def promotion(self) -> ExperimentPromotion | None:
+        r = self.record
+        if r.promotion_status is None:
+            return None
+        return ExperimentPromotion(
+            status=r.promotion_status,
+            required_role=PROMOTION_ROLE,
+            decided_at=r.promotion_decided_at,
+            notes=r.promotion_notes,
+            record=r,
         )
 
     @strawberry.field(description="The deployment made when a MANAGER promoted the winner.")

@@ -21,14 +21,16 @@ from learnloop.domain.learning_examples import ExampleOrder as DomainExampleOrde
 from learnloop.resolvers import annotations as annotation_resolvers
 from learnloop.resolvers.context import Info
 from learnloop.resolvers.loaders.agents import AgentByIdLoader
-from learnloop.resolvers.loaders.executions import ExecutionByIdLoader
-from learnloop.resolvers.loaders.feedback import FeedbackByIdLoader
-from learnloop.resolvers.loaders.identity import UserByIdLoader
-from learnloop.resolvers.loaders.learning_examples import (
+from learnloop.resolvers.loaders.annotations import (
     AnnotationCountByExampleAndAnnotatorLoader,
     AnnotationCountByExampleLoader,
     AnnotationPageByExampleAndAnnotatorLoader,
     AnnotationPageByExampleLoader,
+)
+from learnloop.resolvers.loaders.executions import ExecutionByIdLoader
+from learnloop.resolvers.loaders.feedback import FeedbackByIdLoader
+from learnloop.resolvers.loaders.identity import UserByIdLoader
+from learnloop.resolvers.loaders.learning_examples import (
     DatasetExampleCountByExampleLoader,
     DatasetExamplePageByExampleLoader,
     ExampleHistoryByIdLoader,

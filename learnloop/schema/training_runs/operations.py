@@ -14,7 +14,6 @@ from strawberry.scalars import JSON
 from learnloop.domain.training_runs import DEFAULT_MAX_ATTEMPTS, RunFilter, TrainingRunRecord
 from learnloop.resolvers import experiments as resolve_experiments
 from learnloop.resolvers import learning_policies as resolve_policies
-from learnloop.resolvers import run_updates
 from learnloop.resolvers import training_runs as resolve
 from learnloop.resolvers.context import Info
 from learnloop.resolvers.shared_streams import STARTS_WITH_STATE
@@ -294,14 +293,14 @@ class TrainingSubscription:
             relay.GlobalID, strawberry.argument(description="The TrainingRun's global id.")
         ],
     ) -> AsyncGenerator[TrainingRun, None]:
-        stream = await run_updates.run_updates(
+        stream = await resolve.run_updates(
             info.context, decode_global_id(run_id, TrainingRun, "runId")
         )
         return _as_runs(stream)
 
     @fields.subscription(description="Every change of any run of your organisation.")
     async def training_runs_updated(self, info: Info) -> AsyncGenerator[TrainingRun, None]:
-        return _as_runs(run_updates.org_run_updates(info.context))
+        return _as_runs(resolve.org_run_updates(info.context))
 
 
 async def _as_runs(

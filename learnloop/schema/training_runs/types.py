@@ -193,6 +193,14 @@ class TrainingRun(LoadableNode, relay.Node):
         return JSON({**result, "downloads": downloads})
 
     @strawberry.field(
+        description="The engine's verdict in `result` (e.g. IMPROVED or "
+        "NO_SIGNIFICANT_IMPROVEMENT); null when it gave none."
+    )
+    def verdict(self) -> str | None:
+        found = (self.record.result or {}).get("verdict")
+        return found if isinstance(found, str) else None
+
+    @strawberry.field(
         description="Global id of the TrainingDataset version the run trains on (null for a "
         "RAG_TUNING run started without one)."
     )

@@ -6,6 +6,7 @@ from learnloop.storage.experiments.rows import (
     agent_snapshot,
     by_ids,
     get,
+    open_canaries,
     page,
     total,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "by_ids",
     "data_by_ids",
     "get",
+    "open_canaries",
     "page",
     "total",
 ]

@@ -18,6 +18,7 @@ from learnloop.domain.experiments.records import (
     ExperimentRecord,
     ExperimentStatus,
     NewExperiment,
+    PromotionStatus,
     Variant,
     Winner,
 )
@@ -64,6 +65,10 @@ def record(r: Any) -> ExperimentRecord:
         winner=Winner(r.winner) if r.winner else None,
         training_run_id=r.training_run_id,
         promoted_deployment_id=r.promoted_deployment_id,
+        promotion_status=PromotionStatus(r.promotion_status) if r.promotion_status else None,
+        promotion_decided_at=r.promotion_decided_at,
+        promotion_decided_by_user_id=r.promotion_decided_by_user_id,
+        promotion_notes=r.promotion_notes,
         created_by_user_id=r.created_by_user_id,
         created_at=r.created_at,
         updated_at=r.updated_at,
@@ -150,6 +155,21 @@ async def update_experiment(
     found = await get(uow, experiment_id)
     assert found is not None
     return found
+
+
+async def open_canaries(uow: UnitOfWork, agent_ids: Sequence[UUID]) -> list[ExperimentRecord]:
+    """The agents' canaries still live (RUNNING, PAUSED) or waiting for a promotion, newest first."""
+    rows = await uow.all(
+        _select()
+        .where(
+            _T.c.agent_id.in_(agent_ids),
+            _T.c.training_run_id.is_not(None),
+            (_T.c.status.in_(("RUNNING", "PAUSED")))
+            | (_T.c.promotion_status == PromotionStatus.PENDING.value),
+        )
+        .order_by(_T.c.created_at.desc(), _T.c.id.desc())
+    )
+    return [record(r) for r in rows]
 
 
 async def running_for_agent(uow: UnitOfWork, agent_id: UUID) -> list[UUID]:

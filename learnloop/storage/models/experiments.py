@@ -20,6 +20,7 @@ from learnloop.storage.models.executions import VARIANTS
 
 EXPERIMENT_STATUSES = ("DRAFT", "RUNNING", "PAUSED", "COMPLETED", "CANCELLED")
 WINNERS = ("CONTROL", "TREATMENT", "INCONCLUSIVE")
+PROMOTION_STATUSES = ("PENDING", "PROMOTED", "REJECTED")
 
 
 class LearningExperiment(IdMixin, OrgMixin, UpdatedAtMixin, Base):
@@ -27,6 +28,9 @@ class LearningExperiment(IdMixin, OrgMixin, UpdatedAtMixin, Base):
     __table_args__ = (
         CheckConstraint(enum_check("status", EXPERIMENT_STATUSES), name="status"),
         CheckConstraint(enum_check("winner", WINNERS), name="winner"),
+        CheckConstraint(
+            enum_check("promotion_status", PROMOTION_STATUSES), name="promotion_status"
+        ),
         CheckConstraint("control_percentage BETWEEN 0 AND 100", name="control_percentage_range"),
         CheckConstraint(
             "treatment_percentage BETWEEN 0 AND 100", name="treatment_percentage_range"
@@ -74,6 +78,13 @@ class LearningExperiment(IdMixin, OrgMixin, UpdatedAtMixin, Base):
     promoted_deployment_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("deployments.id", ondelete="SET NULL")
     )
+    # The promotion gate: PENDING once a canary's treatment won, then PROMOTED or REJECTED.
+    promotion_status: Mapped[str | None]
+    promotion_decided_at: Mapped[datetime | None]
+    promotion_decided_by_user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    promotion_notes: Mapped[str | None]
 
 
 class ExperimentAssignment(IdMixin, OrgMixin, Base):

@@ -20,6 +20,7 @@ class LearningPolicy(IdMixin, OrgMixin, UpdatedAtMixin, Base):
         CheckConstraint(
             "treatment_percentage > 0 AND treatment_percentage < 100", name="treatment"
         ),
+        CheckConstraint("period_seconds BETWEEN 60 AND 31622400", name="period"),
     )
 
     agent_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
@@ -29,6 +30,8 @@ class LearningPolicy(IdMixin, OrgMixin, UpdatedAtMixin, Base):
     auto_experiment: Mapped[bool]
     treatment_percentage: Mapped[float]
     enabled: Mapped[bool]
+    # Also retrain after this many seconds without a run, on whatever is new (NULL: count only).
+    period_seconds: Mapped[int | None]
     last_run_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("training_runs.id", ondelete="SET NULL")
     )

@@ -1,10 +1,11 @@
-// Dashboard: stats tiles, trend, issues, queue, annotators and live training runs.
+// Dashboard: stats tiles, trend, issues, queue, annotators, live training runs and the learning loop.
 
 import { describeError, errorsFor, getToken, gql } from './api.js';
 import { TrendChart, renderBars } from './charts.js';
 import { $, el, fmtInt, fmtNum, fmtPct, fmtTime, showMessage } from './dom.js';
 import { loadExperiments } from './experiments.js';
 import { LiveClient } from './live.js';
+import { loopPanel } from './loop.js';
 import { handleAuthError, startSession } from './session.js';
 
 const DAY = 86400 * 1000;
@@ -118,14 +119,16 @@ async function loadAgents() {
   }
 }
 
-function start() {
+function start(viewer) {
   const chart = new TrendChart($('trend-chart'), $('trend-table'));
   const runs = new Runs($('runs'), $('runs-empty'));
+  const readLoop = loopPanel($('loop-panel'), $('loop'), $('loop-message'), viewer);
   let inFlight = null;
   let again = false;
 
   const refresh = async () => {
     if (!getToken()) return; // signed out (or the token was refused): the sign-in form is showing
+    readLoop().catch((error) => handleAuthError(error, $('loop-message')));
     if (inFlight) {
       again = true; // one more read after this one, so no change is lost
       return inFlight;
