@@ -7,7 +7,7 @@ from sqlalchemy import text
 from learnloop.storage.unit_of_work import UnitOfWork
 
 # Writes smaller than this never ask; the database function decides for larger ones whether
-# the write is a big enough share of the table to re-analyse it (migration 0016).
+# the write is a big enough share of the table to re-analyse it (migration 0017).
 BULK_ROWS = 200
 
 _ANALYZE = text("SELECT learnloop_analyze_after_bulk_write(:table, :rows)")

@@ -74,7 +74,7 @@ class DatasetExample(IdMixin, OrgMixin, Base):
         UniqueConstraint("dataset_id", "example_id"),
         CheckConstraint(enum_check("split", SPLITS), name="split"),
         CheckConstraint("weight > 0", name="weight_positive"),
-        # Both lead with org_id and end with a page's sort order (migration 0016).
+        # Both lead with org_id and end with a page's sort order (migration 0017).
         Index(
             "ix_dataset_examples_org_id_example_id_created_at_id",
             "org_id",

@@ -71,7 +71,7 @@ class LearningExample(IdMixin, OrgMixin, UpdatedAtMixin, Base):
             "id",
             postgresql_where=text(OPEN),
         ),
-        # One agent's queue in claim order (migration 0016).
+        # One agent's queue in claim order (migration 0017).
         Index(
             "ix_learning_examples_claim_agent",
             "org_id",
@@ -111,7 +111,7 @@ class LearningExample(IdMixin, OrgMixin, UpdatedAtMixin, Base):
             "created_at",
             "id",
         ),
-        # Partial (migration 0016): as a full index it out-bid the page index on `org_id` alone.
+        # Partial (migration 0017): as a full index it out-bid the page index on `org_id` alone.
         Index(
             "ix_learning_examples_org_id_domain",
             "org_id",

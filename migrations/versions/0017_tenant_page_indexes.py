@@ -26,8 +26,8 @@ autovacuum's own threshold follows); it analyses a table of that short list when
 or the table was never analysed, so the next page is planned on real numbers instead of
 waiting up to a minute for autovacuum. SKIP_LOCKED: it never waits for another ANALYZE.
 
-Revision ID: 0016_tenant_page_indexes
-Revises: 0015_learning_policies
+Revision ID: 0017_tenant_page_indexes
+Revises: 0016_loop_gates
 """
 
 from collections.abc import Sequence
@@ -35,8 +35,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0016_tenant_page_indexes"
-down_revision: str | None = "0015_learning_policies"
+revision: str = "0017_tenant_page_indexes"
+down_revision: str | None = "0016_loop_gates"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
