@@ -79,6 +79,19 @@ async def metrics(request: Request) -> Response:
         *state.worker_metrics.render(),
         *pool_lines(state.engine.pool),
         *await backlog_lines(state.engine),
+        *scalar(
+            "counter",
+            "learnloop_subscription_executions_total",
+            "Subscription results executed (once per shared stream and event, however many"
+            " sockets receive them).",
+            state.counters["subscription_executions"],
+        ),
+        *scalar(
+            "gauge",
+            "learnloop_subscription_streams",
+            "Shared subscription streams open now.",
+            len(state.shared_streams),
+        ),
     ]
     return _answer(lines)
 

@@ -4,14 +4,20 @@ subscriptions live on)."""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, cast
 
 from graphql import GraphQLError, GraphQLSyntaxError, parse
+from starlette.websockets import WebSocketDisconnect
+from strawberry import Schema
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
 )
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
+from learnloop.resolvers import shared_streams
 from learnloop.resolvers.context import RequestContext
 
 MAX_TOKENS = 20_000  # as the schema's MaxTokensLimiter
@@ -51,7 +57,64 @@ def syntax_error(message: dict[str, Any]) -> GraphQLError | None:
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[RequestContext, None]):
-    """graphql-transport-ws."""
+    """graphql-transport-ws; subscriptions run as shared streams (resolvers/shared_streams.py)."""
+
+    async def run_operation(self, operation: Operation[RequestContext, None]) -> None:
+        key, replays = await self._share(operation)
+        if key is None:
+            await super().run_operation(operation)
+            return
+        hub = self.context.state.shared_streams
+
+        async def start() -> Any:
+            return await self.schema.stream(
+                operation.query,
+                variable_values=operation.variables,
+                context_value=self.context,
+                root_value=self.root_value,
+                operation_name=operation.operation_name,
+            )
+
+        # The id's JSON is spliced around the shared payload: the same bytes for every socket.
+        head = '{"id":' + json.dumps(operation.id) + ',"type":"next","payload":'
+        try:
+            async with hub.join(key, replays, start) as frames:
+                while True:
+                    frame = await frames.get()
+                    if frame.kind == "next":
+                        await self._send_text(operation, head + frame.payload + "}")
+                        continue
+                    if frame.kind == "error":
+                        payload = list(frame.errors)
+                        await operation.send_operation_message(
+                            {"id": operation.id, "type": "error", "payload": payload}
+                        )
+                        return
+                    break
+            await operation.send_operation_message({"id": operation.id, "type": "complete"})
+        except WebSocketDisconnected:
+            return
+
+    async def _share(
+        self, operation: Operation[RequestContext, None]
+    ) -> tuple[shared_streams.StreamKey | None, bool]:
+        field = shared_streams.subscription_field(operation.query, operation.operation_name)
+        if field is None:
+            return None, False
+        principal = await self.context.principal()
+        key = shared_streams.stream_key(
+            principal, operation.query, operation.operation_name, operation.variables
+        )
+        schema = cast("Schema", self.schema)._schema
+        return key, shared_streams.starts_with_state(schema, field)
+
+    async def _send_text(self, operation: Operation[RequestContext, None], text: str) -> None:
+        if operation.completed:
+            return
+        try:
+            await self.context.request.send_text(text)  # type: ignore[union-attr]
+        except (WebSocketDisconnect, RuntimeError) as exc:
+            raise WebSocketDisconnected from exc
 
     async def handle_message(self, message: Any) -> None:
         reason = _malformed(message, _TRANSPORT_TYPES)

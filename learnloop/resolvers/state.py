@@ -16,6 +16,7 @@ from learnloop.domain.webhooks import HostResolver
 from learnloop.metrics import WorkerMetrics
 from learnloop.resolvers.operation_metrics import OperationStats
 from learnloop.resolvers.shared_reads import SharedReads
+from learnloop.resolvers.shared_streams import SharedStreams
 from learnloop.storage.event_bus import EventBus
 from learnloop.storage.rate_limits import RateLimitStore
 from learnloop.tracing import Tracing, tracing_from_env
@@ -37,6 +38,10 @@ class AppState:
     # The in-process worker's runs and webhook attempts (shown on this process's /metrics).
     worker_metrics: WorkerMetrics = field(default_factory=WorkerMetrics)
     tracing: Tracing = field(default_factory=Tracing)
+    shared_streams: SharedStreams = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.shared_streams = SharedStreams(self.counters)
 
     @classmethod
     def build(

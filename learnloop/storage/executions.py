@@ -42,15 +42,20 @@ async def by_ids(uow: UnitOfWork, ids: Sequence[UUID]) -> Mapping[UUID, Executio
     return {r.id: _record(r) for r in rows}
 
 
-async def by_refs(
-    uow: UnitOfWork, refs: Sequence[ExecutionRef]
-) -> dict[ExecutionRef, ExecutionRecord]:
-    """Executions named by (agent key, execution key), in one statement."""
+def _wanted(refs: Sequence[ExecutionRef]) -> Any:
+    """The named (agent key, execution key) pairs as a derived table `w`."""
     wanted = func.unnest(
         bindparam("agent_keys", [r.agent_key for r in refs], type_=ARRAY(Text())),
         bindparam("execution_keys", [r.execution_key for r in refs], type_=ARRAY(Text())),
     ).table_valued(column("agent_key", Text()), column("execution_key", Text()))
-    w = wanted.render_derived(name="w")
+    return wanted.render_derived(name="w")
+
+
+async def by_refs(
+    uow: UnitOfWork, refs: Sequence[ExecutionRef]
+) -> dict[ExecutionRef, ExecutionRecord]:
+    """Executions named by (agent key, execution key), in one statement."""
+    w = _wanted(refs)
     stmt = (
         select(w.c.agent_key, EXECUTIONS)
         .select_from(w)
@@ -64,21 +69,39 @@ async def by_refs(
     return {ExecutionRef(r.agent_key, r.key): _record(r) for r in rows}
 
 
+async def _with_agents(
+    uow: UnitOfWork, refs: Sequence[ExecutionRef]
+) -> tuple[dict[ExecutionRef, ExecutionRecord], dict[str, UUID]]:
+    """by_refs(), plus the ids of the named agents that exist, in the same statement."""
+    w = _wanted(refs)
+    stmt = (
+        select(w.c.agent_key, _A.c.id.label("known_agent_id"), _T)
+        .select_from(w)
+        .join(_A, _A.c.key == w.c.agent_key)
+        .outerjoin(_T, (_T.c.agent_id == _A.c.id) & (_T.c.key == w.c.execution_key))
+    )
+    rows = await uow.all(stmt)
+    found = {ExecutionRef(r.agent_key, r.key): _record(r) for r in rows if r.id is not None}
+    return found, {r.agent_key: r.known_agent_id for r in rows}
+
+
 async def resolve(
     uow: UnitOfWork, refs: Sequence[ExecutionRef]
 ) -> dict[ExecutionRef, ExecutionRecord]:
     """Every execution named, creating missing agents and stub executions (concurrency-safe).
 
-    One statement when all exist and none is a stub; otherwise agents are ensured, stubs
-    inserted with ON CONFLICT DO NOTHING in a fixed order, and a fresh lookup sees concurrent
-    creations.
+    One statement when all exist and none is a stub (it also returns the named agents' ids);
+    otherwise missing agents are ensured, stubs inserted with ON CONFLICT DO NOTHING in a fixed
+    order, and a fresh lookup sees concurrent creations.
     """
-    found = await by_refs(uow, refs)
+    found, agent_ids = await _with_agents(uow, refs)
     missing = [r for r in refs if r not in found]
     if not missing:
         return await _hold_stubs(uow, found)
     assert uow.org_id is not None
-    agent_ids = await agents.ensure(uow, [r.agent_key for r in missing])
+    unknown = [r.agent_key for r in missing if r.agent_key not in agent_ids]
+    if unknown:
+        agent_ids.update(await agents.ensure(uow, unknown))
     rows = sorted({(agent_ids[r.agent_key], r.execution_key) for r in missing})
     created = await uow.all(
         _insert_stubs(),

@@ -6,10 +6,12 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, make_url, text
 
+from learnloop.domain.rate_limits import RateLimit
 from learnloop.domain.roles import Role
 from learnloop.storage.database import DatabaseTarget
+from learnloop.storage.rate_limits import RateLimitStore
 from tests.conftest import Api, close_api, make_api
 
 RECORD = """
@@ -125,3 +127,37 @@ async def test_unauthenticated_mutations_are_not_counted(two_apps: tuple[Api, Ap
         assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     async with first.owner_engine.connect() as conn:
         assert await conn.scalar(count) == before
+
+
+async def test_a_high_limit_takes_tokens_ahead_and_never_grants_more_than_the_bucket(
+    api: Api,
+) -> None:
+    org = await api.org(Role.MEMBER)
+    store = RateLimitStore(
+        make_url(str(api.target.app_url)), RateLimit(6_000), pool_size=2, timeout=5
+    )
+    statements: list[str] = []
+    event.listen(
+        store._engine.sync_engine,
+        "before_cursor_execute",
+        lambda conn, cursor, statement, *args: statements.append(statement),
+    )
+    try:
+        # A lease is 10 tokens (a tenth of a second of 6,000 a minute): 25 mutations, 3 asks.
+        for _ in range(25):
+            assert await store.take(org.org_id, "user:lease", 1) == 0
+        assert len([s for s in statements if "learnloop_take_rate_tokens" in s]) == 3
+
+        # A bucket of 1,200 with a lease of 2: 1,199 + the 1 leased with them, then refusals
+        # (of 100: the bucket refills 20 tokens a second, more than a slow machine's pause).
+        tight = RateLimitStore(
+            make_url(str(api.target.app_url)), RateLimit(1_200), pool_size=1, timeout=5
+        )
+        try:
+            assert await tight.take(org.org_id, "user:tight", 1_199) == 0
+            assert await tight.take(org.org_id, "user:tight", 1) == 0  # spent from the lease
+            assert await tight.take(org.org_id, "user:tight", 100) > 0
+        finally:
+            await tight.close()
+    finally:
+        await store.close()

@@ -255,3 +255,17 @@ async def test_a_late_retry_never_overwrites_a_newer_opinion(api: Api) -> None:
     assert retry["feedback"]["feedbackType"] == "THUMBS_DOWN"
     listed = await feedback_of(org, "agent-l", "exec-l")
     assert [e["node"]["feedbackType"] for e in listed["feedback"]["edges"]] == ["THUMBS_DOWN"]
+
+
+async def test_feedback_on_a_new_execution_of_a_known_agent_finds_the_agent_in_the_lookup(
+    api: Api,
+) -> None:
+    """The execution lookup also returns the agent's id: no separate agent query (the hot path
+    of feedback arriving before its execution)."""
+    org = await api.org(Role.MEMBER)
+    await submit_ok(org, agentId="known", executionId="first", feedbackType="THUMBS_UP")
+    api.statements.reset()
+    await submit_ok(org, agentId="known", executionId="second", feedbackType="THUMBS_UP")
+    agent_queries = [s for s in api.statements.statements if s.lstrip().startswith("SELECT agents")]
+    assert agent_queries == [], api.statements.statements
+    assert await count_rows(org, "executions") == 2

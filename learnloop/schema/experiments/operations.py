@@ -13,6 +13,7 @@ from strawberry.scalars import JSON
 from learnloop.domain.experiments import records as domain
 from learnloop.resolvers import experiments as resolve
 from learnloop.resolvers.context import Info
+from learnloop.resolvers.shared_streams import STARTS_WITH_STATE
 from learnloop.schema import fields
 from learnloop.schema.deployments import Deployment
 from learnloop.schema.errors import UserError, user_errors_field
@@ -371,7 +372,8 @@ class ExperimentsMutation:
 class ExperimentsSubscription:
     @fields.subscription(
         description="The experiment now, then after every change of it, its outcomes or the "
-        "feedback on its executions (results re-computed each time)."
+        "feedback on its executions (results re-computed each time).",
+        metadata={STARTS_WITH_STATE: True},
     )
     async def experiment_updated(
         self,

@@ -20,6 +20,7 @@ from learnloop.resolvers import experiments as resolve_experiments
 from learnloop.resolvers import learning_policies as resolve_policies
 from learnloop.resolvers import training_runs as resolve
 from learnloop.resolvers.context import Info
+from learnloop.resolvers.shared_streams import STARTS_WITH_STATE
 from learnloop.schema import fields
 from learnloop.schema.deployments import Deployment
 from learnloop.schema.errors import UserError, user_errors_field
@@ -286,7 +287,8 @@ async def _deploy_canary(info: Info, run_id: UUID, canary: CanaryInput) -> Deplo
 @strawberry.type
 class TrainingSubscription:
     @fields.subscription(
-        description="The run's current state, then every change; completes after it ends."
+        description="The run's current state, then every change; completes after it ends.",
+        metadata={STARTS_WITH_STATE: True},
     )
     async def training_run_updated(
         self,
