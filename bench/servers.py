@@ -57,6 +57,8 @@ class BenchDb:
             # The rate-limit check runs on every mutation (its cost is measured), but the
             # bench's one principal must never be refused.
             "LEARNLOOP_RATE_LIMIT_PER_MINUTE": "1000000000",
+            # The in-process training worker would share (and skew) the measured pool.
+            "LEARNLOOP_WORKER_IN_PROCESS": "false",
             "BENCH_DSN": self.asyncpg_dsn(),
         }
 
@@ -79,9 +81,15 @@ async def bench_database(keep: str | None = None) -> AsyncIterator[BenchDb]:
         server.stop()
 
 
+@dataclass(frozen=True)
+class Served:
+    url: str
+    pid: int
+
+
 @contextmanager
-def uvicorn(app: str, env: dict[str, str], factory: bool = False) -> Iterator[str]:
-    """Serve `app` in a subprocess; yields its base URL."""
+def uvicorn(app: str, env: dict[str, str], factory: bool = False) -> Iterator[Served]:
+    """Serve `app` in a subprocess (one uvicorn process, no reloader): its base URL and pid."""
     port = free_port()
     cmd = [
         sys.executable,
@@ -113,7 +121,7 @@ def uvicorn(app: str, env: dict[str, str], factory: bool = False) -> Iterator[st
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{app} did not start")
             time.sleep(0.2)
-        yield base
+        yield Served(base, proc.pid)
     finally:
         proc.terminate()
         try:
@@ -122,12 +130,19 @@ def uvicorn(app: str, env: dict[str, str], factory: bool = False) -> Iterator[st
             proc.kill()
 
 
-def learnloop_server(db: BenchDb) -> AbstractContextManager[str]:
+def learnloop_server(db: BenchDb) -> AbstractContextManager[Served]:
     return uvicorn("learnloop.app:create_app_from_env", db.env(), factory=True)
 
 
-def floor_server(db: BenchDb) -> AbstractContextManager[str]:
+def floor_server(db: BenchDb) -> AbstractContextManager[Served]:
     return uvicorn("bench.floor_app:app", db.env())
+
+
+def admin_dsn(db: BenchDb) -> str:
+    """The server's `postgres` database: the CPU monitor must not be one of the measured backends."""
+    return (
+        db.server.url("postgres").set(drivername="postgresql").render_as_string(hide_password=False)
+    )
 
 
 async def analyze(db: BenchDb) -> None:
