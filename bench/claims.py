@@ -107,9 +107,9 @@ async def claim_over_http(
 
 
 async def claim_raw(
-    db: BenchDb, org: str, experts: list[tuple[uuid.UUID, str]]
+    pool: asyncpg.Pool, org: str, experts: list[tuple[uuid.UUID, str]]
 ) -> tuple[float, list[uuid.UUID]]:
-    pool = await asyncpg.create_pool(db.asyncpg_dsn(), min_size=10, max_size=10)
+    """Opened before and closed after the CPU snapshots, so its backends are counted."""
     claimed: list[uuid.UUID] = []
 
     async def expert(uid: uuid.UUID) -> None:
@@ -123,9 +123,7 @@ async def claim_raw(
 
     started = time.perf_counter()
     await asyncio.gather(*(expert(uid) for uid, _ in experts))
-    rate = len(claimed) / (time.perf_counter() - started)
-    await pool.close()
-    return rate, claimed
+    return len(claimed) / (time.perf_counter() - started), claimed
 
 
 def doubles(ids: list[object]) -> int:
@@ -135,6 +133,7 @@ def doubles(ids: list[object]) -> int:
 async def main() -> None:
     async with bench_database() as db:
         org, experts = await setup(db)
+        pool = await asyncpg.create_pool(db.asyncpg_dsn(), min_size=10, max_size=10)
         with learnloop_server(db) as ours, floor_server(db) as floor:
             meter = CpuMeter([ours.pid, floor.pid], admin_dsn(db), db.name)
             runs: list[tuple[str, float, list[object], CpuUse]] = []
@@ -149,13 +148,14 @@ async def main() -> None:
                 ),
                 (
                     "raw asyncpg SKIP LOCKED claim (pool 10, no HTTP)",
-                    lambda: claim_raw(db, org, experts),
+                    lambda: claim_raw(pool, org, experts),
                 ),
             ):
                 await refill(db, org)
                 before = await meter.start()
                 rate, ids = await claim()  # type: ignore[operator]
                 runs.append((name, rate, list(ids), await meter.stop(before)))
+        await pool.close()
     table = Table(
         f"Annotation claims: {EXPERTS} concurrent experts draining {EXAMPLES:,} pending examples",
         [

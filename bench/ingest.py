@@ -14,13 +14,15 @@ import json
 import os
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import asyncpg
 
 from bench import floor_sql, load, statements
 from bench.cpu import CpuMeter
 from bench.harness import Table
-from bench.load import Measured
+from bench.load import Drive, Measured
 from bench.servers import (
     BenchDb,
     admin_dsn,
@@ -97,11 +99,14 @@ def floor_headers(token: str, org: str) -> dict[str, str]:
     return {**graphql_headers(token), "X-Org": org}
 
 
-def raw_driver(db: BenchDb, org: str, clients: int, batch: bool, run_id: str):  # type: ignore[no-untyped-def]
+@asynccontextmanager
+async def raw_driver(
+    db: BenchDb, org: str, clients: int, batch: bool, run_id: str
+) -> AsyncIterator[Drive]:
     """The raw floor: `clients` asyncpg tasks over a pool of 10 for SECONDS."""
+    pool = await asyncpg.create_pool(db.asyncpg_dsn(), min_size=10, max_size=10)
 
     async def drive() -> tuple[int, int, float, list[float]]:
-        pool = await asyncpg.create_pool(db.asyncpg_dsn(), min_size=10, max_size=10)
         ok = failed = 0
         samples: list[float] = []
         deadline = time.perf_counter() + SECONDS
@@ -140,11 +145,12 @@ def raw_driver(db: BenchDb, org: str, clients: int, batch: bool, run_id: str):  
 
         started = time.perf_counter()
         await asyncio.gather(*(client(n) for n in range(clients)))
-        elapsed = time.perf_counter() - started
-        await pool.close()
-        return ok, failed, elapsed, samples
+        return ok, failed, time.perf_counter() - started, samples
 
-    return drive
+    try:
+        yield drive
+    finally:
+        await pool.close()
 
 
 async def stored_rows(db: BenchDb, run_id: str) -> int:

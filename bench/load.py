@@ -7,11 +7,15 @@ two rows of one table: same clients, same run, successes only, CPU per successfu
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 from bench import wrk
 from bench.cpu import CpuMeter, CpuUse
 from bench.harness import Table, ratio
+
+# A Python load: (successes, failures, seconds, latencies in seconds).
+Drive = Callable[[], Awaitable[tuple[int, int, float, list[float]]]]
 
 COLUMNS = [
     "side",
@@ -96,15 +100,17 @@ async def with_driver(
     meter: CpuMeter,
     side: str,
     clients: int,
-    drive: Callable[[], Awaitable[tuple[int, int, float, list[float]]]],
+    driver: AbstractAsyncContextManager[Drive],
     run_id: str = "",
 ) -> Measured:
-    """A Python driver returning (ok, failed, seconds, latencies in s), e.g. raw asyncpg floors."""
+    """A Python driver (e.g. the raw asyncpg floors): entering it opens its connections, which
+    are measured while its `drive()` runs and closed only after the CPU snapshot."""
     from bench.harness import percentile
 
-    before = await meter.start()
-    ok, failed, seconds, samples = await drive()
-    use = await meter.stop(before)
+    async with driver as drive:
+        before = await meter.start()
+        ok, failed, seconds, samples = await drive()
+        use = await meter.stop(before)
     m = Measured(
         side,
         clients,

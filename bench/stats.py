@@ -9,6 +9,8 @@ import asyncio
 import json
 import os
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import asyncpg
 
@@ -16,6 +18,7 @@ from bench import floor_sql, load
 from bench.cpu import CpuMeter
 from bench.harness import Table, ratio
 from bench.ingest import graphql_headers
+from bench.load import Drive
 from bench.seeded import Seeded, seeded
 from bench.servers import admin_dsn, learnloop_server
 
@@ -34,25 +37,26 @@ FLOOR = {
 }
 
 
-def raw_driver(s: Seeded, sql: str, seconds: float):  # type: ignore[no-untyped-def]
+@asynccontextmanager
+async def raw_driver(s: Seeded, sql: str, seconds: float) -> AsyncIterator[Drive]:
     """The floor: the query's SQL on one asyncpg connection (app role, RLS on), sequentially."""
+    conn = await asyncpg.connect(s.db.asyncpg_dsn())
 
     async def drive() -> tuple[int, int, float, list[float]]:
-        conn = await asyncpg.connect(s.db.asyncpg_dsn())
         samples: list[float] = []
         started = time.perf_counter()
-        try:
-            while time.perf_counter() - started < seconds:
-                t = time.perf_counter()
-                async with conn.transaction():
-                    await conn.execute(floor_sql.SET_ORG, str(s.org_id))
-                    await conn.fetch(sql, s.agent_key)
-                samples.append(time.perf_counter() - t)
-        finally:
-            await conn.close()
+        while time.perf_counter() - started < seconds:
+            t = time.perf_counter()
+            async with conn.transaction():
+                await conn.execute(floor_sql.SET_ORG, str(s.org_id))
+                await conn.fetch(sql, s.agent_key)
+            samples.append(time.perf_counter() - t)
         return len(samples), 0, time.perf_counter() - started, samples
 
-    return drive
+    try:
+        yield drive
+    finally:
+        await conn.close()
 
 
 async def main() -> None:
