@@ -8,32 +8,31 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import structlog
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from learnloop.config import Settings, get_settings
+from learnloop.http.downloads import download_artifact
 from learnloop.http.errors import error_response, http_exception, unavailable
+from learnloop.http.exports import export_dataset
 from learnloop.http.graphiql import ASSETS_PATH
 from learnloop.http.graphiql import assets as graphiql_assets
+from learnloop.http.graphql_view import LearnloopGraphQL
+from learnloop.http.health import healthz, readyz
 from learnloop.http.limits import RequestLimits
 from learnloop.http.metrics import metrics
 from learnloop.http.ui import ui_routes
 from learnloop.logging import configure_logging
 from learnloop.resolvers.context import request_id_from
-from learnloop.resolvers.downloads import download_artifact
-from learnloop.resolvers.exports import export_dataset
 from learnloop.resolvers.state import AppState
-from learnloop.resolvers.view import LearnloopGraphQL
 from learnloop.schema.root import get_schema
 from learnloop.storage.database import create_engine, is_unavailable, target_from_settings
-from learnloop.storage.migrations import current_revision, head_revision
+from learnloop.worker.registry import build_registry
 from learnloop.worker.runner import Worker, WorkerSettings
 from learnloop.worker.webhooks import WebhookSender
 
@@ -101,32 +100,13 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
     owns_engine = engine is None
     if engine is None:
         engine = create_engine(target_from_settings(settings).app_url, settings)
-    state = AppState.build(settings, engine)
+    state = AppState.build(settings, engine, build_registry(settings, engine))
     graphql = LearnloopGraphQL(
         state,
         schema=get_schema(),
         graphql_ide="graphiql" if settings.graphiql else None,
         max_subscriptions_per_connection=settings.max_subscriptions_per_socket,
     )
-
-    async def healthz(_: Request) -> Response:
-        return JSONResponse({"status": "ok"})
-
-    async def readyz(_: Request) -> Response:
-        try:
-            async with state.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-                current = await current_revision(conn)
-        except Exception as exc:
-            return JSONResponse(
-                {"status": "unavailable", "database": str(exc).splitlines()[0]}, 503
-            )
-        head = head_revision()
-        if current != head:
-            return JSONResponse(
-                {"status": "migrations pending", "current": current, "head": head}, 503
-            )
-        return JSONResponse({"status": "ready", "revision": current})
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

@@ -148,7 +148,7 @@ def token(
     """Print a development JWT (and nothing else on stdout): TOKEN=$(learnloop token --org acme)."""
     from learnloop.domain.identity import validate_email, validate_slug
     from learnloop.domain.tokens import issue_user_token
-    from learnloop.resolvers.state import AppState
+    from learnloop.resolvers.state import token_settings
 
     settings = get_settings()
     try:
@@ -161,9 +161,7 @@ def token(
         raise ConfigurationError(str(exc)) from None
     with database(settings) as target:
         org_id, user_id = asyncio.run(_ensure_identity(target, slug, email, parsed_role))
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    tokens = AppState.build(settings, create_async_engine(target.app_url)).tokens
+    tokens = token_settings(settings)
     sys.stdout.write(
         issue_user_token(tokens, user_id=user_id, org_id=org_id, role=parsed_role, ttl=ttl) + "\n"
     )

@@ -1,4 +1,4 @@
-"""Agents and executions: caller keys, recording an execution idempotently, stubs filled in later."""
+"""Executions: recording one idempotently (alone or in batches), stubs filled in later."""
 
 from __future__ import annotations
 
@@ -9,28 +9,15 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
+from learnloop.domain.agents import AgentDefaults, AgentRecord
 from learnloop.domain.errors import ErrorCode, Problem, UserInputError
+from learnloop.domain.input_limits import check_json_object, check_key, check_label, check_text
 
 if TYPE_CHECKING:
     from learnloop.domain.experiments.assignment import AssignmentStore
 
-MAX_KEY_LENGTH = 200
 # An execution's input and output are kept whole, up to this many characters each.
 MAX_EXECUTION_TEXT = 1_000_000
-# Domains and task types are short labels (e.g. "billing", "qa").
-MAX_LABEL_LENGTH = 100
-
-
-@dataclass(frozen=True)
-class AgentRecord:
-    id: UUID
-    key: str
-    name: str | None
-    description: str | None
-    created_at: datetime
-    updated_at: datetime
-    default_domain: str | None = None
-    default_task_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,15 +67,6 @@ class NewExecution:
 
 
 @dataclass(frozen=True)
-class AgentDefaults:
-    """setAgentDefaults' input: labels for the agent's executions that name none (None clears)."""
-
-    agent_key: str
-    domain: str | None
-    task_type: str | None
-
-
-@dataclass(frozen=True)
 class ExampleContext:
     """What a learning example made from an execution's feedback takes from the execution."""
 
@@ -110,45 +88,6 @@ def example_context(execution: ExecutionRecord) -> ExampleContext:
         domain=execution.domain,
         task_type=execution.task_type,
     )
-
-
-def check_key(raw: str | None, path: tuple[str, ...], problems: list[Problem]) -> str:
-    """A caller key, stripped; appends a problem (and returns "") when it is empty or too long."""
-    cleaned = (raw or "").strip()
-    if not cleaned:
-        problems.append(Problem(path, "must not be empty", ErrorCode.REQUIRED))
-    elif len(cleaned) > MAX_KEY_LENGTH:
-        problems.append(Problem(path, f"at most {MAX_KEY_LENGTH} characters", ErrorCode.TOO_LONG))
-    return cleaned
-
-
-def check_text(
-    raw: str | None, path: tuple[str, ...], limit: int, problems: list[Problem]
-) -> str | None:
-    """Free text up to `limit` characters (None stays None)."""
-    if raw is not None and len(raw) > limit:
-        problems.append(Problem(path, f"at most {limit} characters", ErrorCode.TOO_LONG))
-    return raw
-
-
-def check_label(raw: str | None, path: tuple[str, ...], problems: list[Problem]) -> str | None:
-    """A domain or task type: stripped, at most MAX_LABEL_LENGTH characters; blank means none."""
-    cleaned = raw.strip() if raw is not None else None
-    if cleaned is not None and len(cleaned) > MAX_LABEL_LENGTH:
-        problems.append(Problem(path, f"at most {MAX_LABEL_LENGTH} characters", ErrorCode.TOO_LONG))
-    return cleaned or None
-
-
-def check_json_object(
-    raw: object, path: tuple[str, ...], problems: list[Problem]
-) -> dict[str, Any]:
-    """JSON metadata must be an object (None means empty)."""
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        problems.append(Problem(path, "must be a JSON object", ErrorCode.INVALID))
-        return {}
-    return dict(raw)
 
 
 def check_ref(
@@ -207,16 +146,6 @@ def with_agent_defaults(execution: NewExecution, agent: AgentRecord) -> NewExecu
         domain=execution.domain or agent.default_domain,
         task_type=execution.task_type or agent.default_task_type,
     )
-
-
-def validate_agent_defaults(defaults: AgentDefaults) -> AgentDefaults:
-    problems: list[Problem] = []
-    key = check_key(defaults.agent_key, ("agentId",), problems)
-    domain = check_label(defaults.domain, ("domain",), problems)
-    task_type = check_label(defaults.task_type, ("taskType",), problems)
-    if problems:
-        raise UserInputError(problems)
-    return AgentDefaults(agent_key=key, domain=domain, task_type=task_type)
 
 
 class ExecutionStore(Protocol):
@@ -284,11 +213,6 @@ async def record_execution(
     if outcome is Recorded.FILLED_STUB:
         await store.complete_examples(record.id, example_context(record))
     return record, outcome
-
-
-async def set_agent_defaults(store: ExecutionStore, defaults: AgentDefaults) -> AgentRecord:
-    """Default labels for the agent's future executions (those already recorded keep theirs)."""
-    return await store.set_agent_defaults(validate_agent_defaults(defaults))
 
 
 MAX_EXECUTION_BATCH = 500

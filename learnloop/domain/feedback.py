@@ -13,14 +13,8 @@ from typing import Protocol
 from uuid import UUID
 
 from learnloop.domain.errors import ErrorCode, Forbidden, Problem, UserInputError
-from learnloop.domain.executions import (
-    ExecutionRecord,
-    ExecutionRef,
-    ExecutionStore,
-    check_key,
-    check_ref,
-    check_text,
-)
+from learnloop.domain.executions import ExecutionRecord, ExecutionRef, ExecutionStore, check_ref
+from learnloop.domain.input_limits import check_key, check_text
 from learnloop.domain.learning_examples import (
     NewLearningExample,
     RoutingSource,

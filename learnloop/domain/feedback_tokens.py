@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from learnloop.domain.errors import ErrorCode, Problem, UserInputError
-from learnloop.domain.executions import check_key, check_ref
+from learnloop.domain.executions import check_ref
+from learnloop.domain.input_limits import check_key
 from learnloop.domain.principal import Principal
 from learnloop.domain.tokens import TokenSettings, issue_feedback_token
 

@@ -1,4 +1,4 @@
-"""Limits every input must meet before it reaches storage: no NUL characters, bounded JSON."""
+"""Limits every input must meet before it reaches storage: caller keys, labels, no NUL, bounded JSON."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from typing import Any
 from learnloop.domain.errors import ErrorCode, Problem
 
 NUL = "\x00"
+MAX_KEY_LENGTH = 200
+# Domains and task types are short labels (e.g. "billing", "qa").
+MAX_LABEL_LENGTH = 100
 
 
 @dataclass(frozen=True)
@@ -61,3 +64,42 @@ def json_problems(value: Any, path: Sequence[str], limits: InputLimits) -> list[
             )
         ]
     return []
+
+
+def check_key(raw: str | None, path: tuple[str, ...], problems: list[Problem]) -> str:
+    """A caller key, stripped; appends a problem (and returns "") when it is empty or too long."""
+    cleaned = (raw or "").strip()
+    if not cleaned:
+        problems.append(Problem(path, "must not be empty", ErrorCode.REQUIRED))
+    elif len(cleaned) > MAX_KEY_LENGTH:
+        problems.append(Problem(path, f"at most {MAX_KEY_LENGTH} characters", ErrorCode.TOO_LONG))
+    return cleaned
+
+
+def check_text(
+    raw: str | None, path: tuple[str, ...], limit: int, problems: list[Problem]
+) -> str | None:
+    """Free text up to `limit` characters (None stays None)."""
+    if raw is not None and len(raw) > limit:
+        problems.append(Problem(path, f"at most {limit} characters", ErrorCode.TOO_LONG))
+    return raw
+
+
+def check_label(raw: str | None, path: tuple[str, ...], problems: list[Problem]) -> str | None:
+    """A domain or task type: stripped, at most MAX_LABEL_LENGTH characters; blank means none."""
+    cleaned = raw.strip() if raw is not None else None
+    if cleaned is not None and len(cleaned) > MAX_LABEL_LENGTH:
+        problems.append(Problem(path, f"at most {MAX_LABEL_LENGTH} characters", ErrorCode.TOO_LONG))
+    return cleaned or None
+
+
+def check_json_object(
+    raw: object, path: tuple[str, ...], problems: list[Problem]
+) -> dict[str, Any]:
+    """JSON metadata must be an object (None means empty)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        problems.append(Problem(path, "must be a JSON object", ErrorCode.INVALID))
+        return {}
+    return dict(raw)

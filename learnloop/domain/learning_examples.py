@@ -9,17 +9,10 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
-from learnloop.domain.annotation_queue import policy_from_settings, routing_priority
+from learnloop.domain.annotations.queue import policy_from_settings, routing_priority
 from learnloop.domain.errors import ErrorCode, Problem, UserInputError
-from learnloop.domain.executions import (
-    ExecutionRef,
-    ExecutionStore,
-    check_json_object,
-    check_key,
-    check_label,
-    check_text,
-    example_context,
-)
+from learnloop.domain.executions import ExecutionRef, ExecutionStore, example_context
+from learnloop.domain.input_limits import check_json_object, check_key, check_label, check_text
 from learnloop.domain.principal import Principal
 
 if TYPE_CHECKING:
@@ -78,7 +71,7 @@ class LearningExampleRecord:
     priority: int
     created_at: datetime
     updated_at: datetime
-    # The annotation workflow's state (F4; see domain/annotation_queue.py).
+    # The annotation workflow's state (F4; see domain/annotations/queue.py).
     is_gold: bool = False
     gold_verdict: bool | None = None
     lease_holder_user_id: UUID | None = None

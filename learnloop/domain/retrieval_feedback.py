@@ -13,7 +13,7 @@ from typing import Protocol
 from uuid import UUID
 
 from learnloop.domain.errors import ErrorCode, Problem, UserInputError
-from learnloop.domain.executions import check_key, check_text
+from learnloop.domain.input_limits import check_key, check_text
 from learnloop.domain.principal import Principal
 from learnloop.domain.roles import Role
 

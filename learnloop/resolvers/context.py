@@ -122,6 +122,11 @@ class RequestContext:
                 _EVENT_SCOPE.set(None)
             await uow.close(commit=False)
 
+    def set_response_header(self, name: str, value: str) -> None:
+        """Set a header on the HTTP response (a WebSocket message has none to set)."""
+        if isinstance(self.response, Response):
+            self.response.headers[name] = value
+
     @cached_property
     def base_url(self) -> str:
         if self.settings.public_url:

@@ -1,4 +1,4 @@
-"""Resolvers for agents and executions: lookups by key, the agent list, recordExecution."""
+"""Resolvers for executions: lookup by keys, recordExecution and its batch."""
 
 from __future__ import annotations
 
@@ -8,33 +8,12 @@ from uuid import UUID
 
 from learnloop.domain import executions as rules
 from learnloop.domain.errors import Problem
-from learnloop.domain.executions import (
-    AgentDefaults,
-    AgentRecord,
-    ExecutionRecord,
-    ExecutionRef,
-    Recorded,
-)
-from learnloop.domain.pagination import Page, PageRequest
+from learnloop.domain.executions import ExecutionRecord, ExecutionRef, Recorded
 from learnloop.resolvers.context import RequestContext
-from learnloop.resolvers.loaders.executions import AgentByKeyLoader, ExecutionByRefLoader
+from learnloop.resolvers.loaders.executions import ExecutionByRefLoader
 from learnloop.resolvers.mutations import run_mutation
-from learnloop.storage import agents
 from learnloop.storage.executions import ExecutionRepository
 from learnloop.storage.experiments import ExperimentRepository
-
-
-async def agent(ctx: RequestContext, key: str) -> AgentRecord | None:
-    record: AgentRecord | None = await ctx.loaders.get(AgentByKeyLoader).load(key.strip())
-    return record
-
-
-async def agent_page(ctx: RequestContext, request: PageRequest) -> Page:
-    return await agents.page(ctx.uow, request)
-
-
-async def count_agents(ctx: RequestContext) -> int:
-    return await agents.total(ctx.uow)
 
 
 async def execution(
@@ -76,13 +55,6 @@ async def record_execution(
         return await rules.record_execution(store, new, arms)
 
     return await run_mutation(ctx, action)
-
-
-async def set_agent_defaults(
-    ctx: RequestContext, defaults: AgentDefaults
-) -> tuple[AgentRecord | None, list[Problem]]:
-    store = ExecutionRepository(ctx.uow)
-    return await run_mutation(ctx, lambda _: rules.set_agent_defaults(store, defaults))
 
 
 async def record_execution_batch(

@@ -16,10 +16,10 @@ from graphql import (
     SelectionSetNode,
 )
 from graphql.execution import ExecutionResult as GraphQLExecutionResult
-from starlette.responses import Response
 from strawberry.extensions import SchemaExtension
 
 from learnloop.domain.rate_limits import retry_after_seconds
+from learnloop.resolvers.context import RequestContext
 
 log = structlog.get_logger("learnloop.rate_limits")
 
@@ -94,9 +94,9 @@ class RateLimiting(SchemaExtension):
 
     def _refuse(self, message: str, wait: float) -> None:
         retry_after = retry_after_seconds(wait)
-        response = getattr(self.execution_context.context, "response", None)
-        if isinstance(response, Response):
-            response.headers["Retry-After"] = str(retry_after)
+        context = self.execution_context.context
+        if isinstance(context, RequestContext):
+            context.set_response_header("Retry-After", str(retry_after))
         self.execution_context.result = GraphQLExecutionResult(
             data=None,
             errors=[

@@ -15,7 +15,6 @@ from learnloop.resolvers.operation_metrics import OperationStats
 from learnloop.resolvers.shared_reads import SharedReads
 from learnloop.storage.event_bus import EventBus
 from learnloop.storage.rate_limits import RateLimitStore
-from learnloop.worker.registry import build_registry
 
 
 @dataclass
@@ -31,16 +30,13 @@ class AppState:
     operations: OperationStats = field(default_factory=OperationStats)
 
     @classmethod
-    def build(cls, settings: Settings, engine: AsyncEngine) -> AppState:
+    def build(cls, settings: Settings, engine: AsyncEngine, engines: EngineRegistry) -> AppState:
+        """`engines` comes from the composition root (app.py), which knows the worker's registry."""
         return cls(
             settings=settings,
             engine=engine,
-            tokens=TokenSettings(
-                secret=settings.resolved_jwt_secret(),
-                issuer=settings.jwt_issuer,
-                audience=settings.jwt_audience,
-            ),
-            engines=build_registry(settings, engine),
+            tokens=token_settings(settings),
+            engines=engines,
             # One LISTEN connection per API process, started on first use or at app start.
             bus=EventBus(engine.url),
             rate_limits=rate_limit_store(settings, engine),
@@ -50,6 +46,14 @@ class AppState:
         """Release what the state opened besides the request engine."""
         if self.rate_limits is not None:
             await self.rate_limits.close()
+
+
+def token_settings(settings: Settings) -> TokenSettings:
+    return TokenSettings(
+        secret=settings.resolved_jwt_secret(),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+    )
 
 
 def rate_limit_store(settings: Settings, engine: AsyncEngine) -> RateLimitStore | None:

@@ -1,15 +1,19 @@
-"""AuditEvent type."""
+"""AuditEvent type and the auditEvents root field."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Self
+from typing import Annotated, Self
 
 import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
 from learnloop.domain.audit import AuditRecord
+from learnloop.resolvers import audit as resolve
+from learnloop.resolvers.context import Info
+from learnloop.schema import fields
+from learnloop.schema.pagination import After, Connection, First, page_request
 
 
 @strawberry.type(
@@ -52,3 +56,22 @@ class AuditEvent(relay.Node):
     def resolve_nodes(cls, *, info, node_ids, required=False):  # type: ignore[no-untyped-def]
         # Audit events are reached through `auditEvents`, not fetched by id.
         return [None for _ in node_ids]
+
+
+@strawberry.type
+class AuditQuery:
+    @fields.query()
+    async def audit_events(
+        self,
+        info: Info,
+        first: First = 50,
+        after: After = None,
+        action_prefix: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only actions starting with this, e.g. training_run. or dataset.; null means all."
+            ),
+        ] = None,
+    ) -> Connection[AuditEvent]:
+        page = await resolve.audit_page(info.context, page_request(first, after), action_prefix)
+        return Connection[AuditEvent].from_page(page, AuditEvent.from_record)

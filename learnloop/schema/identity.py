@@ -1,4 +1,4 @@
-"""Organization, User, Member and Viewer types."""
+"""Organization, User, Member and Viewer types; the viewer, organization and member root fields."""
 
 from __future__ import annotations
 
@@ -10,10 +10,13 @@ from strawberry import relay
 
 from learnloop.domain.identity import MemberRecord, OrganizationRecord, UserRecord
 from learnloop.domain.principal import Principal
+from learnloop.resolvers import identity as resolve
 from learnloop.resolvers.context import Info
 from learnloop.resolvers.loaders.identity import OrganizationByIdLoader, UserByIdLoader
+from learnloop.schema import fields
 from learnloop.schema.enums import Role, ViewerKind
-from learnloop.schema.node import LoadableNode, load_one
+from learnloop.schema.errors import UserError, user_errors_field
+from learnloop.schema.nodes import LoadableNode, decode_global_id, load_one
 
 
 @strawberry.type(
@@ -109,3 +112,68 @@ class Viewer:
         if self.principal.api_key_id is None:
             return None
         return relay.GlobalID("ApiKey", str(self.principal.api_key_id))
+
+
+@strawberry.input(description="A person to add to this organisation.")
+class InviteMemberInput:
+    email: str = strawberry.field(description="Their e-mail address (their login name).")
+    role: Role = strawberry.field(description="The role they get.")  # type: ignore[valid-type]
+    display_name: str | None = strawberry.field(
+        default=None, description="Name shown in the UI; optional."
+    )
+
+
+@strawberry.type(description="The new member.")
+class InviteMemberPayload:
+    member: Member | None = strawberry.field(description="The member; null when refused.")
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.input(description="A member's new role.")
+class SetMemberRoleInput:
+    user_id: relay.GlobalID = strawberry.field(description="The User's global id.")
+    role: Role = strawberry.field(description="The new role.")  # type: ignore[valid-type]
+
+
+@strawberry.type(description="The member with the new role.")
+class SetMemberRolePayload:
+    member: Member | None = strawberry.field(description="The member; null when refused.")
+    user_errors: list[UserError] = user_errors_field()
+
+
+@strawberry.type
+class IdentityQuery:
+    @fields.query(description="The caller: user or API key, organisation and role.")
+    async def viewer(self, info: Info) -> Viewer:
+        return Viewer(principal=await resolve.viewer(info.context))
+
+    @fields.query()
+    async def organization(self, info: Info) -> Organization | None:
+        record = await resolve.organization(info.context)
+        return Organization.from_record(record) if record else None
+
+    @fields.query()
+    async def members(self, info: Info) -> list[Member]:
+        return [Member.from_record(m) for m in await resolve.members(info.context)]
+
+
+@strawberry.type
+class IdentityMutation:
+    @fields.mutation(description="Add a person to this organisation with a role.")
+    async def invite_member(self, info: Info, input: InviteMemberInput) -> InviteMemberPayload:
+        member, problems = await resolve.invite_member(
+            info.context, input.email, input.display_name, input.role
+        )
+        return InviteMemberPayload(
+            member=Member.from_record(member) if member else None,
+            user_errors=UserError.from_problems(problems),
+        )
+
+    @fields.mutation()
+    async def set_member_role(self, info: Info, input: SetMemberRoleInput) -> SetMemberRolePayload:
+        user_id = decode_global_id(input.user_id, User, "userId")
+        member, problems = await resolve.set_member_role(info.context, user_id, input.role)
+        return SetMemberRolePayload(
+            member=Member.from_record(member) if member else None,
+            user_errors=UserError.from_problems(problems),
+        )

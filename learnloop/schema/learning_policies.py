@@ -18,7 +18,7 @@ from learnloop.resolvers.context import Info
 from learnloop.resolvers.loaders.training_runs import TrainingRunByIdLoader
 from learnloop.schema import fields
 from learnloop.schema.errors import UserError
-from learnloop.schema.training_run import TrainingRun, TrainingType
+from learnloop.schema.training_runs.types import TrainingRun, TrainingType
 
 
 @strawberry.type(

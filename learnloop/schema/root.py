@@ -21,36 +21,39 @@ from learnloop.resolvers.query_limits import LimitedValidation, PageBudget, vali
 from learnloop.resolvers.rate_limits import RateLimiting
 from learnloop.resolvers.scopes import ScopeGuard
 from learnloop.resolvers.transaction import CommitUnitOfWork
-from learnloop.schema.agent import Agent
-from learnloop.schema.agents_root import AgentsMutation, AgentsQuery
-from learnloop.schema.annotation_tasks_root import AnnotationsMutation, AnnotationsQuery
-from learnloop.schema.api_key import ApiKey
-from learnloop.schema.dataset import DatasetExample, TrainingDataset
-from learnloop.schema.dataset_root import DatasetMutation, DatasetQuery
-from learnloop.schema.deployment import Deployment
+from learnloop.schema.agents import Agent, AgentsMutation, AgentsQuery
+from learnloop.schema.annotations.expert_annotations import ExpertAnnotation
+from learnloop.schema.annotations.operations import AnnotationsMutation, AnnotationsQuery
+from learnloop.schema.api_keys import ApiKey, ApiKeysMutation, ApiKeysQuery
+from learnloop.schema.audit import AuditQuery
+from learnloop.schema.datasets.operations import DatasetMutation, DatasetQuery
+from learnloop.schema.datasets.types import DatasetExample, TrainingDataset
+from learnloop.schema.deployments import Deployment
 from learnloop.schema.errors import UserError
-from learnloop.schema.execution import Execution
+from learnloop.schema.executions import Execution, ExecutionsMutation, ExecutionsQuery
 from learnloop.schema.experiments.operations import (
     ExperimentsMutation,
     ExperimentsQuery,
     ExperimentsSubscription,
 )
 from learnloop.schema.experiments.types import Experiment
-from learnloop.schema.expert_annotation import ExpertAnnotation
-from learnloop.schema.feedback import Feedback
-from learnloop.schema.feedback_root import FeedbackMutation, FeedbackQuery
-from learnloop.schema.identity import Organization, User
-from learnloop.schema.identity_root import IdentityMutation, IdentityQuery
-from learnloop.schema.learning_example import ExampleHistoryEntry, LearningExample
-from learnloop.schema.learning_examples_root import (
+from learnloop.schema.feedback.operations import FeedbackMutation, FeedbackQuery
+from learnloop.schema.feedback.types import Feedback
+from learnloop.schema.identity import IdentityMutation, IdentityQuery, Organization, User
+from learnloop.schema.learning_examples.operations import (
     LearningExamplesMutation,
     LearningExamplesQuery,
 )
+from learnloop.schema.learning_examples.types import ExampleHistoryEntry, LearningExample
 from learnloop.schema.learning_policies import LearningPoliciesMutation, LearningPoliciesQuery
-from learnloop.schema.node_root import NodeQuery
+from learnloop.schema.nodes import NodeQuery
 from learnloop.schema.retrieval_feedback import RetrievalFeedbackMutation
-from learnloop.schema.training_root import TrainingMutation, TrainingQuery, TrainingSubscription
-from learnloop.schema.training_run import TrainingRun
+from learnloop.schema.training_runs.operations import (
+    TrainingMutation,
+    TrainingQuery,
+    TrainingSubscription,
+)
+from learnloop.schema.training_runs.types import TrainingRun
 from learnloop.schema.webhooks import WebhooksMutation, WebhooksQuery
 
 Query = merge_types(
@@ -58,7 +61,10 @@ Query = merge_types(
     (
         NodeQuery,
         IdentityQuery,
+        ApiKeysQuery,
+        AuditQuery,
         AgentsQuery,
+        ExecutionsQuery,
         FeedbackQuery,
         LearningExamplesQuery,
         DatasetQuery,
@@ -72,7 +78,9 @@ Query = merge_types(
 Mutation = merge_types(
     "Mutation",
     (
+        ApiKeysMutation,
         IdentityMutation,
+        ExecutionsMutation,
         AgentsMutation,
         FeedbackMutation,
         LearningExamplesMutation,

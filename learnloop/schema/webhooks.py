@@ -13,7 +13,7 @@ from learnloop.resolvers import webhooks as resolve
 from learnloop.resolvers.context import Info
 from learnloop.schema import fields
 from learnloop.schema.errors import UserError
-from learnloop.schema.node import decode_global_id
+from learnloop.schema.nodes import decode_global_id
 
 ENDPOINT = "WebhookEndpoint"
 DELIVERY = "WebhookDelivery"

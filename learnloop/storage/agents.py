@@ -9,7 +9,7 @@ from uuid import UUID
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from learnloop.domain.executions import AgentDefaults, AgentRecord
+from learnloop.domain.agents import AgentDefaults, AgentRecord
 from learnloop.domain.pagination import Page, PageRequest
 from learnloop.storage.models import Agent
 from learnloop.storage.pagination import count, keyset_page

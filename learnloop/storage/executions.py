@@ -10,9 +10,8 @@ from uuid import UUID
 from sqlalchemy import Table, Text, Uuid, bindparam, column, func, literal_column, select, true
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 
+from learnloop.domain.agents import AgentDefaults, AgentRecord
 from learnloop.domain.executions import (
-    AgentDefaults,
-    AgentRecord,
     ExampleContext,
     ExecutionRecord,
     ExecutionRef,

@@ -19,7 +19,7 @@ from learnloop.domain.feedback_stats import (
     TrendWindow,
     feedback_stats,
 )
-from learnloop.storage.annotation_tasks import awaiting_annotation
+from learnloop.storage.annotations import awaiting_annotation
 from learnloop.storage.models import (
     Agent,
     AgentFeedback,

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from learnloop.domain.annotation_rules import Decision, combined_quality, decide
+from learnloop.domain.annotations.rules import Decision, combined_quality, decide
 from learnloop.domain.executions import ExecutionRecord
 from learnloop.domain.learning_examples import (
     NewLearningExample,

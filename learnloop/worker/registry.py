@@ -7,13 +7,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from learnloop.config import Settings
 from learnloop.domain.engines.behavior_learner import BehaviorLearner
 from learnloop.domain.engines.dpo import DpoEngine
-from learnloop.domain.engines.fine_tune_api import FineTuneProvider, OpenAIFineTuningClient
+from learnloop.domain.engines.fine_tune_api import FineTuneProvider
 from learnloop.domain.engines.fine_tuning import FineTuningEngine
 from learnloop.domain.engines.prompt_optimizer import PromptOptimizer
 from learnloop.domain.engines.rag_trainer import RagTrainer
 from learnloop.domain.engines.registry import EngineRegistry, load_plugins
 from learnloop.llm.client import ClientSettings
 from learnloop.llm.embeddings import MiniLmEmbedder
+from learnloop.llm.fine_tune_api import OpenAIFineTuningClient
 from learnloop.llm.replay import LlmSessions
 from learnloop.storage.retrieval_feedback import RetrievalLogSource
 

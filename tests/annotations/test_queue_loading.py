@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
 
-from learnloop.domain.annotation_queue import QueuePolicy
-from learnloop.domain.annotation_tasks import ClaimFilter
+from learnloop.domain.annotations.queue import QueuePolicy
+from learnloop.domain.annotations.records import ClaimFilter
 from learnloop.domain.roles import Role
-from learnloop.storage.annotation_tasks import claim_statement
+from learnloop.storage.annotations import claim_statement
 from tests.annotations.ops import make_examples, settings
 from tests.conftest import Api, OrgHandle
 from tests.feedback.ops import SUBMIT_BATCH, owner_sql

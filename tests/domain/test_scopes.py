@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
-from learnloop.domain.executions import AgentRecord, ExecutionRecord, ExecutionRef
+from learnloop.domain.agents import AgentRecord
+from learnloop.domain.executions import ExecutionRecord, ExecutionRef
 from learnloop.domain.feedback import Dimensions, FeedbackRecord, FeedbackType
 from learnloop.domain.principal import ExecutionScope, Principal, PrincipalKind
 from learnloop.domain.roles import Role

@@ -20,9 +20,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from learnloop.domain.roles import Role
+from learnloop.http.graphql_view import LearnloopGraphQL
 from learnloop.logging import configure_logging
 from learnloop.resolvers.errors import ErrorReporting, LearnloopSchema
-from learnloop.resolvers.view import LearnloopGraphQL
 from tests.conftest import Api
 
 

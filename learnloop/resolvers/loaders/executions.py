@@ -1,24 +1,14 @@
-"""Dataloaders for agents and executions, and the executions listed under an agent."""
+"""Dataloaders for executions, and the executions listed under an agent."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from uuid import UUID
 
-from learnloop.domain.executions import AgentRecord, ExecutionRecord, ExecutionRef
+from learnloop.domain.executions import ExecutionRecord, ExecutionRef
 from learnloop.resolvers.loaders.base import ByKeyLoader
 from learnloop.resolvers.loaders.children import ChildCountLoader, ChildPageLoader
-from learnloop.storage import agents, executions
-
-
-class AgentByIdLoader(ByKeyLoader[UUID, AgentRecord | None]):
-    async def fetch(self, keys: Sequence[UUID]) -> Mapping[UUID, AgentRecord | None]:
-        return await agents.by_ids(self.uow, keys)
-
-
-class AgentByKeyLoader(ByKeyLoader[str, AgentRecord | None]):
-    async def fetch(self, keys: Sequence[str]) -> Mapping[str, AgentRecord | None]:
-        return await agents.by_keys(self.uow, keys)
+from learnloop.storage import executions
 
 
 class ExecutionByIdLoader(ByKeyLoader[UUID, ExecutionRecord | None]):

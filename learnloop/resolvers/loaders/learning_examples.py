@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from uuid import UUID
 
-from learnloop.domain.expert_annotations import ExpertAnnotationRecord
+from learnloop.domain.annotations.expert_annotations import ExpertAnnotationRecord
 from learnloop.domain.learning_examples import ExampleHistoryRecord, LearningExampleRecord
 from learnloop.resolvers.loaders.base import ByKeyLoader
 from learnloop.resolvers.loaders.children import (
@@ -14,12 +14,9 @@ from learnloop.resolvers.loaders.children import (
     ScopedChildCountLoader,
     ScopedChildPageLoader,
 )
-from learnloop.storage import (
-    annotation_tasks,
-    dataset_examples,
-    expert_annotations,
-    learning_examples,
-)
+from learnloop.storage import annotations as annotation_store
+from learnloop.storage import dataset_examples, learning_examples
+from learnloop.storage.annotations import expert_annotations
 from learnloop.storage.pagination import ChildList
 
 
@@ -70,15 +67,15 @@ class AnnotationCountByExampleAndAnnotatorLoader(ScopedChildCountLoader):
 
 class ExampleHistoryByIdLoader(ByKeyLoader[UUID, ExampleHistoryRecord | None]):
     async def fetch(self, keys: Sequence[UUID]) -> Mapping[UUID, ExampleHistoryRecord | None]:
-        return await annotation_tasks.history_by_ids(self.uow, keys)
+        return await annotation_store.history_by_ids(self.uow, keys)
 
 
 class HistoryPageByExampleLoader(ChildPageLoader):
-    relation = annotation_tasks.HISTORY_BY_EXAMPLE
+    relation = annotation_store.HISTORY_BY_EXAMPLE
 
 
 class HistoryCountByExampleLoader(ChildCountLoader):
-    relation = annotation_tasks.HISTORY_BY_EXAMPLE
+    relation = annotation_store.HISTORY_BY_EXAMPLE
 
 
 class DatasetExamplePageByExampleLoader(ChildPageLoader):

@@ -14,10 +14,10 @@ from learnloop.domain.experiments import records as domain
 from learnloop.resolvers import experiments as resolve
 from learnloop.resolvers.context import Info
 from learnloop.schema import fields
-from learnloop.schema.deployment import Deployment
+from learnloop.schema.deployments import Deployment
 from learnloop.schema.errors import UserError, user_errors_field
 from learnloop.schema.experiments.types import AgentConfig, Experiment, ExperimentStatus, Variant
-from learnloop.schema.node import decode_global_id
+from learnloop.schema.nodes import decode_global_id
 from learnloop.schema.pagination import After, Connection, First, page_request
 
 

@@ -14,9 +14,9 @@ from learnloop.resolvers import experiments as resolve
 from learnloop.resolvers.context import Info
 from learnloop.resolvers.loaders.experiments import ExperimentByIdLoader
 from learnloop.resolvers.loaders.training_runs import DeploymentByIdLoader, TrainingRunByIdLoader
-from learnloop.schema.deployment import Deployment
-from learnloop.schema.node import LoadableNode, load_one
-from learnloop.schema.training_run import TrainingRun
+from learnloop.schema.deployments import Deployment
+from learnloop.schema.nodes import LoadableNode, load_one
+from learnloop.schema.training_runs.types import TrainingRun
 
 ExperimentStatus = strawberry.enum(
     domain.ExperimentStatus,

@@ -1,30 +1,30 @@
 """SQLAlchemy table models of the whole schema; importing this package fills `Base.metadata`."""
 
-from learnloop.storage.models.agent import Agent, Deployment
-from learnloop.storage.models.annotation import ExpertAnnotation
-from learnloop.storage.models.api_key import ApiKey
+from learnloop.storage.models.agents import Agent, Deployment
+from learnloop.storage.models.annotations import ExpertAnnotation
+from learnloop.storage.models.api_keys import ApiKey
 from learnloop.storage.models.audit import AuditEvent
 from learnloop.storage.models.base import Base, IdMixin, OrgMixin, UpdatedAtMixin
-from learnloop.storage.models.dataset import DatasetExample, TrainingDataset
-from learnloop.storage.models.execution import Execution
-from learnloop.storage.models.experiment import (
+from learnloop.storage.models.datasets import DatasetExample, TrainingDataset
+from learnloop.storage.models.executions import Execution
+from learnloop.storage.models.experiments import (
     ExperimentAssignment,
     ExperimentOutcome,
     LearningExperiment,
 )
 from learnloop.storage.models.feedback import AgentFeedback, FeedbackIdempotencyKey
-from learnloop.storage.models.learning_example import ExampleHistory, LearningExample
-from learnloop.storage.models.learning_policy import LearningPolicy
+from learnloop.storage.models.identity import Membership, Organization, User
+from learnloop.storage.models.learning_examples import ExampleHistory, LearningExample
+from learnloop.storage.models.learning_policies import LearningPolicy
 from learnloop.storage.models.llm_cache import LlmCacheEntry
-from learnloop.storage.models.organization import Membership, Organization, User
-from learnloop.storage.models.rate_limit import RateLimitBucket
+from learnloop.storage.models.rate_limits import RateLimitBucket
 from learnloop.storage.models.retrieval_feedback import RetrievalFeedbackRow
-from learnloop.storage.models.training_run import (
+from learnloop.storage.models.training_runs import (
     TrainingRun,
     TrainingRunArtifact,
     TrainingRunEvent,
 )
-from learnloop.storage.models.webhook import WebhookDelivery, WebhookEndpoint
+from learnloop.storage.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Agent",

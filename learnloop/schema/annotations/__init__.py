@@ -1,0 +1,1 @@
+"""GraphQL types and root fields of the annotation workflow: tasks, expert annotations, stats."""
