@@ -11,10 +11,12 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bench.servers import BenchDb
 from learnloop.app import create_app
 from learnloop.config import Settings
+from learnloop.logging import configure_logging
 
 
 async def count(db: BenchDb, token: str, payloads: list[dict[str, Any]]) -> list[int]:
     """Statements per payload (each a GraphQL request body), in order; a failed request raises."""
+    configure_logging("WARNING")  # the in-process app must not print every request
     engine = create_async_engine(db.target.app_url, pool_size=2)
     counted = {"n": 0}
 
