@@ -33,6 +33,7 @@ from learnloop.domain.datasets import (
 from learnloop.domain.exports import ExportRecord
 from learnloop.domain.pagination import Page, PageRequest
 from learnloop.domain.splits import Split
+from learnloop.storage import statistics
 from learnloop.storage.models import Agent, DatasetExample, LearningExample, TrainingDataset
 from learnloop.storage.pagination import ChildList, count, keyset_page
 from learnloop.storage.unit_of_work import UnitOfWork
@@ -159,7 +160,9 @@ async def add_rows(
         .values(values)
         .on_conflict_do_nothing(index_elements=["dataset_id", "example_id"])
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    added = int(result.rowcount)  # type: ignore[attr-defined]
+    await statistics.after_bulk_write(uow, "dataset_examples", added)
+    return added
 
 
 async def remove(uow: UnitOfWork, dataset_id: UUID, example_ids: Sequence[UUID]) -> int:

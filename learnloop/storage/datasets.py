@@ -22,6 +22,7 @@ from learnloop.domain.learning_examples import DomainsInUse
 from learnloop.domain.pagination import Page, PageRequest
 from learnloop.domain.splits import Split, SplitRatios
 from learnloop.storage import dataset_examples as examples
+from learnloop.storage import statistics
 from learnloop.storage.learning_examples import domains_in_use
 from learnloop.storage.models import DatasetExample, TrainingDataset
 from learnloop.storage.pagination import count, keyset_page
@@ -192,7 +193,8 @@ async def _scrub_snapshots(uow: UnitOfWork, dataset_id: UUID, scrub: Scrub) -> i
 async def freeze(uow: UnitOfWork, dataset_id: UUID, scrub: Scrub | None = None) -> DatasetRecord:
     """Snapshot every example's content (passed through `scrub`, e.g. PII redaction), then the
     one UPDATE that makes the version FROZEN."""
-    await uow.execute(_SNAPSHOT, {"dataset_id": dataset_id})
+    snapshots = await uow.execute(_SNAPSHOT, {"dataset_id": dataset_id})
+    await statistics.after_bulk_write(uow, "dataset_examples", int(snapshots.rowcount))  # type: ignore[attr-defined]
     if scrub is not None:
         await _scrub_snapshots(uow, dataset_id, scrub)
     row = (
@@ -239,7 +241,7 @@ async def fork(uow: UnitOfWork, source: DatasetRecord, created_by: UUID | None) 
     ).where(_T.c.id == source.id)
     columns = ["org_id", "lineage_id", "version", "parent_id", *_COPIED, "created_by_user_id"]
     new_id = await uow.scalar(insert(TrainingDataset).from_select(columns, copy).returning(_T.c.id))
-    await uow.execute(
+    copied = await uow.execute(
         insert(DatasetExample).from_select(
             ["org_id", "dataset_id", "example_id", "split", "weight"],
             select(
@@ -251,6 +253,7 @@ async def fork(uow: UnitOfWork, source: DatasetRecord, created_by: UUID | None) 
             ).where(_E.c.dataset_id == source.id),
         )
     )
+    await statistics.after_bulk_write(uow, "dataset_examples", int(copied.rowcount))  # type: ignore[attr-defined]
     record = await get(uow, new_id)
     assert record is not None
     return record

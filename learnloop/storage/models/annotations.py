@@ -20,7 +20,13 @@ class ExpertAnnotation(IdMixin, OrgMixin, Base):
             CheckConstraint(f"{column} BETWEEN 0 AND 1", name=f"{column}_range")
             for column in SCORE_COLUMNS
         ),
-        Index("ix_expert_annotations_org_id_example_id", "org_id", "example_id"),
+        Index(
+            "ix_expert_annotations_org_id_example_id_created_at_id",
+            "org_id",
+            "example_id",
+            "created_at",
+            "id",
+        ),
         Index(
             "ix_expert_annotations_org_id_annotator_user_id_created_at_id",
             "org_id",

@@ -74,8 +74,17 @@ class DatasetExample(IdMixin, OrgMixin, Base):
         UniqueConstraint("dataset_id", "example_id"),
         CheckConstraint(enum_check("split", SPLITS), name="split"),
         CheckConstraint("weight > 0", name="weight_positive"),
-        Index("ix_dataset_examples_org_id_example_id", "org_id", "example_id"),
-        Index("ix_dataset_examples_dataset_id_split_id", "dataset_id", "split", "id"),
+        # Both lead with org_id and end with a page's sort order (migration 0016).
+        Index(
+            "ix_dataset_examples_org_id_example_id_created_at_id",
+            "org_id",
+            "example_id",
+            "created_at",
+            "id",
+        ),
+        Index(
+            "ix_dataset_examples_org_id_dataset_id_split_id", "org_id", "dataset_id", "split", "id"
+        ),
     )
 
     dataset_id: Mapped[uuid.UUID] = mapped_column(

@@ -71,6 +71,16 @@ class LearningExample(IdMixin, OrgMixin, UpdatedAtMixin, Base):
             "id",
             postgresql_where=text(OPEN),
         ),
+        # One agent's queue in claim order (migration 0016).
+        Index(
+            "ix_learning_examples_claim_agent",
+            "org_id",
+            "agent_id",
+            text("priority DESC"),
+            "created_at",
+            "id",
+            postgresql_where=text(OPEN),
+        ),
         Index(
             "ix_learning_examples_assigned",
             "org_id",
@@ -101,7 +111,13 @@ class LearningExample(IdMixin, OrgMixin, UpdatedAtMixin, Base):
             "created_at",
             "id",
         ),
-        Index("ix_learning_examples_org_id_domain", "org_id", "domain"),
+        # Partial (migration 0016): as a full index it out-bid the page index on `org_id` alone.
+        Index(
+            "ix_learning_examples_org_id_domain",
+            "org_id",
+            "domain",
+            postgresql_where=text("domain IS NOT NULL"),
+        ),
         # Expired leases to hand back to the queue.
         Index(
             "ix_learning_examples_lease_expires_at",
