@@ -18,7 +18,14 @@ import httpx
 from bench import floor_sql
 from bench.cpu import CpuMeter, CpuUse
 from bench.harness import Table, ratio
-from bench.servers import BenchDb, admin_dsn, bench_database, floor_server, learnloop_server
+from bench.servers import (
+    BenchDb,
+    admin_dsn,
+    bench_database,
+    create_pool,
+    floor_server,
+    learnloop_server,
+)
 from learnloop.domain.roles import Role
 from learnloop.domain.tokens import issue_user_token
 
@@ -133,7 +140,7 @@ def doubles(ids: list[object]) -> int:
 async def main() -> None:
     async with bench_database() as db:
         org, experts = await setup(db)
-        pool = await asyncpg.create_pool(db.asyncpg_dsn(), min_size=10, max_size=10)
+        pool = await create_pool(db.asyncpg_dsn(), 10)
         with learnloop_server(db) as ours, floor_server(db) as floor:
             meter = CpuMeter([ours.pid, floor.pid], admin_dsn(db), db.name)
             runs: list[tuple[str, float, list[object], CpuUse]] = []

@@ -28,6 +28,7 @@ from bench.servers import (
     admin_dsn,
     analyze,
     bench_database,
+    create_pool,
     floor_server,
     learnloop_server,
 )
@@ -104,7 +105,7 @@ async def raw_driver(
     db: BenchDb, org: str, clients: int, batch: bool, run_id: str
 ) -> AsyncIterator[Drive]:
     """The raw floor: `clients` asyncpg tasks over a pool of 10 for SECONDS."""
-    pool = await asyncpg.create_pool(db.asyncpg_dsn(), min_size=10, max_size=10)
+    pool = await create_pool(db.asyncpg_dsn(), 10)
 
     async def drive() -> tuple[int, int, float, list[float]]:
         ok = failed = 0
@@ -328,6 +329,9 @@ async def main() -> None:
             single.notes.append(
                 "Target: learnloop ≥ 0.50 of the HTTP floor at 32 clients; 0 failures at 128."
             )
+            single.notes.append(rows_note(checks))
+            single.publish()
+            checks.clear()
             batch = Table(
                 f"Ingestion: submitFeedbackBatch of {BATCH} (ok req/s shown as rows/s)",
                 [*load.COLUMNS, "vs HTTP floor", "vs raw floor"],
@@ -335,12 +339,14 @@ async def main() -> None:
             await measure_batch(db, meter, ours.url, floor.url, token, org, batch, checks)
             batch.notes += sides_note(BATCH_SIDES, n_batch)
             batch.notes.append("Target: learnloop batch rows/s ≥ 0.50 of the raw floor's.")
-        rows_note = "Rows stored per measurement (unique keys, counted after each run):\n\n" + (
-            "\n".join(f"- {c}" for c in checks)
-        )
-        single.notes.append(rows_note)
-        single.publish()
-        batch.publish()
+            batch.notes.append(rows_note(checks))
+            batch.publish()
+
+
+def rows_note(checks: list[str]) -> str:
+    return "Rows stored per measurement (unique keys, counted after each run):\n\n" + "\n".join(
+        f"- {c}" for c in checks
+    )
 
 
 if __name__ == "__main__":
