@@ -1,4 +1,5 @@
-"""`make bench`: every benchmark in turn (each is also runnable alone: python -m bench.<name>)."""
+"""`make bench`: every benchmark in turn; `make bench BENCH_ARGS="ingest pages"` runs a subset
+(also `.venv/bin/python -m bench ingest`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 
 BENCHMARKS = [
     "ingest",
+    "pages",
     "reads",
     "stats",
     "subscriptions",
@@ -20,14 +22,13 @@ BENCHMARKS = [
 
 def main() -> None:
     chosen = sys.argv[1:] or BENCHMARKS
+    unknown = [name for name in chosen if name not in BENCHMARKS]
+    if unknown:
+        raise SystemExit(
+            f"bench: unknown {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}"
+        )
     for name in chosen:
-        try:
-            module = importlib.import_module(f"bench.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"bench.{name}":
-                print(f"bench: skipping {name} (not written yet)")
-                continue
-            raise
+        module = importlib.import_module(f"bench.{name}")
         print(f"\n=== bench.{name}")
         asyncio.run(module.main())
 

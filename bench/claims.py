@@ -16,8 +16,16 @@ import asyncpg
 import httpx
 
 from bench import floor_sql
+from bench.cpu import CpuMeter, CpuUse
 from bench.harness import Table, ratio
-from bench.servers import BenchDb, bench_database, floor_server, learnloop_server
+from bench.servers import (
+    BenchDb,
+    admin_dsn,
+    bench_database,
+    create_pool,
+    floor_server,
+    learnloop_server,
+)
 from learnloop.domain.roles import Role
 from learnloop.domain.tokens import issue_user_token
 
@@ -106,9 +114,9 @@ async def claim_over_http(
 
 
 async def claim_raw(
-    db: BenchDb, org: str, experts: list[tuple[uuid.UUID, str]]
+    pool: asyncpg.Pool, org: str, experts: list[tuple[uuid.UUID, str]]
 ) -> tuple[float, list[uuid.UUID]]:
-    pool = await asyncpg.create_pool(db.asyncpg_dsn(), min_size=10, max_size=10)
+    """Opened before and closed after the CPU snapshots, so its backends are counted."""
     claimed: list[uuid.UUID] = []
 
     async def expert(uid: uuid.UUID) -> None:
@@ -122,9 +130,7 @@ async def claim_raw(
 
     started = time.perf_counter()
     await asyncio.gather(*(expert(uid) for uid, _ in experts))
-    rate = len(claimed) / (time.perf_counter() - started)
-    await pool.close()
-    return rate, claimed
+    return len(claimed) / (time.perf_counter() - started), claimed
 
 
 def doubles(ids: list[object]) -> int:
@@ -134,25 +140,61 @@ def doubles(ids: list[object]) -> int:
 async def main() -> None:
     async with bench_database() as db:
         org, experts = await setup(db)
-        with learnloop_server(db) as url, floor_server(db) as floor_url:
-            await refill(db, org)
-            ours_rate, ours_ids = await claim_over_http(url, experts)
-            await refill(db, org)
-            http_rate, http_ids = await claim_over_http(floor_url, experts, org)
-            await refill(db, org)
-            raw_rate, raw_ids = await claim_raw(db, org, experts)
+        pool = await create_pool(db.asyncpg_dsn(), 10)
+        with learnloop_server(db) as ours, floor_server(db) as floor:
+            meter = CpuMeter([ours.pid, floor.pid], admin_dsn(db), db.name)
+            runs: list[tuple[str, float, list[object], CpuUse]] = []
+            for name, claim in (
+                (
+                    "learnloop claimAnnotationTask over HTTP",
+                    lambda: claim_over_http(ours.url, experts),
+                ),
+                (
+                    "HTTP floor (same claim SQL, Starlette + asyncpg, no auth, RLS on)",
+                    lambda: claim_over_http(floor.url, experts, org),
+                ),
+                (
+                    "raw asyncpg SKIP LOCKED claim (pool 10, no HTTP)",
+                    lambda: claim_raw(pool, org, experts),
+                ),
+            ):
+                await refill(db, org)
+                before = await meter.start()
+                rate, ids = await claim()  # type: ignore[operator]
+                runs.append((name, rate, list(ids), await meter.stop(before)))
+        await pool.close()
     table = Table(
         f"Annotation claims: {EXPERTS} concurrent experts draining {EXAMPLES:,} pending examples",
-        ["path", "claims/s", "claimed", "double claims", "vs HTTP floor", "vs raw floor"],
+        [
+            "path",
+            "claims/s",
+            "claimed",
+            "double claims",
+            "CPU ms/claim server + PG",
+            "experts' CPU (cores)",
+            "others' CPU (cores)",
+            "load1",
+            "vs HTTP floor",
+            "vs raw floor",
+        ],
     )
-    rows = [
-        ("learnloop claimAnnotationTask over HTTP", ours_rate, ours_ids),
-        ("HTTP floor (same claim SQL, Starlette + asyncpg)", http_rate, http_ids),
-        ("raw asyncpg SKIP LOCKED claim (pool 10)", raw_rate, raw_ids),
-    ]
-    for name, rate, ids in rows:
-        table.add(name, rate, len(ids), doubles(ids), ratio(rate, http_rate), ratio(rate, raw_rate))
+    http_rate, raw_rate = runs[1][1], runs[2][1]
+    for name, rate, ids, use in runs:
+        server, pg = use.per_request_ms(len(ids))
+        table.add(
+            name,
+            rate,
+            len(ids),
+            doubles(ids),
+            f"{server:.2f} + {pg:.2f}",
+            use.client / use.wall,
+            use.others_cores,
+            use.load1,
+            ratio(rate, http_rate),
+            ratio(rate, raw_rate),
+        )
     table.notes.append(
+        "The experts are httpx clients in the bench process (50 at once, same 2 cores). "
         "Target: zero double claims; claims/s ≥ 0.5 of the floor doing the same claim."
     )
     table.publish()

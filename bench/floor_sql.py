@@ -177,6 +177,60 @@ async def examples_read(conn: Any, org: str) -> dict[str, Any]:
     }
 
 
+DATASET_PAGE = """
+SELECT id, example_id, split, weight, input_text, expected_output, original_output
+FROM dataset_example_contents WHERE dataset_id = $1::uuid ORDER BY split, id LIMIT 100
+"""
+EXAMPLES_PAGE = """
+SELECT id, example_type, input_text, expected_output, original_output, review_status,
+       quality_score, created_at
+FROM learning_examples ORDER BY created_at DESC, id DESC LIMIT 100
+"""
+
+
+async def dataset_page(conn: Any, org: str, dataset: str) -> dict[str, Any]:
+    async with conn.transaction():
+        await conn.execute(SET_ORG, org)
+        rows = await conn.fetch(DATASET_PAGE, dataset)
+    edges = [
+        {
+            "node": {
+                "id": str(r["id"]),
+                "exampleId": str(r["example_id"]),
+                "split": r["split"],
+                "weight": r["weight"],
+                "inputText": r["input_text"],
+                "expectedOutput": r["expected_output"],
+                "originalOutput": r["original_output"],
+            }
+        }
+        for r in rows
+    ]
+    return {"dataset": {"examples": {"edges": edges}}}
+
+
+async def examples_page(conn: Any, org: str) -> dict[str, Any]:
+    async with conn.transaction():
+        await conn.execute(SET_ORG, org)
+        rows = await conn.fetch(EXAMPLES_PAGE)
+    edges = [
+        {
+            "node": {
+                "id": str(r["id"]),
+                "exampleType": r["example_type"],
+                "inputText": r["input_text"],
+                "expectedOutput": r["expected_output"],
+                "originalOutput": r["original_output"],
+                "reviewStatus": r["review_status"],
+                "qualityScore": r["quality_score"],
+                "createdAt": r["created_at"].isoformat(),
+            }
+        }
+        for r in rows
+    ]
+    return {"learningExamples": {"edges": edges}}
+
+
 STATS = """
 SELECT count(*) AS total, avg(rating) FILTER (WHERE feedback_type <> 'THUMBS_UP' AND feedback_type <> 'THUMBS_DOWN') AS avg_rating,
        count(*) FILTER (WHERE feedback_type = 'THUMBS_UP') AS up, count(*) FILTER (WHERE feedback_type = 'THUMBS_DOWN') AS down,

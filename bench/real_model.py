@@ -238,8 +238,8 @@ async def main() -> None:
                 "LEARNLOOP_LLM_CONCURRENCY": "1",
                 "LEARNLOOP_LOG_LEVEL": "WARNING",
             }
-            with uvicorn("learnloop.app:create_app_from_env", env, factory=True) as url:
-                api = Api(url, token)
+            with uvicorn("learnloop.app:create_app_from_env", env, factory=True) as served:
+                api = Api(served.url, token)
                 dataset_id = await build_dataset(api, pairs[:needed])
                 first, wall = await run_to_end(api, dataset_id)
                 again, replay_wall = await run_to_end(api, dataset_id)

@@ -1,89 +1,94 @@
-"""Retrieval feedback: recordRetrievalFeedback vs submitFeedback req/s in one run, and RAG_TUNING's
-analysis over 100,000 executions (600,000 chunk impressions).
+"""Retrieval feedback: recordRetrievalFeedback vs submitFeedback at the same concurrency in one run
+(F12), and RAG_TUNING's analysis over 100,000 executions (600,000 chunk impressions).
 
-Run alone: `.venv/bin/python -m bench.retrieval` (after `make bench` installed wrk).
+Run alone: `.venv/bin/python -m bench retrieval` (after `make bench` installed wrk).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import time
 
-from bench import wrk
+from bench import load, statements
+from bench.cpu import CpuMeter
 from bench.harness import Table, ratio
-from bench.ingest import SUBMIT, lua_multi, org_and_token
-from bench.servers import analyze, bench_database, learnloop_server
+from bench.ingest import SUBMIT, graphql_headers, org_and_token
+from bench.servers import admin_dsn, analyze, bench_database, learnloop_server
 from learnloop.domain.engines import rag_trainer
 from learnloop.domain.engines.retrieval_log import RetrievalLog
 from tests.training.retrieval_synth import generate
 
-SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
 EXECUTIONS = int(os.environ.get("BENCH_RAG_EXECUTIONS", "100000"))
-CHUNKS = ",".join(
-    f'{{"chunkId":"kb-{n}","rank":{n + 1},"helpful":{"true" if n == 2 else "false"},"tokenCount":200}}'
-    for n in range(5)
+QUERY = (
+    "mutation($i: RecordRetrievalFeedbackInput!) { recordRetrievalFeedback(input: $i) "
+    "{ storedChunks userErrors { code field message } } }"
 )
-RECORD = (
-    '{"query":"mutation($i: RecordRetrievalFeedbackInput!) { recordRetrievalFeedback(input: $i) '
-    '{ storedChunks userErrors { code } } }",'
-    '"variables":{"i":{"agentId":"bench-agent","executionId":"rexec-%d","query":"reset password",'
-    f'"chunks":[{CHUNKS}]}}}}}}'
-)
+CHUNKS = [
+    {"chunkId": f"kb-{n}", "rank": n + 1, "helpful": n == 2, "tokenCount": 200} for n in range(5)
+]
+ITEM = {
+    "agentId": "bench-agent",
+    "executionId": "{key}",
+    "query": "reset password",
+    "chunks": CHUNKS,
+}
+RECORD = json.dumps({"query": QUERY, "variables": {"i": ITEM}})
 
 
-STEPS = ("split", "clickModel", "ndcg", "chunkSize", "expansions", "triplets")
-
-
-def rag_tuning_table() -> Table:
-    """The analysis step by step, as the engine times them into a run's `stepSeconds`."""
+def rag_tuning_seconds() -> tuple[float, float, int]:
     rows = generate(EXECUTIONS, seed=11).rows
     started = time.perf_counter()
     log = RetrievalLog.from_rows(rows)
-    loaded = time.perf_counter() - started
-    seconds = rag_trainer.analyse(log, rag_trainer.validate({})).metrics["stepSeconds"]
-    table = Table(
-        f"RAG_TUNING analysis over {EXECUTIONS:,} executions, per step",
-        ["impressions", "columns built s", *(f"{s} s" for s in STEPS), "total s"],
-    )
-    table.add(log.size, loaded, *(seconds[s] for s in STEPS), loaded + sum(seconds.values()))
-    table.notes.append(
-        "Target: under 60 s. Synthetic log of tests/training/retrieval_synth.py. "
-        "A run reports the same steps (plus `load`, the database read) in metrics.stepSeconds."
-    )
-    return table
+    loaded = time.perf_counter()
+    rag_trainer.analyse(log, rag_trainer.validate({}))
+    return loaded - started, time.perf_counter() - loaded, log.size
 
 
 async def main() -> None:
-    rag_tuning_table().publish()
     async with bench_database() as db:
         _, token = await org_and_token(db)
+        body = {"query": QUERY, "variables": {"i": {**ITEM, "executionId": "stmt-1"}}}
+        (n_record,) = await statements.count(db, token, [body])
         table = Table(
             "Retrieval feedback: recordRetrievalFeedback (5 chunks) vs submitFeedback, same run",
-            [
-                "clients",
-                "recordRetrievalFeedback req/s",
-                "p99 ms",
-                "submitFeedback req/s",
-                "p99 ms",
-                "ratio",
-                "errors",
-            ],
+            ["operation", *load.COLUMNS, "recordRetrievalFeedback vs submitFeedback"],
         )
-        with learnloop_server(db) as url:
-            wrk.run(f"{url}/graphql", lua_multi(RECORD, 1, token), 4, 2)
-            wrk.run(f"{url}/graphql", lua_multi(SUBMIT, 1, token), 4, 2)
+        with learnloop_server(db) as ours:
+            meter = CpuMeter([ours.pid], admin_dsn(db), db.name)
+            url, headers = f"{ours.url}/graphql", graphql_headers(token)
+            await load.with_wrk(meter, "warm-up", url, RECORD, headers, 4, 3)
+            await load.with_wrk(meter, "warm-up", url, SUBMIT, headers, 4, 3)
             await analyze(db)
             for clients in (8, 32):
-                ours = wrk.run(f"{url}/graphql", lua_multi(RECORD, 1, token), clients, SECONDS)
-                base = wrk.run(f"{url}/graphql", lua_multi(SUBMIT, 1, token), clients, SECONDS)
-                table.add(
-                    clients,
-                    ours.requests_per_s,
-                    ours.p99_ms,
-                    base.requests_per_s,
-                    base.p99_ms,
-                    ratio(ours.requests_per_s, base.requests_per_s),
-                    ours.errors + base.errors,
+                rec = await load.with_wrk(
+                    meter, "learnloop", url, RECORD, headers, clients, SECONDS
                 )
-        table.notes.append("Target: recordRetrievalFeedback ≥ submitFeedback (ratio ≥ 1).")
+                fb = await load.with_wrk(meter, "learnloop", url, SUBMIT, headers, clients, SECONDS)
+                table.add("recordRetrievalFeedback", *rec.cells(), ratio(rec.ok_per_s, fb.ok_per_s))
+                table.add("submitFeedback", *fb.cells(), "—")
+                for m in (rec, fb):
+                    if m.first_failure:
+                        table.notes.append(
+                            f"First failure at {clients} clients: `{m.first_failure[:300]}`"
+                        )
+        table.notes += [
+            f"recordRetrievalFeedback runs {n_record} SQL statements (one execution key per request, "
+            "never reused). Target: recordRetrievalFeedback ≥ submitFeedback (ratio ≥ 1).",
+        ]
         table.publish()
+    load_s, analyse_s, impressions = rag_tuning_seconds()
+    rag = Table(
+        f"RAG_TUNING analysis over {EXECUTIONS:,} executions (one process, no server)",
+        [
+            "impressions",
+            "columns built s",
+            "EM + posteriors + NDCG + size + expansions s",
+            "total s",
+            "load1",
+        ],
+    )
+    rag.add(impressions, load_s, analyse_s, load_s + analyse_s, os.getloadavg()[0])
+    rag.notes.append("Target: under 60 s. Synthetic log of tests/training/retrieval_synth.py.")
+    rag.publish()

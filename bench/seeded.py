@@ -1,4 +1,8 @@
-"""Seeded benchmark databases (10k / 100k / 1M feedback rows), kept between runs: seeding is slow."""
+"""Seeded benchmark databases (10k / 100k / 1M feedback rows), kept between runs: seeding is slow.
+
+Every scale has the same 20 agents, so one agent's rows grow exactly as the org's do (100x from
+10k to 1M), and an agents(first: 20) page has the same shape at every scale.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,8 @@ from learnloop.domain.roles import Role
 from learnloop.domain.tokens import issue_user_token
 from learnloop.storage.seed import seed_org
 
+AGENTS = 20
+
 
 @dataclass(frozen=True)
 class Seeded:
@@ -28,13 +34,15 @@ class Seeded:
 async def seeded(scale: int) -> AsyncIterator[Seeded]:
     """A database holding one org seeded at `scale`; created and seeded on first use only."""
     slug = f"bench-s{scale}"
-    async with bench_database(keep=f"ll_bench_s{scale}") as db:
+    async with bench_database(keep=f"ll_bench_a{AGENTS}_s{scale}") as db:
         conn = await asyncpg.connect(db.asyncpg_dsn(app_role=False))
         try:
             org_id = await conn.fetchval("SELECT id FROM organizations WHERE slug = $1", slug)
             if org_id is None:
-                print(f"bench: seeding {scale:,} feedback rows (once; kept in ll_bench_s{scale})")
-                report = await seed_org(db.target.owner_url, scale=scale, slug=slug)
+                print(f"bench: seeding {scale:,} feedback rows (once; kept in {db.name})")
+                report = await seed_org(
+                    db.target.owner_url, scale=scale, slug=slug, n_agents=AGENTS
+                )
                 print(f"bench: seeded in {report.seconds}s")
                 org_id = report.org_id
             user_id = await conn.fetchval(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -58,6 +59,8 @@ class BenchDb:
             # The rate-limit check runs on every mutation (its cost is measured), but the
             # bench's one principal must never be refused.
             "LEARNLOOP_RATE_LIMIT_PER_MINUTE": "1000000000",
+            # The in-process training worker would share (and skew) the measured pool.
+            "LEARNLOOP_WORKER_IN_PROCESS": "false",
             "BENCH_DSN": self.asyncpg_dsn(),
         }
 
@@ -80,9 +83,15 @@ async def bench_database(keep: str | None = None) -> AsyncIterator[BenchDb]:
         server.stop()
 
 
+@dataclass(frozen=True)
+class Served:
+    url: str
+    pid: int
+
+
 @contextmanager
-def uvicorn(app: str, env: dict[str, str], factory: bool = False) -> Iterator[str]:
-    """Serve `app` in a subprocess; yields its base URL."""
+def uvicorn(app: str, env: dict[str, str], factory: bool = False) -> Iterator[Served]:
+    """Serve `app` in a subprocess (one uvicorn process, no reloader): its base URL and pid."""
     port = free_port()
     cmd = [
         sys.executable,
@@ -103,7 +112,7 @@ def uvicorn(app: str, env: dict[str, str], factory: bool = False) -> Iterator[st
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(proc, f"{base}/healthz", app, 90)  # slow imports on a loaded 2-core box
-        yield base
+        yield Served(base, proc.pid)
     finally:
         stop(proc)
 
@@ -132,12 +141,35 @@ def stop(proc: subprocess.Popen[Any], seconds: float = 10) -> None:
         proc.kill()
 
 
-def learnloop_server(db: BenchDb) -> AbstractContextManager[str]:
+def learnloop_server(db: BenchDb) -> AbstractContextManager[Served]:
     return uvicorn("learnloop.app:create_app_from_env", db.env(), factory=True)
 
 
-def floor_server(db: BenchDb) -> AbstractContextManager[str]:
+def floor_server(db: BenchDb) -> AbstractContextManager[Served]:
     return uvicorn("bench.floor_app:app", db.env())
+
+
+def admin_dsn(db: BenchDb) -> str:
+    """The server's `postgres` database: the CPU monitor must not be one of the measured backends."""
+    return (
+        db.server.url("postgres").set(drivername="postgresql").render_as_string(hide_password=False)
+    )
+
+
+async def create_pool(dsn: str, size: int) -> Any:
+    """An asyncpg pool, waiting (up to a minute) while the shared server has no slot free."""
+    import asyncpg
+
+    for attempt in range(60):
+        try:
+            return await asyncpg.create_pool(dsn, min_size=size, max_size=size)
+        except asyncpg.TooManyConnectionsError:
+            if attempt == 59:
+                raise
+            await asyncio.sleep(
+                1
+            )  # other engineers' suites hold the slots for seconds, not minutes
+    raise RuntimeError("unreachable")
 
 
 async def analyze(db: BenchDb) -> None:

@@ -75,10 +75,13 @@ async def _with_agents(
     """by_refs(), plus the ids of the named agents that exist, in the same statement."""
     w = _wanted(refs)
     stmt = (
-        select(w.c.agent_key, _A.c.id.label("known_agent_id"), _T)
+        select(w.c.agent_key, AGENTS.c.id.label("known_agent_id"), EXECUTIONS)
         .select_from(w)
-        .join(_A, _A.c.key == w.c.agent_key)
-        .outerjoin(_T, (_T.c.agent_id == _A.c.id) & (_T.c.key == w.c.execution_key))
+        .join(AGENTS, AGENTS.c.key == w.c.agent_key)
+        .outerjoin(
+            EXECUTIONS,
+            (EXECUTIONS.c.agent_id == AGENTS.c.id) & (EXECUTIONS.c.key == w.c.execution_key),
+        )
     )
     rows = await uow.all(stmt)
     found = {ExecutionRef(r.agent_key, r.key): _record(r) for r in rows if r.id is not None}

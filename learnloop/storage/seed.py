@@ -117,9 +117,15 @@ def _ratings(rng: random.Random, ftype: FeedbackType) -> tuple[Any, ...]:
 
 
 async def seed_org(
-    owner_url: Any, *, scale: int, slug: str | None = None, seed: int = 7
+    owner_url: Any,
+    *,
+    scale: int,
+    slug: str | None = None,
+    seed: int = 7,
+    n_agents: int | None = None,
 ) -> SeedReport:
-    """Create one organisation holding `scale` feedback rows and everything around them."""
+    """Create one organisation holding `scale` feedback rows and everything around them; with
+    `n_agents`, exactly that many agents share them (benchmarks keep it fixed across scales)."""
     started = time.perf_counter()
     rng = random.Random(seed)
     clock = _Clock(rng)
@@ -154,7 +160,7 @@ async def seed_org(
             experts = [u for u, r in users if r is Role.EXPERT]
 
             # At least 20 agents, so an agents(first: 20) page has the same shape at every scale.
-            n_agents = max(20, min(50, scale // 20_000))
+            n_agents = n_agents or max(20, min(50, scale // 20_000))
             # Each agent works in one domain and task type (its defaults, as setAgentDefaults sets).
             agents = [
                 (uuid.uuid4(), f"agent-{i}", DOMAINS[i % len(DOMAINS)], TASKS[i % len(TASKS)])
