@@ -228,6 +228,9 @@ async def _next_version(
         description="Approved examples of the agent, versioned by its learning policy.",
         agent_ids=(policy.agent_key,),
         ratios=POLICY_SPLITS,
+        # Stratified: each split gets its share as exactly as the counts allow, so the held-out
+        # TEST split the verdict rests on is never left small by the luck of the hash.
+        stratify_by_type=True,
     )
     return await create_dataset(s.datasets, s.audit, principal, new)
 

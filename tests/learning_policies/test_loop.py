@@ -38,6 +38,8 @@ mutation($id: ID!) {
   }
 }"""
 
+POLICY_DATASETS = "{ datasets(first: 5) { edges { node { splitCounts { split count } } } } }"
+
 
 async def _policy_run(org: OrgHandle, within: float = 30) -> dict[str, Any]:
     deadline = time.monotonic() + within
@@ -91,7 +93,7 @@ async def test_the_loop_runs_by_itself_and_a_manager_confirms_the_winner(
                 policy = await _policy_run(manager)
                 run = await wait_for(manager, policy["lastRun"]["id"], {"COMPLETED", "FAILED"}, 90)
             assert run["status"] == "COMPLETED", run["error"]
-            assert run["result"]["verdict"] == "IMPROVED"
+            assert run["result"]["verdict"] == "IMPROVED", run["result"]
             trained = await loop_state(manager)
             assert trained["waitingExamples"] == 0  # all of them are in the new version
             assert trained["lastRun"]["verdict"] == "IMPROVED"
@@ -104,6 +106,15 @@ async def test_the_loop_runs_by_itself_and_a_manager_confirms_the_winner(
             actions = [a for a, _ in await audit_actions(api, manager.org_id)]
             assert actions.count("learning_policy.trigger") == 1
             assert "dataset.freeze" in actions
+            # The policy's version is stratified: TEST holds its quarter exactly, so the verdict
+            # never rests on a handful of examples the hash happened to leave there.
+            shelf = (await manager.gql(POLICY_DATASETS))["datasets"]["edges"]
+            (counts,) = [e["node"]["splitCounts"] for e in shelf]
+            assert {c["split"]: c["count"] for c in counts} == {
+                "TRAIN": 20,
+                "VALIDATION": 10,
+                "TEST": 10,
+            }
 
             review = await manager.gql(REVIEW, {"id": run["id"], "d": "APPROVE"})
             assert review["reviewTrainingRun"]["userErrors"] == []
